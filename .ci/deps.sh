@@ -1,0 +1,23 @@
+#!/bin/sh
+# Installs the Debian packages cauris needs that are missing. Run as root (CI,
+# fresh machines) or with sudo available. --quiet prints nothing when all are
+# present.
+set -e
+PKGS="build-essential pkg-config liblmdb-dev lmdb-utils libsodium-dev libevent-dev \
+libprotobuf-c-dev protobuf-c-compiler libcmocka-dev libjansson-dev clang \
+libclang-rt-14-dev"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+  [ "$1" = "--quiet" ] || echo "deps: all installed"
+  exit 0
+fi
+echo "deps: installing$missing"
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq $missing

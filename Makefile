@@ -1,0 +1,90 @@
+# cauris — build, test, run.
+#
+#   make          build the ledger library and the cauris CLI
+#   make deps     install missing Debian packages (needs root or sudo)
+#   make test     build and run every test; ends with "N passed, N failed"
+#   make test-asan  the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make run      build, create a demo ledger in ./demo if none, show it
+#   make bench    run the benchmarks at a size that finishes in minutes
+
+BUILD    ?= build
+CC       ?= cc
+PKGS     := lmdb libsodium
+CLI_PKGS := jansson
+TEST_PKGS := cmocka
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wconversion -Wstrict-prototypes \
+            -Wmissing-prototypes -Wvla
+CSTD     := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
+OPT      ?= -O2 -g
+SAN      ?=
+CFLAGS_ALL = $(CSTD) $(OPT) $(SAN) -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS_LEDGER = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+LEDGER_SRC := $(wildcard ledger/*.c)
+LEDGER_OBJ := $(LEDGER_SRC:%.c=$(BUILD)/%.o)
+CLI_SRC    := $(wildcard cli/*.c)
+CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC   := $(wildcard tests/test_*.c)
+TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_LIB_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+TEST_LIB_OBJ := $(TEST_LIB_SRC:%.c=$(BUILD)/%.o)
+BENCH_SRC  := $(wildcard bench/*.c)
+BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+LIB := $(BUILD)/libcauris.a
+CAURIS := $(BUILD)/cauris
+
+.PHONY: all deps test test-asan run bench clean format check-deps
+all: $(CAURIS)
+
+deps:
+	@sh .ci/deps.sh
+
+check-deps:
+	@sh .ci/deps.sh --quiet
+
+$(BUILD)/ledger/%.o: ledger/%.c ledger/*.h | $(BUILD)/ledger
+	$(CC) $(CFLAGS_ALL) $(WARN) -c -o $@ $<
+
+$(BUILD)/cli/%.o: cli/%.c cli/*.h ledger/ledger.h | $(BUILD)/cli
+	$(CC) $(CFLAGS_ALL) $(WARN) $(shell pkg-config --cflags $(CLI_PKGS)) -c -o $@ $<
+
+$(LIB): $(LEDGER_OBJ)
+	ar rcs $@ $^
+
+$(CAURIS): $(CLI_OBJ) $(LIB)
+	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(LIB) $(shell pkg-config --libs $(CLI_PKGS)) $(LDLIBS_LEDGER)
+
+# Tests: -Wconversion is left out (cmocka's macros trip it); the rest holds.
+$(BUILD)/tests/%.o: tests/%.c tests/*.h ledger/*.h | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -Wall -Wextra -Werror $(shell pkg-config --cflags $(TEST_PKGS)) -c -o $@ $<
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB_OBJ) $(LIB)
+	$(CC) $(SAN) -o $@ $< $(TEST_LIB_OBJ) $(LIB) $(shell pkg-config --libs $(TEST_PKGS)) $(LDLIBS_LEDGER)
+
+$(BUILD)/bench/%: bench/%.c $(LIB) | $(BUILD)/bench
+	$(CC) $(CFLAGS_ALL) -Wall -Wextra -Werror -o $@ $< $(LIB) $(LDLIBS_LEDGER)
+
+$(BUILD)/ledger $(BUILD)/cli $(BUILD)/tests $(BUILD)/bench:
+	mkdir -p $@
+
+test: check-deps
+	@$(MAKE) --no-print-directory $(CAURIS) $(TEST_BIN)
+	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
+
+test-asan: check-deps
+	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang OPT="-O1 -g" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
+
+run: check-deps $(CAURIS)
+	@sh cli/demo.sh $(CAURIS) demo
+
+bench: check-deps $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do $$b || exit 1; done
+
+format:
+	clang-format -i ledger/*.[ch] cli/*.[ch] tests/*.[ch] bench/*.c
+
+clean:
+	rm -rf build build-asan

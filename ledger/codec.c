@@ -1,0 +1,314 @@
+/*
+ * codec.c — canonical leaf encoding (docs/encoding.md).
+ *
+ * Responsible for turning the journal's records into exactly one byte string
+ * each and back. Must never accept trailing bytes, short buffers or unknown
+ * versions: two different byte strings for one record would let the same
+ * entry hash two ways.
+ */
+#include "ledger/codec.h"
+
+#include <string.h>
+
+typedef struct writer {
+    uint8_t *p;
+    size_t cap;
+    size_t len;
+    int failed;
+} writer;
+
+typedef struct reader {
+    const uint8_t *p;
+    size_t len;
+    size_t pos;
+    int failed;
+} reader;
+
+static void w_bytes(writer *w, const void *src, size_t n)
+{
+    if (w->failed || w->cap - w->len < n) {
+        w->failed = 1;
+        return;
+    }
+    if (n > 0)
+        memcpy(w->p + w->len, src, n);
+    w->len += n;
+}
+
+static void w_u8(writer *w, uint8_t v)
+{
+    w_bytes(w, &v, 1);
+}
+
+static void w_uint(writer *w, uint64_t v, unsigned bytes)
+{
+    uint8_t b[8];
+    for (unsigned i = 0; i < bytes; i++)
+        b[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+    w_bytes(w, b, bytes);
+}
+
+static void w_str(writer *w, codec_str s)
+{
+    w_uint(w, s.len, 2);
+    w_bytes(w, s.p, s.len);
+}
+
+static void w_head(writer *w, codec_leaf_type t)
+{
+    w_u8(w, (uint8_t)t);
+    w_u8(w, CODEC_VERSION);
+}
+
+static int w_done(const writer *w, size_t *len_out)
+{
+    if (w->failed)
+        return -1;
+    *len_out = w->len;
+    return 0;
+}
+
+static const uint8_t *r_bytes(reader *r, size_t n)
+{
+    if (r->failed || r->len - r->pos < n) {
+        r->failed = 1;
+        return NULL;
+    }
+    const uint8_t *p = r->p + r->pos;
+    r->pos += n;
+    return p;
+}
+
+static uint64_t r_uint(reader *r, unsigned bytes)
+{
+    const uint8_t *b = r_bytes(r, bytes);
+    uint64_t v = 0;
+    if (b == NULL)
+        return 0;
+    for (unsigned i = 0; i < bytes; i++)
+        v = (v << 8) | b[i];
+    return v;
+}
+
+static codec_str r_str(reader *r)
+{
+    codec_str s = {NULL, 0};
+    uint16_t n = (uint16_t)r_uint(r, 2);
+    const uint8_t *b = r_bytes(r, n);
+    if (b != NULL) {
+        s.p = (const char *)b;
+        s.len = n;
+        if (memchr(b, 0, n) != NULL)
+            r->failed = 1;
+    }
+    return s;
+}
+
+static void r_head(reader *r, codec_leaf_type t)
+{
+    uint8_t type = (uint8_t)r_uint(r, 1);
+    uint8_t version = (uint8_t)r_uint(r, 1);
+    if (type != t || version != CODEC_VERSION)
+        r->failed = 1;
+}
+
+static int r_done(const reader *r)
+{
+    return (r->failed || r->pos != r->len) ? -1 : 0;
+}
+
+int codec_leaf_type_of(const uint8_t *leaf, size_t len)
+{
+    if (len < 2 || leaf[1] != CODEC_VERSION)
+        return -1;
+    if (leaf[0] < CODEC_LEAF_ENTRY || leaf[0] > CODEC_LEAF_ACCOUNT)
+        return -1;
+    return leaf[0];
+}
+
+int codec_entry_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_entry *e)
+{
+    writer w = {out, cap, 0, 0};
+    if (e->legs_count > LEDGER_LEGS_MAX)
+        return -1;
+    w_head(&w, CODEC_LEAF_ENTRY);
+    w_uint(&w, e->programme, 4);
+    w_u8(&w, e->kind);
+    w_uint(&w, e->op, 2);
+    w_str(&w, e->partner);
+    w_str(&w, e->principal);
+    w_str(&w, e->client_id);
+    w_str(&w, e->external_ref);
+    w_str(&w, e->memo);
+    w_uint(&w, e->value_date, 4);
+    w_uint(&w, (uint64_t)e->recorded_at, 8);
+    w_uint(&w, e->ref, 8);
+    w_u8(&w, e->legs_count);
+    for (unsigned i = 0; i < e->legs_count; i++) {
+        const codec_leg *g = &e->legs[i];
+        w_uint(&w, g->account_id, 8);
+        w_u8(&w, g->side);
+        w_uint(&w, (uint64_t)g->amount, 8);
+        w_uint(&w, (uint64_t)g->balance_after, 8);
+        w_uint(&w, g->prev_seq, 8);
+    }
+    return w_done(&w, len_out);
+}
+
+int codec_entry_decode(codec_entry *out, const uint8_t *leaf, size_t len)
+{
+    reader r = {leaf, len, 0, 0};
+    codec_entry e;
+    memset(&e, 0, sizeof e);
+    r_head(&r, CODEC_LEAF_ENTRY);
+    e.programme = (uint32_t)r_uint(&r, 4);
+    e.kind = (uint8_t)r_uint(&r, 1);
+    e.op = (uint16_t)r_uint(&r, 2);
+    e.partner = r_str(&r);
+    e.principal = r_str(&r);
+    e.client_id = r_str(&r);
+    e.external_ref = r_str(&r);
+    e.memo = r_str(&r);
+    e.value_date = (uint32_t)r_uint(&r, 4);
+    e.recorded_at = (int64_t)r_uint(&r, 8);
+    e.ref = r_uint(&r, 8);
+    e.legs_count = (uint8_t)r_uint(&r, 1);
+    if (e.legs_count > LEDGER_LEGS_MAX)
+        return -1;
+    for (unsigned i = 0; i < e.legs_count; i++) {
+        codec_leg *g = &e.legs[i];
+        g->account_id = r_uint(&r, 8);
+        g->side = (uint8_t)r_uint(&r, 1);
+        g->amount = (int64_t)r_uint(&r, 8);
+        g->balance_after = (int64_t)r_uint(&r, 8);
+        g->prev_seq = r_uint(&r, 8);
+        if (g->side > LEDGER_CREDIT)
+            r.failed = 1;
+    }
+    if (r_done(&r) != 0)
+        return -1;
+    *out = e;
+    return 0;
+}
+
+int codec_batch_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_batch *b)
+{
+    writer w = {out, cap, 0, 0};
+    w_head(&w, CODEC_LEAF_BATCH);
+    w_uint(&w, b->batch_no, 8);
+    w_uint(&w, b->first_seq, 8);
+    w_uint(&w, b->leaves_count, 4);
+    w_uint(&w, b->prev_size, 8);
+    w_bytes(&w, b->prev_root, 32);
+    w_bytes(&w, b->leaves_root, 32);
+    w_uint(&w, (uint64_t)b->time, 8);
+    w_bytes(&w, b->key_id, 4);
+    return w_done(&w, len_out);
+}
+
+int codec_batch_decode(codec_batch *out, const uint8_t *leaf, size_t len)
+{
+    reader r = {leaf, len, 0, 0};
+    codec_batch b;
+    const uint8_t *p;
+    r_head(&r, CODEC_LEAF_BATCH);
+    b.batch_no = r_uint(&r, 8);
+    b.first_seq = r_uint(&r, 8);
+    b.leaves_count = (uint32_t)r_uint(&r, 4);
+    b.prev_size = r_uint(&r, 8);
+    if ((p = r_bytes(&r, 32)) != NULL)
+        memcpy(b.prev_root, p, 32);
+    if ((p = r_bytes(&r, 32)) != NULL)
+        memcpy(b.leaves_root, p, 32);
+    b.time = (int64_t)r_uint(&r, 8);
+    if ((p = r_bytes(&r, 4)) != NULL)
+        memcpy(b.key_id, p, 4);
+    if (r_done(&r) != 0)
+        return -1;
+    *out = b;
+    return 0;
+}
+
+int codec_key_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_key_event *k)
+{
+    writer w = {out, cap, 0, 0};
+    w_head(&w, CODEC_LEAF_KEY);
+    w_str(&w, k->name);
+    w_bytes(&w, k->key_id, 4);
+    w_bytes(&w, k->public_key, 32);
+    w_uint(&w, k->from_size, 8);
+    return w_done(&w, len_out);
+}
+
+int codec_key_decode(codec_key_event *out, const uint8_t *leaf, size_t len)
+{
+    reader r = {leaf, len, 0, 0};
+    codec_key_event k;
+    const uint8_t *p;
+    r_head(&r, CODEC_LEAF_KEY);
+    k.name = r_str(&r);
+    if ((p = r_bytes(&r, 4)) != NULL)
+        memcpy(k.key_id, p, 4);
+    if ((p = r_bytes(&r, 32)) != NULL)
+        memcpy(k.public_key, p, 32);
+    k.from_size = r_uint(&r, 8);
+    if (r_done(&r) != 0)
+        return -1;
+    *out = k;
+    return 0;
+}
+
+int codec_programme_encode(uint8_t *out, size_t cap, size_t *len_out,
+                           const codec_programme *p)
+{
+    writer w = {out, cap, 0, 0};
+    w_head(&w, CODEC_LEAF_PROGRAMME);
+    w_uint(&w, p->id, 4);
+    w_str(&w, p->name);
+    w_str(&w, p->currency);
+    w_u8(&w, p->digits);
+    return w_done(&w, len_out);
+}
+
+int codec_programme_decode(codec_programme *out, const uint8_t *leaf, size_t len)
+{
+    reader r = {leaf, len, 0, 0};
+    codec_programme p;
+    r_head(&r, CODEC_LEAF_PROGRAMME);
+    p.id = (uint32_t)r_uint(&r, 4);
+    p.name = r_str(&r);
+    p.currency = r_str(&r);
+    p.digits = (uint8_t)r_uint(&r, 1);
+    if (r_done(&r) != 0)
+        return -1;
+    *out = p;
+    return 0;
+}
+
+int codec_account_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_account *a)
+{
+    writer w = {out, cap, 0, 0};
+    w_head(&w, CODEC_LEAF_ACCOUNT);
+    w_uint(&w, a->id, 8);
+    w_uint(&w, a->programme, 4);
+    w_str(&w, a->code);
+    w_u8(&w, a->type);
+    w_uint(&w, a->flags, 4);
+    return w_done(&w, len_out);
+}
+
+int codec_account_decode(codec_account *out, const uint8_t *leaf, size_t len)
+{
+    reader r = {leaf, len, 0, 0};
+    codec_account a;
+    r_head(&r, CODEC_LEAF_ACCOUNT);
+    a.id = r_uint(&r, 8);
+    a.programme = (uint32_t)r_uint(&r, 4);
+    a.code = r_str(&r);
+    a.type = (uint8_t)r_uint(&r, 1);
+    a.flags = (uint32_t)r_uint(&r, 4);
+    if (r_done(&r) != 0)
+        return -1;
+    *out = a;
+    return 0;
+}

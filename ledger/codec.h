@@ -1,0 +1,110 @@
+/*
+ * codec.h — the canonical byte layout of the journal's leaves (format 1).
+ *
+ * Every leaf of the Merkle log is: type (1 byte) || format version (1 byte)
+ * || payload. Integers are big-endian, strings are u16 length || bytes
+ * (UTF-8, no NUL). The layout is specified in docs/encoding.md so that a
+ * verifier in any language can recompute every hash; it is not protobuf's.
+ *
+ * Pure functions over caller-owned buffers: no LMDB, no allocation.
+ * Decoders take untrusted bytes and check every length.
+ */
+#ifndef CAURIS_CODEC_H
+#define CAURIS_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledger/ledger.h"
+
+#define CODEC_VERSION 1u
+#define CODEC_LEAF_MAX 2048 /* bytes of the largest leaf */
+
+typedef enum codec_leaf_type {
+    CODEC_LEAF_ENTRY = 1,
+    CODEC_LEAF_BATCH = 2,
+    CODEC_LEAF_KEY = 3,
+    CODEC_LEAF_STATEMENT = 4, /* reserved: issued statements */
+    CODEC_LEAF_PROGRAMME = 5,
+    CODEC_LEAF_ACCOUNT = 6,
+} codec_leaf_type;
+
+typedef struct codec_leg {
+    uint64_t account_id;
+    uint8_t side; /* ledger_side */
+    int64_t amount;
+    int64_t balance_after;
+    uint64_t prev_seq;
+} codec_leg;
+
+/* Strings point into the caller's buffer (decode) or the caller's strings
+ * (encode); lengths are explicit. */
+typedef struct codec_str {
+    const char *p;
+    uint16_t len;
+} codec_str;
+
+typedef struct codec_entry {
+    uint32_t programme;
+    uint8_t kind;
+    uint16_t op;
+    codec_str partner, principal, client_id, external_ref, memo;
+    uint32_t value_date;
+    int64_t recorded_at;
+    uint64_t ref; /* LEDGER_SEQ_NONE when none */
+    uint8_t legs_count;
+    codec_leg legs[LEDGER_LEGS_MAX];
+} codec_entry;
+
+typedef struct codec_batch {
+    uint64_t batch_no;
+    uint64_t first_seq;
+    uint32_t leaves_count; /* leaves after this header */
+    uint64_t prev_size;
+    uint8_t prev_root[32];
+    uint8_t leaves_root[32]; /* root of the leaves after this header */
+    int64_t time;
+    uint8_t key_id[4];
+} codec_batch;
+
+typedef struct codec_key_event {
+    codec_str name;
+    uint8_t key_id[4];
+    uint8_t public_key[32];
+    uint64_t from_size; /* signs checkpoints of this tree size and later */
+} codec_key_event;
+
+typedef struct codec_programme {
+    uint32_t id;
+    codec_str name;
+    codec_str currency;
+    uint8_t digits;
+} codec_programme;
+
+typedef struct codec_account {
+    uint64_t id;
+    uint32_t programme;
+    codec_str code;
+    uint8_t type;
+    uint32_t flags;
+} codec_account;
+
+/* Encoders: write into out (cap bytes), the length to *len_out. 0 or -1. */
+int codec_entry_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_entry *e);
+int codec_batch_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_batch *b);
+int codec_key_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_key_event *k);
+int codec_programme_encode(uint8_t *out, size_t cap, size_t *len_out,
+                           const codec_programme *p);
+int codec_account_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_account *a);
+
+/* The leaf's type, or -1 for too short / unknown version. */
+int codec_leaf_type_of(const uint8_t *leaf, size_t len);
+
+/* Decoders: 0, or -1 when the bytes are not exactly one such leaf. */
+int codec_entry_decode(codec_entry *out, const uint8_t *leaf, size_t len);
+int codec_batch_decode(codec_batch *out, const uint8_t *leaf, size_t len);
+int codec_key_decode(codec_key_event *out, const uint8_t *leaf, size_t len);
+int codec_programme_decode(codec_programme *out, const uint8_t *leaf, size_t len);
+int codec_account_decode(codec_account *out, const uint8_t *leaf, size_t len);
+
+#endif

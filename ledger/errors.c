@@ -1,0 +1,192 @@
+/*
+ * errors.c — the ledger's error codes: a sentence for people and a stable
+ * snake_case name for the wire, plus the names of kinds, operations and
+ * account types. One table each, indexed by the enum, so a new code cannot
+ * be added without its texts (the static asserts below).
+ */
+#include "ledger/ledger.h"
+
+#include <string.h>
+
+static const char *const err_names[LEDGER_ERR_COUNT] = {
+    [LEDGER_OK] = "ok",
+    [LEDGER_EXISTS] = "exists",
+    [LEDGER_EXISTS_WITH_DIFFERENT_FIELDS] = "exists_with_different_fields",
+    [LEDGER_NOT_BALANCED] = "not_balanced",
+    [LEDGER_LEGS_COUNT] = "legs_count",
+    [LEDGER_INVALID_AMOUNT] = "invalid_amount",
+    [LEDGER_UNKNOWN_PROGRAMME] = "unknown_programme",
+    [LEDGER_UNKNOWN_ACCOUNT] = "unknown_account",
+    [LEDGER_INSUFFICIENT_FUNDS] = "insufficient_funds",
+    [LEDGER_ACCOUNT_LOCKED] = "account_locked",
+    [LEDGER_ACCOUNT_CLOSED] = "account_closed",
+    [LEDGER_OVERFLOW] = "overflow",
+    [LEDGER_INVALID_DATE] = "invalid_date",
+    [LEDGER_INVALID_FIELD] = "invalid_field",
+    [LEDGER_REF_NOT_FOUND] = "ref_not_found",
+    [LEDGER_REF_INVALID] = "ref_invalid",
+    [LEDGER_PENDING_ALREADY_RESOLVED] = "pending_already_resolved",
+    [LEDGER_ALREADY_REVERSED] = "already_reversed",
+    [LEDGER_LEGS_MISMATCH] = "legs_mismatch",
+    [LEDGER_ACCOUNT_REPEATED] = "account_repeated",
+    [LEDGER_LINKED_ENTRY_FAILED] = "linked_entry_failed",
+    [LEDGER_ACCOUNT_EXISTS] = "account_exists",
+    [LEDGER_INVALID_ACCOUNT_CODE] = "invalid_account_code",
+    [LEDGER_PROGRAMME_EXISTS] = "programme_exists",
+    [LEDGER_UNKNOWN_CURRENCY] = "unknown_currency",
+    [LEDGER_INVALID_ARGUMENT] = "invalid_argument",
+    [LEDGER_NOT_FOUND] = "not_found",
+    [LEDGER_READ_ONLY] = "read_only",
+    [LEDGER_NOT_A_LEDGER] = "not_a_ledger",
+    [LEDGER_ALREADY_INITIALISED] = "already_initialised",
+    [LEDGER_FORMAT_VERSION] = "format_version",
+    [LEDGER_KEY_PASSPHRASE] = "key_passphrase",
+    [LEDGER_KEY_MISMATCH] = "key_mismatch",
+    [LEDGER_CORRUPT] = "corrupt",
+    [LEDGER_VERIFY_FAILED] = "verify_failed",
+    [LEDGER_IO] = "io",
+    [LEDGER_STORAGE] = "storage",
+    [LEDGER_NOMEM] = "nomem",
+    [LEDGER_MAP_LIMIT] = "map_limit",
+};
+
+static const char *const err_texts[LEDGER_ERR_COUNT] = {
+    [LEDGER_OK] = "ok",
+    [LEDGER_EXISTS] = "this entry was already posted (same partner and client id); "
+                      "the original is returned",
+    [LEDGER_EXISTS_WITH_DIFFERENT_FIELDS] =
+        "this client id was already used by the same partner for a different entry",
+    [LEDGER_NOT_BALANCED] = "the entry is not balanced: total debits differ from total credits",
+    [LEDGER_LEGS_COUNT] = "an entry needs 2 to 16 legs",
+    [LEDGER_INVALID_AMOUNT] = "every amount must be a positive whole number of minor units",
+    [LEDGER_UNKNOWN_PROGRAMME] = "no programme of that name in this ledger",
+    [LEDGER_UNKNOWN_ACCOUNT] = "no account of that code in this programme; open it first",
+    [LEDGER_INSUFFICIENT_FUNDS] =
+        "insufficient funds: the entry would overdraw a no-overdraft account",
+    [LEDGER_ACCOUNT_LOCKED] = "the account is locked: nothing may leave it",
+    [LEDGER_ACCOUNT_CLOSED] = "the account is closed",
+    [LEDGER_OVERFLOW] = "an amount or balance would exceed the largest representable value",
+    [LEDGER_INVALID_DATE] = "the value date is not a real date (YYYY-MM-DD)",
+    [LEDGER_INVALID_FIELD] =
+        "a field is missing, too long or not valid UTF-8 (partner, principal, client id, "
+        "reference, memo)",
+    [LEDGER_REF_NOT_FOUND] = "the entry referred to does not exist",
+    [LEDGER_REF_INVALID] = "the entry referred to cannot be posted, voided or reversed this way",
+    [LEDGER_PENDING_ALREADY_RESOLVED] = "the pending entry was already posted or voided",
+    [LEDGER_ALREADY_REVERSED] = "the entry was already reversed",
+    [LEDGER_LEGS_MISMATCH] = "the legs given differ from those of the entry referred to",
+    [LEDGER_ACCOUNT_REPEATED] = "an account appears in more than one leg of the entry",
+    [LEDGER_LINKED_ENTRY_FAILED] =
+        "not posted: another entry of this all-or-nothing request failed",
+    [LEDGER_ACCOUNT_EXISTS] = "an account with that code is already open",
+    [LEDGER_INVALID_ACCOUNT_CODE] = "the account code fits no pattern of the chart of accounts",
+    [LEDGER_PROGRAMME_EXISTS] = "a programme of that name already exists",
+    [LEDGER_UNKNOWN_CURRENCY] = "not an ISO 4217 currency code",
+    [LEDGER_INVALID_ARGUMENT] = "invalid argument",
+    [LEDGER_NOT_FOUND] = "not found",
+    [LEDGER_READ_ONLY] = "the ledger was opened read-only",
+    [LEDGER_NOT_A_LEDGER] = "the directory holds no cauris ledger (run cauris init)",
+    [LEDGER_ALREADY_INITIALISED] = "the directory already holds a ledger",
+    [LEDGER_FORMAT_VERSION] = "the ledger was written by another format version",
+    [LEDGER_KEY_PASSPHRASE] = "the signing key is sealed: the passphrase is missing or wrong",
+    [LEDGER_KEY_MISMATCH] = "the signing key file does not belong to this ledger",
+    [LEDGER_CORRUPT] = "stored data failed a consistency check",
+    [LEDGER_VERIFY_FAILED] = "verification found a discrepancy",
+    [LEDGER_IO] = "file system error",
+    [LEDGER_STORAGE] = "storage (LMDB) error",
+    [LEDGER_NOMEM] = "out of memory",
+    [LEDGER_MAP_LIMIT] = "the ledger reached its configured maximum size",
+};
+
+const char *ledger_err_name(int err)
+{
+    if (err < 0 || err >= LEDGER_ERR_COUNT || err_names[err] == NULL)
+        return "unknown";
+    return err_names[err];
+}
+
+const char *ledger_strerror(int err)
+{
+    if (err < 0 || err >= LEDGER_ERR_COUNT || err_texts[err] == NULL)
+        return "unknown error";
+    return err_texts[err];
+}
+
+static const char *const kind_names[] = {
+    [LEDGER_KIND_POSTED] = "posted", [LEDGER_KIND_PENDING] = "pending",
+    [LEDGER_KIND_POST] = "post",     [LEDGER_KIND_VOID] = "void",
+    [LEDGER_KIND_REVERSAL] = "reversal",
+};
+
+static const char *const op_names[LEDGER_OP_MAX + 1] = {
+    [LEDGER_OP_TRANSFER] = "transfer",
+    [LEDGER_OP_FUNDING] = "funding",
+    [LEDGER_OP_WAGE] = "wage",
+    [LEDGER_OP_PAYOUT] = "payout",
+    [LEDGER_OP_CAPITAL_RELEASE] = "capital_release",
+    [LEDGER_OP_GRANT_COMMIT] = "grant_commit",
+    [LEDGER_OP_GRANT_DISBURSE] = "grant_disburse",
+    [LEDGER_OP_SHARE_PURCHASE] = "share_purchase",
+    [LEDGER_OP_SOCIAL_FUND] = "social_fund",
+    [LEDGER_OP_GROUP_LOAN] = "group_loan",
+    [LEDGER_OP_LOAN_REPAYMENT] = "loan_repayment",
+    [LEDGER_OP_SHARE_OUT] = "share_out",
+};
+
+static const char *const type_names[] = {
+    [LEDGER_ASSET] = "asset",   [LEDGER_LIABILITY] = "liability", [LEDGER_EQUITY] = "equity",
+    [LEDGER_INCOME] = "income", [LEDGER_EXPENSE] = "expense",
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *name_of(const char *const *table, size_t n, int v)
+{
+    if (v < 0 || (size_t)v >= n || table[v] == NULL)
+        return NULL;
+    return table[v];
+}
+
+static int parse_of(const char *const *table, size_t n, const char *name, int *out)
+{
+    for (size_t i = 0; name != NULL && i < n; i++) {
+        if (table[i] != NULL && strcmp(table[i], name) == 0) {
+            *out = (int)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *ledger_kind_name(ledger_kind kind)
+{
+    return name_of(kind_names, COUNT(kind_names), (int)kind);
+}
+
+const char *ledger_op_name(ledger_op op)
+{
+    return name_of(op_names, COUNT(op_names), (int)op);
+}
+
+const char *ledger_account_type_name(ledger_account_type type)
+{
+    return name_of(type_names, COUNT(type_names), (int)type);
+}
+
+int ledger_kind_parse(const char *name, ledger_kind *out)
+{
+    int v;
+    if (parse_of(kind_names, COUNT(kind_names), name, &v) != 0)
+        return -1;
+    *out = (ledger_kind)v;
+    return 0;
+}
+
+int ledger_op_parse(const char *name, ledger_op *out)
+{
+    int v;
+    if (parse_of(op_names, COUNT(op_names), name, &v) != 0)
+        return -1;
+    *out = (ledger_op)v;
+    return 0;
+}

@@ -1,0 +1,182 @@
+/*
+ * internal.h — what the files of ledger/ share and nothing outside sees: the
+ * handle, the LMDB named databases, the stored account record, the batch
+ * builder every write goes through, and small helpers.
+ *
+ * Layers: init.c (open/close, map growth) -> batch.c (one write transaction,
+ * Merkle append, signed checkpoint, commit) -> post.c / accounts.c (the
+ * double-entry rules) ; history.c, proof.c, verify.c read.
+ */
+#ifndef CAURIS_LEDGER_INTERNAL_H
+#define CAURIS_LEDGER_INTERNAL_H
+
+#include <lmdb.h>
+#include <pthread.h>
+
+#include "ledger/codec.h"
+#include "ledger/ledger.h"
+#include "ledger/merkle.h"
+#include "ledger/note.h"
+
+#define LEDGER_FORMAT_VERSION_CURRENT 1u
+#define LEDGER_HISTORY_SPARSE_EVERY 64u /* one history index key per N lines */
+#define LEDGER_DBS_COUNT 11
+#define LEDGER_MAP_SIZE_DEFAULT ((size_t)64 << 20)
+#define LEDGER_MAP_SIZE_MAX_DEFAULT ((size_t)1 << 40)
+#define LEDGER_PROGRAMMES_MAX 256
+
+_Static_assert(LEDGER_PAGE_MAX >= 1, "page");
+_Static_assert(LEDGER_REQUEST_ENTRIES_MAX <= LEDGER_BATCH_ENTRIES_MAX, "request fits a batch");
+_Static_assert(LEDGER_CODE_MAX <= 255, "code length fits its byte");
+
+struct ledger {
+    MDB_env *env;
+    MDB_dbi dbi_meta;        /* string key -> value */
+    MDB_dbi dbi_programmes;  /* "n" name -> programme_rec ; "i" id BE -> programme_rec */
+    MDB_dbi dbi_accounts;    /* id BE -> acct_rec */
+    MDB_dbi dbi_codes;       /* programme id BE || code -> account id BE */
+    MDB_dbi dbi_entries;     /* seq BE -> leaf bytes (every leaf, not only entries) */
+    MDB_dbi dbi_keys;        /* len(partner) || partner || client id -> seq BE */
+    MDB_dbi dbi_links;       /* seq BE of a pending/posted entry -> seq BE resolving it */
+    MDB_dbi dbi_history;     /* account id BE || seq BE -> line number BE (sparse) */
+    MDB_dbi dbi_merkle;      /* level (1) || index BE -> hash */
+    MDB_dbi dbi_checkpoints; /* tree size BE -> signed checkpoint note */
+    MDB_dbi dbi_batches;     /* batch number BE -> batch_rec */
+    bool read_only;
+    bool has_signer;
+    note_signer signer;
+    merkle_frontier frontier; /* of the committed tree; valid when frontier_ok */
+    bool frontier_ok;
+    pthread_mutex_t write_mutex;  /* one writer */
+    pthread_rwlock_t map_lock;    /* readers shared; map resize exclusive */
+    size_t map_size_max;
+    ledger_clock_fn clock;
+    void *clock_ctx;
+    char dir[4096];
+};
+
+/* Stored programme record (native layout; not hashed, derived from leaves). */
+typedef struct programme_rec {
+    uint32_t id;
+    int32_t digits;
+    char currency[4];
+    char name[LEDGER_NAME_MAX + 1];
+    uint8_t pad[3];
+} programme_rec;
+
+/* Stored account record: state derived from the journal, cached for posting.
+ * LMDB values are not aligned: always memcpy in and out. */
+typedef struct acct_rec {
+    uint64_t id;
+    uint64_t latest_seq;  /* LEDGER_SEQ_NONE before its first line */
+    uint64_t lines_count;
+    int64_t debits_posted;
+    int64_t credits_posted;
+    int64_t debits_pending;
+    int64_t credits_pending;
+    uint32_t programme;
+    uint32_t flags;
+    uint8_t type;
+    uint8_t code_len;
+    char code[LEDGER_CODE_MAX];
+    uint8_t pad[6];
+} acct_rec;
+_Static_assert(sizeof(acct_rec) == 136, "account record layout is part of the format");
+
+typedef struct batch_rec {
+    uint64_t first_seq;  /* its header leaf */
+    uint64_t end_size;   /* tree size after it */
+    int64_t time;
+} batch_rec;
+_Static_assert(sizeof(batch_rec) == 24, "batch record layout is part of the format");
+
+/* ---- big-endian keys ---- */
+void be64_put(uint8_t out[8], uint64_t v);
+uint64_t be64_get(const uint8_t in[8]);
+void be32_put(uint8_t out[4], uint32_t v);
+uint32_t be32_get(const uint8_t in[4]);
+
+/* Internal only: LMDB's map is full; batch_run grows it and retries. Never
+ * returned to callers. */
+#define LEDGER_ERR_MAP_FULL (LEDGER_ERR_COUNT + 1)
+
+/* ---- LMDB helpers (store.c) ---- */
+int ledger_map_err(int mdb_rc); /* LMDB rc -> ledger_err */
+int ledger_map_grow(ledger *l);
+/* Begins a read transaction under the shared map lock. */
+int ledger_read_begin(ledger *l, MDB_txn **txn);
+void ledger_read_end(ledger *l, MDB_txn *txn);
+int meta_get_u64(MDB_txn *txn, ledger *l, const char *key, uint64_t *out);
+int meta_put_u64(MDB_txn *txn, ledger *l, const char *key, uint64_t v);
+int meta_get_bytes(MDB_txn *txn, ledger *l, const char *key, void *out, size_t len);
+int meta_put_bytes(MDB_txn *txn, ledger *l, const char *key, const void *v, size_t len);
+int meta_get_str(MDB_txn *txn, ledger *l, const char *key, char *out, size_t cap);
+
+/* ---- the stored records ---- */
+int programme_by_name(MDB_txn *txn, ledger *l, const char *name, programme_rec *out);
+int programme_by_id(MDB_txn *txn, ledger *l, uint32_t id, programme_rec *out);
+int programme_store(MDB_txn *txn, ledger *l, const programme_rec *p);
+int acct_load(MDB_txn *txn, ledger *l, uint64_t id, acct_rec *out);
+int acct_store(MDB_txn *txn, ledger *l, const acct_rec *a);
+int acct_id_by_code(MDB_txn *txn, ledger *l, uint32_t programme, const char *code,
+                    size_t code_len, uint64_t *id_out);
+void acct_to_info(const acct_rec *a, const programme_rec *p, ledger_account_info *out);
+
+/* Normal-side posted balance (assets and expenses: debits - credits). */
+int64_t acct_balance(const acct_rec *a);
+bool acct_debit_normal(uint8_t type);
+
+/* The double-entry state change of one leg, shared by posting and
+ * verification. `kind` is the entry's kind; `checks` is false when replaying
+ * (verify checks the recorded result, not the rules of the day). On success
+ * the record is updated; on refusal it is left as it was and the reason is
+ * returned. */
+int acct_apply_leg(acct_rec *a, ledger_kind kind, ledger_side side, int64_t amount,
+                   bool checks);
+
+/* ---- batches: every write goes through one (batch.c) ---- */
+typedef struct batch {
+    ledger *l;
+    MDB_txn *txn;
+    uint64_t batch_no;
+    uint64_t first_seq;   /* the header leaf's seq */
+    uint64_t next_seq;    /* where the next leaf goes */
+    int64_t time;         /* recorded time of every entry in it */
+    size_t hashes_count;
+    size_t hashes_cap;
+    uint8_t (*hashes)[MERKLE_HASH_BYTES]; /* leaves after the header */
+} batch;
+
+/* Begins the write transaction; the caller holds write_mutex. */
+int batch_begin(ledger *l, batch *b);
+/* Appends one leaf at b->next_seq (written and hashed). */
+int batch_leaf(batch *b, const uint8_t *leaf, size_t len);
+/* Drops the leaves from `count` on (an atomic request that failed). */
+void batch_truncate(batch *b, size_t count);
+/* Header leaf, Merkle append, signed checkpoint, meta, commit with fsync.
+ * With no leaves, aborts and reports the current tree. Frees b. */
+int batch_finish(batch *b, ledger_commit_info *info);
+void batch_abort(batch *b);
+
+/* Runs fn(l, ctx, b) in a batch, retrying from scratch with a larger map when
+ * LMDB reports MDB_MAP_FULL. fn returns LEDGER_OK to commit. */
+typedef int (*batch_fn)(ledger *l, void *ctx, batch *b);
+int batch_run(ledger *l, batch_fn fn, void *ctx, ledger_commit_info *info);
+
+/* Merkle node storage callbacks over a transaction. */
+typedef struct merkle_store {
+    ledger *l;
+    MDB_txn *txn;
+} merkle_store;
+int merkle_store_get(void *ctx, uint32_t level, uint64_t index, uint8_t out[MERKLE_HASH_BYTES]);
+int merkle_store_put(void *ctx, uint32_t level, uint64_t index,
+                     const uint8_t hash[MERKLE_HASH_BYTES]);
+
+/* ---- misc ---- */
+bool ledger_utf8_valid(const char *s, size_t len);
+/* Checks a name: [a-z0-9_-]{1,64}. */
+bool ledger_name_valid(const char *s);
+int ledger_programme_add(ledger *l, batch *b, const char *name, const char *currency);
+int entry_decode_at(MDB_txn *txn, ledger *l, uint64_t seq, codec_entry *out);
+
+#endif

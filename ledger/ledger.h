@@ -1,0 +1,480 @@
+/*
+ * ledger.h — the public interface of the cauris ledger library.
+ *
+ * cauris is an append-only double-entry ledger for reintegration and
+ * microfinance programmes. This header is the only one that code outside
+ * ledger/ includes: the CLI, the RPC server, the tests and the benchmarks.
+ *
+ * What the library owns:
+ *   - one ledger directory = one LMDB environment (data.mdb), one signing key
+ *     (signing.key, mode 0600, optionally sealed with a passphrase) and its
+ *     public verifier key (signing.pub);
+ *   - programmes, each with an ISO 4217 currency and a chart of accounts;
+ *   - entries of 2..16 balanced legs, posted in group commits: one LMDB write
+ *     transaction, one Merkle append, one signed checkpoint, one fsync;
+ *   - account history (running balance per line), statements, balances as of
+ *     a date or a tree size, inclusion and consistency proofs, verification.
+ *
+ * What it never does: network I/O, protobuf, printing. Nothing is ever
+ * deleted or rewritten; corrections are new entries (reversals).
+ *
+ * Conventions (libsodium / LMDB style):
+ *   - functions return 0 (LEDGER_OK) on success or a ledger_err code;
+ *   - out-pointers are written only on success;
+ *   - strings passed in are borrowed for the duration of the call;
+ *   - money is int64_t minor units of the programme's currency; every sum is
+ *     overflow-checked.
+ *
+ * Thread safety: one ledger handle may be shared by threads. Commits are
+ * serialised inside the library (one writer); reads run in LMDB read-only
+ * transactions and are never blocked by the writer. Another process may open
+ * the same directory read-only while a writer runs.
+ */
+#ifndef CAURIS_LEDGER_H
+#define CAURIS_LEDGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Limits: every input is checked against these at the boundary. ---- */
+
+#define LEDGER_LEGS_MIN 2
+#define LEDGER_LEGS_MAX 16
+#define LEDGER_CODE_MAX 64      /* account code, bytes */
+#define LEDGER_NAME_MAX 64      /* programme name, bytes */
+#define LEDGER_PARTNER_MAX 32   /* partner id, bytes */
+#define LEDGER_PRINCIPAL_MAX 64 /* who posted, bytes */
+#define LEDGER_CLIENT_ID_MAX 64 /* client entry id (idempotency key), bytes */
+#define LEDGER_EXTREF_MAX 64    /* external reference (MFI transaction id) */
+#define LEDGER_MEMO_MAX 256     /* memo, bytes */
+#define LEDGER_ORIGIN_MAX 128   /* checkpoint origin line, bytes */
+#define LEDGER_CURRENCY_LEN 3   /* ISO 4217 alphabetic code */
+#define LEDGER_REQUEST_ENTRIES_MAX 8192 /* entries in one request */
+#define LEDGER_BATCH_ENTRIES_MAX 65536  /* entries in one group commit */
+#define LEDGER_ACCOUNTS_OPEN_MAX 200000 /* accounts opened in one call */
+#define LEDGER_PAGE_MAX 1000            /* statement lines per page */
+#define LEDGER_PROOF_MAX 128            /* hashes in one proof */
+#define LEDGER_CHECKPOINT_MAX 2048      /* signed checkpoint note, bytes */
+#define LEDGER_PROOF_TEXT_MAX 8192      /* tlog-proof text, bytes */
+#define LEDGER_HASH_BYTES 32
+#define LEDGER_AMOUNT_MAX INT64_MAX
+
+#define LEDGER_SEQ_NONE UINT64_MAX /* "no such line/entry" in seq fields */
+
+/* ---- Errors and per-entry result codes (one enum; the RPC returns the
+ * same values by name). Keep LEDGER_OK == 0 and the order stable. ---- */
+typedef enum ledger_err {
+    LEDGER_OK = 0,
+    /* per-entry results */
+    LEDGER_EXISTS,                      /* same partner+client id, same content: original seq */
+    LEDGER_EXISTS_WITH_DIFFERENT_FIELDS,/* same partner+client id, other content */
+    LEDGER_NOT_BALANCED,                /* debits != credits */
+    LEDGER_LEGS_COUNT,                  /* fewer than 2 or more than 16 legs */
+    LEDGER_INVALID_AMOUNT,              /* amount <= 0 */
+    LEDGER_UNKNOWN_PROGRAMME,
+    LEDGER_UNKNOWN_ACCOUNT,
+    LEDGER_INSUFFICIENT_FUNDS,          /* would overdraw a no-overdraft account */
+    LEDGER_ACCOUNT_LOCKED,              /* debit from a locked account */
+    LEDGER_ACCOUNT_CLOSED,              /* any leg on a closed account */
+    LEDGER_OVERFLOW,                    /* a balance or total would overflow int64 */
+    LEDGER_INVALID_DATE,                /* value date not a real YYYYMMDD date */
+    LEDGER_INVALID_FIELD,               /* a string too long, empty where required, bad UTF-8 */
+    LEDGER_REF_NOT_FOUND,               /* referenced entry (pending / reversed) not found */
+    LEDGER_REF_INVALID,                 /* referenced entry is of the wrong kind or programme */
+    LEDGER_PENDING_ALREADY_RESOLVED,    /* pending entry already posted or voided */
+    LEDGER_ALREADY_REVERSED,            /* entry already reversed once */
+    LEDGER_LEGS_MISMATCH,               /* legs given for post/void differ from the pending ones */
+    LEDGER_ACCOUNT_REPEATED,            /* one account in two legs of an entry */
+    LEDGER_LINKED_ENTRY_FAILED,         /* atomic request: another entry of it failed */
+    LEDGER_ACCOUNT_EXISTS,              /* account code already open */
+    LEDGER_INVALID_ACCOUNT_CODE,        /* code does not fit the chart of accounts */
+    LEDGER_PROGRAMME_EXISTS,
+    LEDGER_UNKNOWN_CURRENCY,
+    /* call and system errors */
+    LEDGER_INVALID_ARGUMENT,            /* a caller error: NULL, count out of range */
+    LEDGER_NOT_FOUND,                   /* no such entry, checkpoint or account */
+    LEDGER_READ_ONLY,                   /* write on a handle opened read-only */
+    LEDGER_NOT_A_LEDGER,                /* directory holds no cauris ledger */
+    LEDGER_ALREADY_INITIALISED,         /* init on a directory that holds one */
+    LEDGER_FORMAT_VERSION,              /* data written by another format version */
+    LEDGER_KEY_PASSPHRASE,              /* key sealed and passphrase missing or wrong */
+    LEDGER_KEY_MISMATCH,                /* key file does not match the ledger's key */
+    LEDGER_CORRUPT,                     /* stored data failed a check */
+    LEDGER_VERIFY_FAILED,               /* verification found a discrepancy */
+    LEDGER_IO,                          /* file system error (see errno) */
+    LEDGER_STORAGE,                     /* LMDB error */
+    LEDGER_NOMEM,
+    LEDGER_MAP_LIMIT,                   /* map would grow past map_size_max */
+    LEDGER_ERR_COUNT                    /* not an error: the number of codes */
+} ledger_err;
+
+/* A sentence a person can act on, e.g. "insufficient funds in a no-overdraft
+ * account". Never NULL. */
+const char *ledger_strerror(int err);
+/* The stable snake_case name used on the wire and in CLI output, e.g.
+ * "insufficient_funds". Never NULL. */
+const char *ledger_err_name(int err);
+
+/* ---- Accounts ---- */
+
+typedef enum ledger_account_type {
+    LEDGER_ASSET = 1,
+    LEDGER_LIABILITY = 2,
+    LEDGER_EQUITY = 3,
+    LEDGER_INCOME = 4,
+    LEDGER_EXPENSE = 5,
+} ledger_account_type;
+
+/* Account flags. */
+#define LEDGER_FLAG_NO_OVERDRAFT 0x1u /* balance (normal side) never below 0 */
+#define LEDGER_FLAG_LOCKED 0x2u       /* no debits out of it (credits allowed) */
+#define LEDGER_FLAG_CLOSED 0x4u       /* no legs at all */
+#define LEDGER_FLAGS_ALL 0x7u
+
+typedef enum ledger_side { LEDGER_DEBIT = 0, LEDGER_CREDIT = 1 } ledger_side;
+
+/* "asset", "liability", ... ; NULL for an unknown value. */
+const char *ledger_account_type_name(ledger_account_type type);
+
+/* The chart of accounts: derives the type and default flags of an account
+ * from its code (see DESIGN.md), e.g. "participant:P1:wallet" -> liability,
+ * no-overdraft. Returns LEDGER_INVALID_ACCOUNT_CODE for a code that fits no
+ * pattern. Pure function. */
+int ledger_chart_classify(const char *code, ledger_account_type *type_out,
+                          uint32_t *flags_out);
+
+typedef struct ledger_account_info {
+    uint64_t id;
+    char code[LEDGER_CODE_MAX + 1];
+    char programme[LEDGER_NAME_MAX + 1];
+    char currency[LEDGER_CURRENCY_LEN + 1];
+    ledger_account_type type;
+    uint32_t flags;
+    int64_t balance; /* posted, on the account's normal side */
+    int64_t debits_posted, credits_posted;
+    int64_t debits_pending, credits_pending;
+    uint64_t lines_count; /* posted lines in its history */
+    uint64_t latest_seq;  /* seq of its latest line, LEDGER_SEQ_NONE if none */
+} ledger_account_info;
+
+/* ---- Currencies ---- */
+
+/* Minor unit digits of an ISO 4217 code (GNF 0, USD 2, ...), or -1 when the
+ * code is unknown. */
+int ledger_currency_digits(const char *code);
+
+/* ---- Dates: value dates are YYYYMMDD as a number, e.g. 20261123. ---- */
+
+bool ledger_date_valid(uint32_t yyyymmdd);
+/* Parses "YYYY-MM-DD"; 0 on success. */
+int ledger_date_parse(const char *text, uint32_t *yyyymmdd_out);
+/* The UTC date of a unix time in seconds. */
+uint32_t ledger_date_of_time(int64_t unix_seconds);
+
+/* ---- Opening and creating ---- */
+
+typedef struct ledger ledger;
+
+/* Clock for recorded times (unix seconds); tests set it. NULL = time(). */
+typedef int64_t (*ledger_clock_fn)(void *ctx);
+
+typedef struct ledger_options {
+    const char *passphrase; /* sealed key: its passphrase; NULL otherwise */
+    bool read_only;         /* no key is loaded and no write is allowed */
+    size_t map_size_initial;/* bytes; 0 = 64 MiB. Grows by doubling when full */
+    size_t map_size_max;    /* bytes; 0 = 1 TiB */
+    ledger_clock_fn clock;
+    void *clock_ctx;
+} ledger_options;
+
+typedef struct ledger_init_options {
+    const char *programme; /* first programme's name, [a-z0-9_-]{1,64} */
+    const char *currency;  /* ISO 4217, e.g. "GNF" */
+    const char *origin;    /* checkpoint origin; NULL = "cauris/<programme>/<random>" */
+    const char *passphrase;/* seal the key with it; NULL = plain key file */
+    ledger_options open;   /* map size and clock for the first commit */
+} ledger_init_options;
+
+/* Creates a ledger in `dir` (created if missing; must hold no ledger): the
+ * LMDB environment, a new Ed25519 signing key (signing.key, mode 0600),
+ * signing.pub, the first programme with its fixed accounts (programme:fund,
+ * programme:wages, programme:grants), and the first signed checkpoint. */
+int ledger_init(const char *dir, const ledger_init_options *opt);
+
+/* Opens an existing ledger. `opt` may be NULL (read-write, plain key).
+ * On success *out owns the handle; free it with ledger_close(). */
+int ledger_open(ledger **out, const char *dir, const ledger_options *opt);
+void ledger_close(ledger *l);
+
+/* Adds another programme (one currency each) to the ledger, with its fixed
+ * accounts. */
+int ledger_programme_create(ledger *l, const char *name, const char *currency);
+
+/* The checkpoint origin and the verifier key ("name+hexid+base64"). */
+int ledger_origin(ledger *l, char *out, size_t cap);
+int ledger_vkey(ledger *l, char *out, size_t cap);
+
+/* ---- Accounts: opened and changed through the journal ---- */
+
+/* Opens `count` accounts in one commit. Each code's type and default flags
+ * come from ledger_chart_classify(). results[i] gets LEDGER_OK,
+ * LEDGER_ACCOUNT_EXISTS or LEDGER_INVALID_ACCOUNT_CODE; the call itself fails
+ * only for a programme, argument or storage error. */
+int ledger_accounts_open(ledger *l, const char *programme, const char *const *codes,
+                         size_t count, int *results);
+
+/* Sets an account's flags (lock, unlock, close). Recorded as a leaf. */
+int ledger_account_set_flags(ledger *l, const char *programme, const char *code,
+                             uint32_t flags);
+
+int ledger_account_get(ledger *l, const char *programme, const char *code,
+                       ledger_account_info *out);
+
+/* Lists accounts of a programme whose code starts with `prefix` ("" = all),
+ * in code order, starting after `after_code` ("" = from the start).
+ * Writes up to `max` to out[], the number in *count_out. */
+int ledger_accounts_list(ledger *l, const char *programme, const char *prefix,
+                         const char *after_code, ledger_account_info *out, size_t max,
+                         size_t *count_out);
+
+/* ---- Entries ---- */
+
+typedef enum ledger_kind {
+    LEDGER_KIND_POSTED = 1,  /* ordinary entry: moves posted balances */
+    LEDGER_KIND_PENDING = 2, /* reserves amounts; posted or voided later, once */
+    LEDGER_KIND_POST = 3,    /* posts a pending entry (ref = the pending seq) */
+    LEDGER_KIND_VOID = 4,    /* voids a pending entry (ref = the pending seq) */
+    LEDGER_KIND_REVERSAL = 5,/* reverses a posted entry once (ref = its seq) */
+} ledger_kind;
+
+/* Operation codes recorded with each entry (what the entry means to the
+ * programme). The ledger core checks the double-entry rules; domain rules
+ * per operation come with the programme operations. */
+typedef enum ledger_op {
+    LEDGER_OP_TRANSFER = 1,
+    LEDGER_OP_FUNDING = 2,
+    LEDGER_OP_WAGE = 3,
+    LEDGER_OP_PAYOUT = 4,
+    LEDGER_OP_CAPITAL_RELEASE = 5,
+    LEDGER_OP_GRANT_COMMIT = 6,
+    LEDGER_OP_GRANT_DISBURSE = 7,
+    LEDGER_OP_SHARE_PURCHASE = 8,
+    LEDGER_OP_SOCIAL_FUND = 9,
+    LEDGER_OP_GROUP_LOAN = 10,
+    LEDGER_OP_LOAN_REPAYMENT = 11,
+    LEDGER_OP_SHARE_OUT = 12,
+    LEDGER_OP_MAX = 12,
+} ledger_op;
+
+const char *ledger_kind_name(ledger_kind kind); /* "posted", "pending", ... */
+const char *ledger_op_name(ledger_op op);       /* "transfer", "wage", ... */
+/* Parse names back; 0 on success. */
+int ledger_kind_parse(const char *name, ledger_kind *out);
+int ledger_op_parse(const char *name, ledger_op *out);
+
+typedef struct ledger_leg_in {
+    const char *account; /* account code within the entry's programme */
+    ledger_side side;
+    int64_t amount;      /* > 0, minor units */
+} ledger_leg_in;
+
+typedef struct ledger_entry_in {
+    const char *programme;
+    ledger_kind kind;
+    ledger_op op;
+    const char *partner;      /* required: who is accountable for it */
+    const char *principal;    /* required: the person or system that posted */
+    const char *client_id;    /* required: idempotency key within the partner */
+    const char *external_ref; /* optional ("" or NULL) */
+    const char *memo;         /* optional */
+    uint32_t value_date;      /* YYYYMMDD, required */
+    uint64_t ref;             /* POST, VOID, REVERSAL: the seq referred to */
+    uint32_t legs_count;      /* POST/VOID/REVERSAL: 0 = taken from the ref */
+    ledger_leg_in legs[LEDGER_LEGS_MAX];
+} ledger_entry_in;
+
+typedef struct ledger_result {
+    int err;      /* LEDGER_OK, LEDGER_EXISTS or the reason it was refused */
+    uint64_t seq; /* the entry's seq when err is OK or EXISTS */
+} ledger_result;
+
+/* A request: what one client sent. With `atomic` all of its entries are
+ * posted or none (the failing one gets its reason, the others
+ * LEDGER_LINKED_ENTRY_FAILED). Otherwise each entry stands alone. */
+typedef struct ledger_request {
+    const ledger_entry_in *entries;
+    uint32_t entries_count;
+    bool atomic;
+    ledger_result *results; /* caller-owned, entries_count of them */
+} ledger_request;
+
+typedef struct ledger_commit_info {
+    uint64_t tree_size;   /* after the commit */
+    uint64_t batch;       /* batch number, 0 if nothing was written */
+    size_t checkpoint_len;
+    char checkpoint[LEDGER_CHECKPOINT_MAX]; /* the signed note covering them */
+} ledger_commit_info;
+
+/* Group commit: applies every request in one LMDB write transaction, appends
+ * the new leaves to the Merkle log, signs one checkpoint and commits with
+ * fsync. When it returns 0 every entry with result OK is durable. A storage
+ * error leaves nothing written and is returned for the whole call; per-entry
+ * refusals are in each request's results. If the map fills, it grows and the
+ * commit is retried: the caller never sees MDB_MAP_FULL. `info` may be NULL. */
+int ledger_commit(ledger *l, ledger_request *requests, size_t requests_count,
+                  ledger_commit_info *info);
+
+/* One request, one commit. */
+int ledger_post(ledger *l, const ledger_entry_in *entries, uint32_t count, bool atomic,
+                ledger_result *results, ledger_commit_info *info);
+
+/* ---- Reading entries ---- */
+
+typedef struct ledger_leg {
+    uint64_t account_id;
+    char account[LEDGER_CODE_MAX + 1];
+    ledger_side side;
+    int64_t amount;
+    int64_t balance_after; /* the account's posted balance after this leg */
+    uint64_t prev_seq;     /* the account's previous line, LEDGER_SEQ_NONE */
+} ledger_leg;
+
+typedef struct ledger_entry {
+    uint64_t seq;
+    char programme[LEDGER_NAME_MAX + 1];
+    ledger_kind kind;
+    ledger_op op;
+    char partner[LEDGER_PARTNER_MAX + 1];
+    char principal[LEDGER_PRINCIPAL_MAX + 1];
+    char client_id[LEDGER_CLIENT_ID_MAX + 1];
+    char external_ref[LEDGER_EXTREF_MAX + 1];
+    char memo[LEDGER_MEMO_MAX + 1];
+    uint32_t value_date;
+    int64_t recorded_at; /* unix seconds, the commit's time */
+    uint64_t ref;        /* LEDGER_SEQ_NONE when not a POST/VOID/REVERSAL */
+    uint32_t legs_count;
+    ledger_leg legs[LEDGER_LEGS_MAX];
+} ledger_entry;
+
+/* The entry at `seq`; LEDGER_NOT_FOUND if that leaf is not an entry. */
+int ledger_entry_get(ledger *l, uint64_t seq, ledger_entry *out);
+/* The seq of a partner's client entry id. */
+int ledger_entry_find(ledger *l, const char *partner, const char *client_id,
+                      uint64_t *seq_out);
+
+/* ---- Balances and statements ---- */
+
+/* Balance as of a moment. Both zero = now. A tree size counts the entries
+ * with seq < tree_size; a date counts entries recorded on or before that
+ * UTC day (YYYYMMDD). Giving both is LEDGER_INVALID_ARGUMENT. */
+typedef struct ledger_as_of {
+    uint64_t tree_size;
+    uint32_t date;
+} ledger_as_of;
+
+int ledger_balance(ledger *l, const char *programme, const char *code,
+                   const ledger_as_of *as_of, int64_t *balance_out);
+
+typedef struct ledger_line {
+    uint64_t seq;
+    uint32_t value_date;
+    int64_t recorded_at;
+    ledger_kind kind;
+    ledger_op op;
+    ledger_side side;
+    int64_t amount;
+    int64_t balance_after;
+    char client_id[LEDGER_CLIENT_ID_MAX + 1];
+    char external_ref[LEDGER_EXTREF_MAX + 1];
+    char memo[LEDGER_MEMO_MAX + 1];
+} ledger_line;
+
+/* A statement covers the lines recorded from date_from to date_to inclusive
+ * (UTC days; 0 = open-ended), oldest first. Pass page_token 0 for the first
+ * page and the returned next_page_token for the next (0 = no more). */
+typedef struct ledger_statement_query {
+    const char *programme;
+    const char *account;
+    uint32_t date_from;
+    uint32_t date_to;
+    uint64_t page_token;
+    uint32_t page_size; /* 1..LEDGER_PAGE_MAX */
+} ledger_statement_query;
+
+typedef struct ledger_statement {
+    int64_t opening_balance; /* before the first line of the period */
+    int64_t closing_balance; /* after the last line of the period */
+    uint64_t lines_total;    /* lines in the whole period */
+    uint32_t lines_count;    /* lines written to lines[] for this page */
+    uint64_t next_page_token;
+} ledger_statement;
+
+/* `lines` is caller-owned with room for q->page_size lines. */
+int ledger_statement_get(ledger *l, const ledger_statement_query *q, ledger_line *lines,
+                         ledger_statement *out);
+
+/* ---- Merkle log, checkpoints and proofs ---- */
+
+/* The latest signed checkpoint (C2SP signed note) and its tree size. */
+int ledger_checkpoint_latest(ledger *l, char *out, size_t cap, size_t *len_out,
+                             uint64_t *tree_size_out);
+/* The checkpoint signed for exactly this tree size. */
+int ledger_checkpoint_get(ledger *l, uint64_t tree_size, char *out, size_t cap,
+                          size_t *len_out);
+
+/* Inclusion proof of leaf `seq` in the tree of `tree_size` leaves (0 =
+ * latest checkpoint's). Writes the leaf hash, up to LEDGER_PROOF_MAX hashes
+ * and their count. */
+int ledger_inclusion_proof(ledger *l, uint64_t seq, uint64_t tree_size,
+                           uint8_t leaf_hash[LEDGER_HASH_BYTES],
+                           uint8_t proof[][LEDGER_HASH_BYTES], size_t *count_out);
+/* Consistency proof between two tree sizes (RFC 6962 §2.1.2). */
+int ledger_consistency_proof(ledger *l, uint64_t size_old, uint64_t size_new,
+                             uint8_t proof[][LEDGER_HASH_BYTES], size_t *count_out);
+/* Root hash of the tree of `tree_size` leaves. */
+int ledger_root(ledger *l, uint64_t tree_size, uint8_t root[LEDGER_HASH_BYTES]);
+
+/* The stored leaf bytes (type byte + payload; see docs/encoding.md). */
+int ledger_leaf_get(ledger *l, uint64_t seq, uint8_t *out, size_t cap, size_t *len_out);
+
+/* An offline proof in the C2SP tlog-proof@v1 text format for leaf `seq`
+ * against the latest checkpoint. */
+int ledger_proof_text(ledger *l, uint64_t seq, char *out, size_t cap, size_t *len_out);
+/* Checks a tlog-proof@v1 text offline: the leaf bytes' inclusion and the
+ * checkpoint's signature by `vkey`. LEDGER_OK or LEDGER_VERIFY_FAILED (with a
+ * reason in `why`, which may be NULL). */
+int ledger_proof_text_verify(const char *text, size_t len, const char *vkey,
+                             const uint8_t *leaf, size_t leaf_len, char *why,
+                             size_t why_cap);
+
+/* ---- Verification ---- */
+
+typedef struct ledger_verify_report {
+    uint64_t leaves;
+    uint64_t entries;
+    uint64_t accounts;
+    uint64_t checkpoints;
+    uint64_t batches;
+    char first_error[512]; /* the first discrepancy, "" when none */
+} ledger_verify_report;
+
+/* Recomputes everything from the stored leaves: every leaf hash and stored
+ * subtree, every checkpoint signature and the checkpoint chain, every account
+ * balance and history line, the trial balance per programme. `vkey` pins the
+ * first signing key (NULL = the ledger's signing.pub). Opens the directory
+ * read-only; runs while a writer runs. Returns LEDGER_OK or
+ * LEDGER_VERIFY_FAILED with report->first_error naming the discrepancy. */
+int ledger_verify(const char *dir, const char *vkey, ledger_verify_report *report);
+
+/* ---- Trial balance ---- */
+
+typedef struct ledger_trial_balance {
+    int64_t debits;  /* sum of debit-side balances */
+    int64_t credits; /* sum of credit-side balances */
+    uint64_t accounts;
+} ledger_trial_balance;
+
+int ledger_trial_balance_get(ledger *l, const char *programme, ledger_trial_balance *out);
+
+#endif /* CAURIS_LEDGER_H */

@@ -1,0 +1,141 @@
+/*
+ * text.c — checks on text and dates that come from outside: UTF-8,
+ * programme names, YYYYMMDD value dates, and big-endian key helpers.
+ */
+#include "ledger/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool ledger_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = p[i];
+        size_t n;
+        uint32_t cp;
+        if (c == 0)
+            return false;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            n = 1;
+            cp = c & 0x1Fu;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 2;
+            cp = c & 0x0Fu;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 3;
+            cp = c & 0x07u;
+        } else {
+            return false;
+        }
+        if (len - i - 1 < n)
+            return false;
+        for (size_t k = 1; k <= n; k++) {
+            if ((p[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i + k] & 0x3Fu);
+        }
+        /* Overlong forms, surrogates and values past U+10FFFF are refused. */
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+bool ledger_name_valid(const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (len == 0 || len > LEDGER_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static int days_in_month(uint32_t y, uint32_t m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return (m == 2 && leap) ? 29 : days[m - 1];
+}
+
+bool ledger_date_valid(uint32_t d)
+{
+    uint32_t y = d / 10000, m = (d / 100) % 100, day = d % 100;
+    if (y < 1900 || y > 9999 || m < 1 || m > 12 || day < 1)
+        return false;
+    return (int)day <= days_in_month(y, m);
+}
+
+int ledger_date_parse(const char *text, uint32_t *out)
+{
+    unsigned y, m, d;
+    char tail;
+    if (text == NULL || strlen(text) != 10 || text[4] != '-' || text[7] != '-')
+        return -1;
+    if (sscanf(text, "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3)
+        return -1;
+    uint32_t v = y * 10000 + m * 100 + d;
+    if (!ledger_date_valid(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Civil date of a day count since 1970-01-01 (H. Hinnant's algorithm). */
+uint32_t ledger_date_of_time(int64_t t)
+{
+    int64_t z = (t >= 0 ? t : t - 86399) / 86400 + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2)
+        y++;
+    return (uint32_t)(y * 10000 + m * 100 + d);
+}
+
+void be64_put(uint8_t out[8], uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        out[i] = (uint8_t)v;
+        v >>= 8;
+    }
+}
+
+uint64_t be64_get(const uint8_t in[8])
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | in[i];
+    return v;
+}
+
+void be32_put(uint8_t out[4], uint32_t v)
+{
+    for (int i = 3; i >= 0; i--) {
+        out[i] = (uint8_t)v;
+        v >>= 8;
+    }
+}
+
+uint32_t be32_get(const uint8_t in[4])
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++)
+        v = (v << 8) | in[i];
+    return v;
+}
