@@ -27,13 +27,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NOTE_NAME_MAX 128          /* key name bytes (no spaces, no '+') */
-#define NOTE_SIGNATURES_MAX 16     /* signature lines in one note (signed-note: at least 16) */
-#define NOTE_EXTENSIONS_MAX 8      /* checkpoint extension lines */
-#define NOTE_LINE_MAX 256          /* one extension line, bytes */
-#define NOTE_TEXT_MAX 2048         /* a whole signed note */
-#define NOTE_VKEY_MAX 256          /* verifier key text */
-#define NOTE_PROOF_TEXT_MAX 8192   /* a whole tlog-proof text */
+#define NOTE_NAME_MAX 128        /* key name bytes (no spaces, no '+') */
+#define NOTE_SIGNATURES_MAX 16   /* signature lines in one note (signed-note: at least 16) */
+#define NOTE_EXTENSIONS_MAX 8    /* checkpoint extension lines */
+#define NOTE_LINE_MAX 256        /* one extension line, bytes */
+#define NOTE_TEXT_MAX 2048       /* a whole signed note */
+#define NOTE_VKEY_MAX 256        /* verifier key text */
+#define NOTE_PROOF_TEXT_MAX 8192 /* a whole tlog-proof text */
 #define NOTE_PROOF_HASHES_MAX 128
 
 typedef struct note_signer {
@@ -90,7 +90,8 @@ int note_verify(const char *note, size_t len, const note_verifier *verifiers,
                 size_t verifiers_count, size_t *body_len_out, bool *verified_out);
 
 /* tlog-proof@v1 (c2sp.org/tlog-proof):
- *     "c2sp.org/tlog-proof@v1\n[extra <base64>\n]index N\n[<base64 hash>\n]...\n<signed checkpoint>"
+ *     "c2sp.org/tlog-proof@v1\n" ["extra <base64>\n"] "index N\n"
+ *     ["<base64 hash>\n"]... "\n" <signed checkpoint note>
  * Hashes run from the leaf's sibling up to the root's child (RFC 6962
  * 2.1.1); an empty line ends them; the signed checkpoint note follows
  * verbatim. The spec's optional "extra" line is unauthenticated and has no

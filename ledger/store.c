@@ -11,6 +11,7 @@
 #include "ledger/keyfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,6 +408,34 @@ static bool origin_valid(const char *s)
     return true;
 }
 
+/* The signing key's event leaf, last of its batch: it signs from the
+ * checkpoint of that batch on. */
+static int key_leaf(batch *b)
+{
+    codec_key_event k;
+    uint8_t leaf[CODEC_LEAF_MAX];
+    size_t len;
+    k.name.p = b->l->signer.name;
+    k.name.len = (uint16_t)strlen(b->l->signer.name);
+    memcpy(k.key_id, b->l->signer.key_id, 4);
+    memcpy(k.public_key, b->l->signer.pk, 32);
+    k.from_size = b->next_seq + 1;
+    if (codec_key_encode(leaf, sizeof leaf, &len, &k) != 0)
+        return LEDGER_CORRUPT;
+    return batch_leaf(b, leaf, len);
+}
+
+/* Makes the directory entries of the new files durable. */
+static int dir_sync(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return LEDGER_IO;
+    int rc = fsync(fd);
+    close(fd);
+    return rc == 0 ? LEDGER_OK : LEDGER_IO;
+}
+
 typedef struct init_ctx {
     const ledger_init_options *opt;
 } init_ctx;
@@ -421,6 +450,8 @@ static int init_fn(ledger *l, void *vctx, batch *b)
         err = meta_put_bytes(b->txn, l, "key_pk", l->signer.pk, sizeof l->signer.pk);
     if (err == LEDGER_OK)
         err = ledger_programme_add(l, b, ctx->opt->programme, ctx->opt->currency);
+    if (err == LEDGER_OK)
+        err = key_leaf(b);
     return err;
 }
 
@@ -497,6 +528,8 @@ int ledger_init(const char *dir, const ledger_init_options *opt)
     }
     if (err == LEDGER_OK)
         err = write_vkey_file(l);
+    if (err == LEDGER_OK)
+        err = dir_sync(dir);
     ledger_close(l);
     return err;
 }

@@ -1,0 +1,645 @@
+/*
+ * test_ledger.c — the double-entry rules of the ledger core, on a real LMDB
+ * environment: every rejection reason leaves every balance unchanged;
+ * idempotency; two-phase entries; reversals; atomic requests; group commit;
+ * overflow; the chart of accounts; read-only handles and sealed keys.
+ */
+#include "tests/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const base_accounts[] = {
+    "partner:mfi1:cash",     "participant:P1:wallet", "participant:P1:capital",
+    "participant:P1:grant",  "participant:P2:wallet", "participant:P2:capital",
+};
+#define BASE_COUNT (sizeof base_accounts / sizeof base_accounts[0])
+
+/* Every account's balance, to prove a refusal changed nothing. */
+typedef struct snapshot {
+    int64_t balances[BASE_COUNT + 3];
+    uint64_t tree_size;
+} snapshot;
+
+static const char *const all_codes[] = {
+    "partner:mfi1:cash",    "participant:P1:wallet", "participant:P1:capital",
+    "participant:P1:grant", "participant:P2:wallet", "participant:P2:capital",
+    "programme:fund",       "programme:wages",       "programme:grants",
+};
+
+static snapshot snap(tl *t)
+{
+    snapshot s;
+    for (size_t i = 0; i < BASE_COUNT + 3; i++)
+        s.balances[i] = tl_balance(t, all_codes[i]);
+    s.tree_size = tl_tree_size(t);
+    return s;
+}
+
+static void assert_unchanged(tl *t, const snapshot *before)
+{
+    snapshot now = snap(t);
+    for (size_t i = 0; i < BASE_COUNT + 3; i++)
+        assert_int_equal(now.balances[i], before->balances[i]);
+    assert_int_equal(now.tree_size, before->tree_size);
+}
+
+static int setup(void **state)
+{
+    tl *t = calloc(1, sizeof *t);
+    tl_setup(t, "GNF", 0);
+    tl_open(t, base_accounts, BASE_COUNT);
+    *state = t;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    tl *t = *state;
+    ledger_verify_report r;
+    /* Whatever a test did, the ledger must still verify. */
+    int err = ledger_verify(t->dir, NULL, &r);
+    if (err != LEDGER_OK)
+        fprintf(stderr, "verify after test: %s\n", r.first_error);
+    assert_int_equal(err, LEDGER_OK);
+    tl_teardown(t);
+    free(t);
+    return 0;
+}
+
+/* A wage of 10,000 GNF with 10 % capitalisation, as the design splits it. */
+static ledger_entry_in wage(const char *client_id, const char *who_wallet, const char *who_capital,
+                            int64_t gross)
+{
+    ledger_entry_in e;
+    memset(&e, 0, sizeof e);
+    int64_t capital = gross * 1000 / 10000;
+    e.programme = T_PROGRAMME;
+    e.kind = LEDGER_KIND_POSTED;
+    e.op = LEDGER_OP_WAGE;
+    e.partner = "mfi1";
+    e.principal = "clerk";
+    e.client_id = client_id;
+    e.value_date = 20261102;
+    e.legs_count = 3;
+    e.legs[0] = (ledger_leg_in){"programme:wages", LEDGER_DEBIT, gross};
+    e.legs[1] = (ledger_leg_in){who_wallet, LEDGER_CREDIT, gross - capital};
+    e.legs[2] = (ledger_leg_in){who_capital, LEDGER_CREDIT, capital};
+    return e;
+}
+
+static void test_chart_and_accounts(void **state)
+{
+    tl *t = *state;
+    ledger_account_info info;
+    assert_int_equal(ledger_account_get(t->l, T_PROGRAMME, "participant:P1:capital", &info),
+                     LEDGER_OK);
+    assert_int_equal(info.type, LEDGER_LIABILITY);
+    assert_int_equal(info.flags, LEDGER_FLAG_NO_OVERDRAFT | LEDGER_FLAG_LOCKED);
+    assert_string_equal(info.currency, "GNF");
+    assert_int_equal(ledger_account_get(t->l, T_PROGRAMME, "programme:fund", &info), LEDGER_OK);
+    assert_int_equal(info.type, LEDGER_EQUITY);
+    assert_int_equal(ledger_account_get(t->l, T_PROGRAMME, "partner:mfi1:cash", &info),
+                     LEDGER_OK);
+    assert_int_equal(info.type, LEDGER_ASSET);
+
+    const char *codes[] = {"participant:P1:wallet", "participant:P1:savings", "group:g1:member:P1",
+                           "participant::wallet", "group:g1:loan:P1"};
+    int results[5];
+    assert_int_equal(ledger_accounts_open(t->l, T_PROGRAMME, codes, 5, results), LEDGER_OK);
+    assert_int_equal(results[0], LEDGER_ACCOUNT_EXISTS);
+    assert_int_equal(results[1], LEDGER_INVALID_ACCOUNT_CODE);
+    assert_int_equal(results[2], LEDGER_OK);
+    assert_int_equal(results[3], LEDGER_INVALID_ACCOUNT_CODE);
+    assert_int_equal(results[4], LEDGER_OK);
+    assert_int_equal(ledger_accounts_open(t->l, "nope", codes, 1, results),
+                     LEDGER_UNKNOWN_PROGRAMME);
+
+    ledger_account_info list[4];
+    size_t n = 0;
+    assert_int_equal(ledger_accounts_list(t->l, T_PROGRAMME, "participant:P1:", "", list, 4, &n),
+                     LEDGER_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(list[0].code, "participant:P1:capital");
+    assert_string_equal(list[2].code, "participant:P1:wallet");
+    assert_int_equal(ledger_accounts_list(t->l, T_PROGRAMME, "participant:", "participant:P1:wallet",
+                                          list, 4, &n),
+                     LEDGER_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(list[0].code, "participant:P2:capital");
+}
+
+static void test_wage_split_and_payout(void **state)
+{
+    tl *t = *state;
+    uint64_t seq;
+    tl_fund(t, "fund-1", 1000000);
+    ledger_entry_in w = wage("wage-1", "participant:P1:wallet", "participant:P1:capital", 10000);
+    assert_int_equal(tl_post(t, &w, &seq), LEDGER_OK);
+    assert_int_equal(tl_balance(t, "participant:P1:wallet"), 9000);
+    assert_int_equal(tl_balance(t, "participant:P1:capital"), 1000);
+    assert_int_equal(tl_balance(t, "programme:wages"), 10000);
+    ledger_entry_in p = tl_transfer("payout-1", "participant:P1:wallet", "partner:mfi1:cash", 9000);
+    p.op = LEDGER_OP_PAYOUT;
+    assert_int_equal(tl_post(t, &p, NULL), LEDGER_OK);
+    assert_int_equal(tl_balance(t, "participant:P1:wallet"), 0);
+    assert_int_equal(tl_balance(t, "partner:mfi1:cash"), 991000);
+    assert_int_equal(tl_balance(t, "programme:fund"), 1000000);
+
+    ledger_entry e;
+    assert_int_equal(ledger_entry_get(t->l, seq, &e), LEDGER_OK);
+    assert_int_equal(e.legs_count, 3);
+    assert_string_equal(e.legs[1].account, "participant:P1:wallet");
+    assert_int_equal(e.legs[1].balance_after, 9000);
+    assert_int_equal(e.op, LEDGER_OP_WAGE);
+    assert_string_equal(e.client_id, "wage-1");
+    assert_int_equal(e.recorded_at, t->now);
+    uint64_t found;
+    assert_int_equal(ledger_entry_find(t->l, "mfi1", "wage-1", &found), LEDGER_OK);
+    assert_int_equal(found, seq);
+    assert_int_equal(ledger_entry_find(t->l, "mfi2", "wage-1", &found), LEDGER_NOT_FOUND);
+
+    ledger_trial_balance tb;
+    assert_int_equal(ledger_trial_balance_get(t->l, T_PROGRAMME, &tb), LEDGER_OK);
+    assert_int_equal(tb.debits, tb.credits);
+    assert_int_equal(tb.debits, 991000 + 10000);
+}
+
+/* Each refusal: the reason, and nothing changed. */
+static void expect_refused(tl *t, const ledger_entry_in *e, int reason)
+{
+    snapshot before = snap(t);
+    uint64_t seq = 0;
+    assert_int_equal(tl_post(t, e, &seq), reason);
+    assert_int_equal(seq, LEDGER_SEQ_NONE);
+    assert_unchanged(t, &before);
+}
+
+static void test_rejections(void **state)
+{
+    tl *t = *state;
+    tl_fund(t, "fund-1", 50000);
+    ledger_entry_in w = wage("wage-1", "participant:P1:wallet", "participant:P1:capital", 10000);
+    assert_int_equal(tl_post(t, &w, NULL), LEDGER_OK);
+
+    ledger_entry_in e = tl_transfer("x1", "participant:P1:wallet", "partner:mfi1:cash", 100);
+    e.legs[1].amount = 99;
+    expect_refused(t, &e, LEDGER_NOT_BALANCED);
+
+    e = tl_transfer("x2", "participant:P1:wallet", "partner:mfi1:cash", 100);
+    e.legs_count = 1;
+    expect_refused(t, &e, LEDGER_LEGS_COUNT);
+    e.legs_count = 17;
+    expect_refused(t, &e, LEDGER_LEGS_COUNT);
+
+    e = tl_transfer("x3", "participant:P1:wallet", "partner:mfi1:cash", 0);
+    expect_refused(t, &e, LEDGER_INVALID_AMOUNT);
+    e = tl_transfer("x3", "participant:P1:wallet", "partner:mfi1:cash", -5);
+    expect_refused(t, &e, LEDGER_INVALID_AMOUNT);
+
+    e = tl_transfer("x4", "participant:P9:wallet", "partner:mfi1:cash", 100);
+    expect_refused(t, &e, LEDGER_UNKNOWN_ACCOUNT);
+    e = tl_transfer("x4", "participant:P1:wallet", "partner:mfi1:cash", 100);
+    e.programme = "other";
+    expect_refused(t, &e, LEDGER_UNKNOWN_PROGRAMME);
+
+    /* Wallet holds 9,000: paying out 9,001 overdraws it. */
+    e = tl_transfer("x5", "participant:P1:wallet", "partner:mfi1:cash", 9001);
+    expect_refused(t, &e, LEDGER_INSUFFICIENT_FUNDS);
+    /* The MFI holds 50,000: it cannot fund what it does not hold. */
+    e = tl_transfer("x6", "participant:P2:wallet", "partner:mfi1:cash", 1);
+    expect_refused(t, &e, LEDGER_INSUFFICIENT_FUNDS);
+    e = tl_transfer("x6b", "programme:fund", "partner:mfi1:cash", 50001);
+    expect_refused(t, &e, LEDGER_INSUFFICIENT_FUNDS);
+
+    /* Capital is locked in phase 1. */
+    e = tl_transfer("x7", "participant:P1:capital", "participant:P1:wallet", 100);
+    e.op = LEDGER_OP_CAPITAL_RELEASE;
+    expect_refused(t, &e, LEDGER_ACCOUNT_LOCKED);
+
+    e = tl_transfer("x8", "participant:P1:wallet", "participant:P1:wallet", 100);
+    expect_refused(t, &e, LEDGER_ACCOUNT_REPEATED);
+
+    e = tl_transfer("x9", "participant:P1:wallet", "partner:mfi1:cash", 100);
+    e.value_date = 20260230;
+    expect_refused(t, &e, LEDGER_INVALID_DATE);
+    e.value_date = 20261101;
+
+    char long_id[LEDGER_CLIENT_ID_MAX + 2];
+    memset(long_id, 'a', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    e.client_id = long_id;
+    expect_refused(t, &e, LEDGER_INVALID_FIELD);
+    e.client_id = "";
+    expect_refused(t, &e, LEDGER_INVALID_FIELD);
+    e.client_id = "x10";
+    e.partner = "";
+    expect_refused(t, &e, LEDGER_INVALID_FIELD);
+    e.partner = "mfi1";
+    e.memo = "bad \xC3\x28 utf8";
+    expect_refused(t, &e, LEDGER_INVALID_FIELD);
+    e.memo = "overlong \xC0\xAF";
+    expect_refused(t, &e, LEDGER_INVALID_FIELD);
+    e.memo = NULL;
+    e.ref = 3; /* only post, void and reversal refer */
+    expect_refused(t, &e, LEDGER_REF_INVALID);
+    e.ref = 0;
+    e.kind = (ledger_kind)9;
+    expect_refused(t, &e, LEDGER_INVALID_FIELD);
+
+    /* Closed accounts take no legs. */
+    assert_int_equal(ledger_account_set_flags(t->l, T_PROGRAMME, "participant:P2:wallet",
+                                              LEDGER_FLAG_NO_OVERDRAFT | LEDGER_FLAG_CLOSED),
+                     LEDGER_OK);
+    e = tl_transfer("x11", "programme:wages", "participant:P2:wallet", 100);
+    expect_refused(t, &e, LEDGER_ACCOUNT_CLOSED);
+    /* And the refused client ids stay free for a corrected entry. */
+    e = tl_transfer("x5", "participant:P1:wallet", "partner:mfi1:cash", 9000);
+    assert_int_equal(tl_post(t, &e, NULL), LEDGER_OK);
+    assert_int_equal(tl_balance(t, "participant:P1:wallet"), 0);
+}
+
+static void test_overflow(void **state)
+{
+    tl *t = *state;
+    ledger_entry_in e = tl_transfer("big-1", "partner:mfi1:cash", "programme:fund", INT64_MAX);
+    assert_int_equal(tl_post(t, &e, NULL), LEDGER_OK);
+    e = tl_transfer("big-2", "partner:mfi1:cash", "programme:fund", 1);
+    expect_refused(t, &e, LEDGER_OVERFLOW);
+    /* A sum of legs that overflows is refused before any balance moves. */
+    ledger_entry_in s;
+    memset(&s, 0, sizeof s);
+    s = tl_transfer("big-3", "partner:mfi1:cash", "participant:P1:wallet", INT64_MAX);
+    s.legs_count = 3;
+    s.legs[1] = (ledger_leg_in){"participant:P1:wallet", LEDGER_CREDIT, INT64_MAX};
+    s.legs[2] = (ledger_leg_in){"participant:P2:wallet", LEDGER_CREDIT, 2};
+    s.legs[0].account = "programme:wages";
+    expect_refused(t, &s, LEDGER_OVERFLOW);
+    assert_int_equal(tl_balance(t, "partner:mfi1:cash"), INT64_MAX);
+}
+
+static void test_idempotency(void **state)
+{
+    tl *t = *state;
+    uint64_t seq1, seq2;
+    tl_fund(t, "fund-1", 50000);
+    ledger_entry_in w = wage("wage-1", "participant:P1:wallet", "participant:P1:capital", 10000);
+    assert_int_equal(tl_post(t, &w, &seq1), LEDGER_OK);
+    snapshot before = snap(t);
+    w.principal = "another clerk retrying";
+    assert_int_equal(tl_post(t, &w, &seq2), LEDGER_EXISTS);
+    assert_int_equal(seq2, seq1);
+    assert_unchanged(t, &before);
+    ledger_entry_in w2 = wage("wage-1", "participant:P1:wallet", "participant:P1:capital", 10001);
+    assert_int_equal(tl_post(t, &w2, &seq2), LEDGER_EXISTS_WITH_DIFFERENT_FIELDS);
+    w2 = wage("wage-1", "participant:P1:wallet", "participant:P1:capital", 10000);
+    w2.memo = "changed";
+    assert_int_equal(tl_post(t, &w2, NULL), LEDGER_EXISTS_WITH_DIFFERENT_FIELDS);
+    w2 = wage("wage-1", "participant:P2:wallet", "participant:P2:capital", 10000);
+    assert_int_equal(tl_post(t, &w2, NULL), LEDGER_EXISTS_WITH_DIFFERENT_FIELDS);
+    assert_unchanged(t, &before);
+    /* Another partner may use the same client id. */
+    w2 = wage("wage-1", "participant:P2:wallet", "participant:P2:capital", 10000);
+    w2.partner = "cso2";
+    assert_int_equal(tl_post(t, &w2, NULL), LEDGER_OK);
+
+    /* The same entry twice in one batch: posted once, then `exists`. */
+    ledger_entry_in twice[2] = {
+        wage("wage-2", "participant:P1:wallet", "participant:P1:capital", 500),
+        wage("wage-2", "participant:P1:wallet", "participant:P1:capital", 500),
+    };
+    ledger_result r[2];
+    assert_int_equal(ledger_post(t->l, twice, 2, false, r, NULL), LEDGER_OK);
+    assert_int_equal(r[0].err, LEDGER_OK);
+    assert_int_equal(r[1].err, LEDGER_EXISTS);
+    assert_int_equal(r[1].seq, r[0].seq);
+    assert_int_equal(tl_balance(t, "participant:P1:wallet"), 9000 + 450);
+}
+
+static void test_two_phase(void **state)
+{
+    tl *t = *state;
+    uint64_t pending, other, seq;
+    tl_fund(t, "fund-1", 100000);
+    /* A grant committed as pending reserves nothing on its credit side... */
+    ledger_entry_in g = tl_transfer("grant-1", "programme:grants", "participant:P1:grant", 30000);
+    g.kind = LEDGER_KIND_PENDING;
+    g.op = LEDGER_OP_GRANT_COMMIT;
+    assert_int_equal(tl_post(t, &g, &pending), LEDGER_OK);
+    assert_int_equal(tl_balance(t, "participant:P1:grant"), 0);
+    ledger_account_info info;
+    assert_int_equal(ledger_account_get(t->l, T_PROGRAMME, "participant:P1:grant", &info),
+                     LEDGER_OK);
+    assert_int_equal(info.credits_pending, 30000);
+
+    /* ...but a pending payout reserves its debit: it counts against overdraft. */
+    ledger_entry_in w = wage("wage-1", "participant:P1:wallet", "participant:P1:capital", 10000);
+    assert_int_equal(tl_post(t, &w, NULL), LEDGER_OK);
+    ledger_entry_in p = tl_transfer("payout-hold", "participant:P1:wallet", "partner:mfi1:cash",
+                                    6000);
+    p.kind = LEDGER_KIND_PENDING;
+    assert_int_equal(tl_post(t, &p, &other), LEDGER_OK);
+    ledger_entry_in p2 = tl_transfer("payout-2", "participant:P1:wallet", "partner:mfi1:cash", 3001);
+    expect_refused(t, &p2, LEDGER_INSUFFICIENT_FUNDS);
+
+    /* Post the grant once. */
+    ledger_entry_in post;
+    memset(&post, 0, sizeof post);
+    post = tl_transfer("grant-1-approve", "x", "y", 1);
+    post.kind = LEDGER_KIND_POST;
+    post.op = LEDGER_OP_GRANT_COMMIT;
+    post.legs_count = 0;
+    post.ref = pending;
+    assert_int_equal(tl_post(t, &post, &seq), LEDGER_OK);
+    assert_int_equal(tl_balance(t, "participant:P1:grant"), 30000);
+    assert_int_equal(tl_balance(t, "programme:grants"), 30000);
+    post.client_id = "grant-1-approve-again";
+    expect_refused(t, &post, LEDGER_PENDING_ALREADY_RESOLVED);
+    post.kind = LEDGER_KIND_VOID;
+    expect_refused(t, &post, LEDGER_PENDING_ALREADY_RESOLVED);
+
+    /* Void the payout hold: the reservation is released. */
+    ledger_entry_in v = post;
+    v.client_id = "payout-hold-void";
+    v.ref = other;
+    assert_int_equal(tl_post(t, &v, NULL), LEDGER_OK);
+    assert_int_equal(tl_post(t, &p2, NULL), LEDGER_OK);
+    assert_int_equal(tl_balance(t, "participant:P1:wallet"), 9000 - 3001);
+    v.client_id = "payout-hold-post";
+    v.kind = LEDGER_KIND_POST;
+    expect_refused(t, &v, LEDGER_PENDING_ALREADY_RESOLVED);
+
+    /* References that do not fit. */
+    v.client_id = "bad-ref";
+    v.ref = seq; /* a post entry is not pending */
+    expect_refused(t, &v, LEDGER_REF_INVALID);
+    v.ref = 999999;
+    expect_refused(t, &v, LEDGER_REF_NOT_FOUND);
+    v.ref = 0;
+    expect_refused(t, &v, LEDGER_REF_NOT_FOUND);
+    v.ref = 1; /* a leaf that is not an entry */
+    expect_refused(t, &v, LEDGER_REF_NOT_FOUND);
+
+    /* Legs given with a post must be the pending ones. */
+    ledger_entry_in g2 = tl_transfer("grant-2", "programme:grants", "participant:P1:grant", 500);
+    g2.kind = LEDGER_KIND_PENDING;
+    assert_int_equal(tl_post(t, &g2, &pending), LEDGER_OK);
+    ledger_entry_in post2 = tl_transfer("grant-2-post", "programme:grants", "participant:P1:grant",
+                                        400);
+    post2.kind = LEDGER_KIND_POST;
+    post2.ref = pending;
+    expect_refused(t, &post2, LEDGER_LEGS_MISMATCH);
+    post2.legs[0].amount = post2.legs[1].amount = 500;
+    assert_int_equal(tl_post(t, &post2, NULL), LEDGER_OK);
+    assert_int_equal(tl_balance(t, "participant:P1:grant"), 30500);
+}
+
+static void test_reversal(void **state)
+{
+    tl *t = *state;
+    uint64_t wage_seq, rev_seq;
+    tl_fund(t, "fund-1", 100000);
+    ledger_entry_in w = wage("wage-wrong", "participant:P1:wallet", "participant:P1:capital", 20000);
+    assert_int_equal(tl_post(t, &w, &wage_seq), LEDGER_OK);
+    ledger_entry_in r;
+    memset(&r, 0, sizeof r);
+    r = tl_transfer("wage-wrong-reversal", "a", "b", 1);
+    r.kind = LEDGER_KIND_REVERSAL;
+    r.op = LEDGER_OP_WAGE;
+    r.legs_count = 0;
+    r.ref = wage_seq;
+    /* The capital leg is locked, but a correction is not a withdrawal. */
+    assert_int_equal(tl_post(t, &r, &rev_seq), LEDGER_OK);
+    assert_int_equal(tl_balance(t, "participant:P1:wallet"), 0);
+    assert_int_equal(tl_balance(t, "participant:P1:capital"), 0);
+    assert_int_equal(tl_balance(t, "programme:wages"), 0);
+    r.client_id = "wage-wrong-reversal-2";
+    expect_refused(t, &r, LEDGER_ALREADY_REVERSED);
+
+    /* A reversal that would overdraw (the money was paid out) is refused. */
+    w = wage("wage-2", "participant:P1:wallet", "participant:P1:capital", 10000);
+    assert_int_equal(tl_post(t, &w, &wage_seq), LEDGER_OK);
+    ledger_entry_in p = tl_transfer("payout-2", "participant:P1:wallet", "partner:mfi1:cash", 9000);
+    assert_int_equal(tl_post(t, &p, NULL), LEDGER_OK);
+    r.client_id = "wage-2-reversal";
+    r.ref = wage_seq;
+    expect_refused(t, &r, LEDGER_INSUFFICIENT_FUNDS);
+
+    /* A pending entry is voided, not reversed. */
+    ledger_entry_in g = tl_transfer("grant-1", "programme:grants", "participant:P1:grant", 100);
+    g.kind = LEDGER_KIND_PENDING;
+    uint64_t pending;
+    assert_int_equal(tl_post(t, &g, &pending), LEDGER_OK);
+    r.client_id = "grant-1-reversal";
+    r.ref = pending;
+    expect_refused(t, &r, LEDGER_REF_INVALID);
+}
+
+static void test_atomic(void **state)
+{
+    tl *t = *state;
+    snapshot before = snap(t);
+    /* Funding then spending it, all or nothing: the third entry overdraws. */
+    ledger_entry_in es[3] = {
+        tl_transfer("a-1", "partner:mfi1:cash", "programme:fund", 5000),
+        tl_transfer("a-2", "programme:wages", "participant:P1:wallet", 5000),
+        tl_transfer("a-3", "participant:P1:wallet", "partner:mfi1:cash", 5001),
+    };
+    ledger_result r[3];
+    assert_int_equal(ledger_post(t->l, es, 3, true, r, NULL), LEDGER_OK);
+    assert_int_equal(r[0].err, LEDGER_LINKED_ENTRY_FAILED);
+    assert_int_equal(r[1].err, LEDGER_LINKED_ENTRY_FAILED);
+    assert_int_equal(r[2].err, LEDGER_INSUFFICIENT_FUNDS);
+    assert_unchanged(t, &before);
+    uint64_t seq;
+    assert_int_equal(ledger_entry_find(t->l, "mfi1", "a-1", &seq), LEDGER_NOT_FOUND);
+
+    es[2].legs[0].amount = es[2].legs[1].amount = 5000;
+    assert_int_equal(ledger_post(t->l, es, 3, true, r, NULL), LEDGER_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(r[i].err, LEDGER_OK);
+    assert_int_equal(r[1].seq, r[0].seq + 1);
+    /* Funded, paid as wages, paid out: the cash left the MFI again. */
+    assert_int_equal(tl_balance(t, "partner:mfi1:cash"), 0);
+    assert_int_equal(tl_balance(t, "programme:fund"), 5000);
+    assert_int_equal(tl_balance(t, "programme:wages"), 5000);
+    assert_int_equal(tl_balance(t, "participant:P1:wallet"), 0);
+}
+
+/* Several requests, one commit: one batch, one checkpoint; a failed atomic
+ * request among them does not disturb the others. */
+static void test_group_commit(void **state)
+{
+    tl *t = *state;
+    tl_fund(t, "fund-1", 100000);
+    uint64_t size_before = tl_tree_size(t);
+    ledger_entry_in a[2] = {
+        tl_transfer("g-1", "programme:wages", "participant:P1:wallet", 100),
+        tl_transfer("g-2", "programme:wages", "participant:P2:wallet", 200),
+    };
+    ledger_entry_in b[2] = {
+        tl_transfer("g-3", "programme:wages", "participant:P1:wallet", 300),
+        tl_transfer("g-4", "participant:P2:wallet", "partner:mfi1:cash", 999), /* overdraws */
+    };
+    ledger_entry_in c[1] = {tl_transfer("g-5", "participant:P1:wallet", "partner:mfi1:cash", 50)};
+    ledger_result ra[2], rb[2], rc[1];
+    ledger_request reqs[3] = {{a, 2, false, ra}, {b, 2, true, rb}, {c, 1, false, rc}};
+    ledger_commit_info info;
+    assert_int_equal(ledger_commit(t->l, reqs, 3, &info), LEDGER_OK);
+    assert_int_equal(ra[0].err, LEDGER_OK);
+    assert_int_equal(ra[1].err, LEDGER_OK);
+    assert_int_equal(rb[0].err, LEDGER_LINKED_ENTRY_FAILED);
+    assert_int_equal(rb[1].err, LEDGER_INSUFFICIENT_FUNDS);
+    assert_int_equal(rc[0].err, LEDGER_OK);
+    /* One header leaf and three entries, contiguous. */
+    assert_int_equal(info.tree_size, size_before + 4);
+    assert_int_equal(ra[0].seq, size_before + 1);
+    assert_int_equal(rc[0].seq, size_before + 3);
+    assert_int_equal(tl_tree_size(t), info.tree_size);
+    assert_non_null(strstr(info.checkpoint, "cauris.test/demo\n"));
+    char note[LEDGER_CHECKPOINT_MAX];
+    size_t len;
+    assert_int_equal(ledger_checkpoint_get(t->l, info.tree_size, note, sizeof note, &len),
+                     LEDGER_OK);
+    assert_int_equal(len, info.checkpoint_len);
+    assert_memory_equal(note, info.checkpoint, len);
+    assert_int_equal(tl_balance(t, "participant:P1:wallet"), 50);
+
+    /* A commit where everything is refused writes nothing. */
+    ledger_entry_in d[1] = {tl_transfer("g-6", "participant:P2:wallet", "partner:mfi1:cash", 999)};
+    ledger_result rd[1];
+    ledger_request r1 = {d, 1, false, rd};
+    assert_int_equal(ledger_commit(t->l, &r1, 1, &info), LEDGER_OK);
+    assert_int_equal(rd[0].err, LEDGER_INSUFFICIENT_FUNDS);
+    assert_int_equal(info.batch, 0);
+    assert_int_equal(tl_tree_size(t), size_before + 4);
+
+    /* Limits are checked at the boundary. */
+    ledger_request big = {d, LEDGER_REQUEST_ENTRIES_MAX + 1, false, rd};
+    assert_int_equal(ledger_commit(t->l, &big, 1, NULL), LEDGER_INVALID_ARGUMENT);
+}
+
+static void test_read_only_and_programmes(void **state)
+{
+    tl *t = *state;
+    ledger *ro;
+    ledger_options o = {.read_only = true};
+    assert_int_equal(ledger_open(&ro, t->dir, &o), LEDGER_OK);
+    ledger_entry_in e = tl_transfer("ro-1", "partner:mfi1:cash", "programme:fund", 5);
+    ledger_result r;
+    assert_int_equal(ledger_post(ro, &e, 1, false, &r, NULL), LEDGER_READ_ONLY);
+    const char *code = "participant:P3:wallet";
+    int res;
+    assert_int_equal(ledger_accounts_open(ro, T_PROGRAMME, &code, 1, &res), LEDGER_READ_ONLY);
+    /* Reads see what the writer commits. */
+    tl_fund(t, "fund-ro", 77);
+    int64_t b;
+    assert_int_equal(ledger_balance(ro, T_PROGRAMME, "partner:mfi1:cash", NULL, &b), LEDGER_OK);
+    assert_int_equal(b, 77);
+    ledger_close(ro);
+
+    /* A second programme with its own currency and accounts. */
+    assert_int_equal(ledger_programme_create(t->l, "usd-pilot", "USD"), LEDGER_OK);
+    assert_int_equal(ledger_programme_create(t->l, "usd-pilot", "USD"), LEDGER_PROGRAMME_EXISTS);
+    assert_int_equal(ledger_programme_create(t->l, "x", "ZZZ"), LEDGER_UNKNOWN_CURRENCY);
+    assert_int_equal(ledger_programme_create(t->l, "Bad Name", "USD"), LEDGER_INVALID_FIELD);
+    ledger_account_info info;
+    assert_int_equal(ledger_account_get(t->l, "usd-pilot", "programme:fund", &info), LEDGER_OK);
+    assert_string_equal(info.currency, "USD");
+    /* Accounts of one programme are unknown in another. */
+    e = tl_transfer("cross", "partner:mfi1:cash", "programme:fund", 5);
+    e.programme = "usd-pilot";
+    assert_int_equal(tl_post(t, &e, NULL), LEDGER_UNKNOWN_ACCOUNT);
+}
+
+static void test_init_and_keys(void **state)
+{
+    (void)state;
+    char dir[64] = "/tmp/cauris-init-XXXXXX", path[128], cmd[128];
+    struct stat st;
+    assert_non_null(mkdtemp(dir));
+    ledger_init_options io = {.programme = "pilot", .currency = "XOF", .passphrase = "correct horse"};
+    assert_int_equal(ledger_init(dir, &io), LEDGER_OK);
+    snprintf(path, sizeof path, "%s/signing.key", dir);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(ledger_init(dir, &io), LEDGER_ALREADY_INITIALISED);
+
+    ledger *l = NULL;
+    assert_int_equal(ledger_open(&l, dir, NULL), LEDGER_KEY_PASSPHRASE);
+    ledger_options o = {.passphrase = "wrong"};
+    assert_int_equal(ledger_open(&l, dir, &o), LEDGER_KEY_PASSPHRASE);
+    o.passphrase = "correct horse";
+    assert_int_equal(ledger_open(&l, dir, &o), LEDGER_OK);
+    char vkey[256], origin[LEDGER_ORIGIN_MAX + 1];
+    assert_int_equal(ledger_vkey(l, vkey, sizeof vkey), LEDGER_OK);
+    assert_int_equal(ledger_origin(l, origin, sizeof origin), LEDGER_OK);
+    assert_int_equal(strncmp(origin, "cauris/pilot/", 13), 0);
+    assert_int_equal(strncmp(vkey, origin, strlen(origin)), 0);
+    ledger_close(l);
+    /* Read-only needs no passphrase. */
+    o = (ledger_options){.read_only = true};
+    assert_int_equal(ledger_open(&l, dir, &o), LEDGER_OK);
+    ledger_close(l);
+
+    ledger_init_options bad = {.programme = "p", .currency = "GNX"};
+    snprintf(path, sizeof path, "%s/other", dir);
+    assert_int_equal(ledger_init(path, &bad), LEDGER_UNKNOWN_CURRENCY);
+    assert_int_equal(ledger_open(&l, "/nonexistent/cauris", NULL), LEDGER_NOT_A_LEDGER);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_names_and_dates(void **state)
+{
+    (void)state;
+    for (int e = 0; e < LEDGER_ERR_COUNT; e++) {
+        assert_string_not_equal(ledger_err_name(e), "unknown");
+        assert_string_not_equal(ledger_strerror(e), "unknown error");
+    }
+    assert_string_equal(ledger_err_name(LEDGER_INSUFFICIENT_FUNDS), "insufficient_funds");
+    assert_int_equal(ledger_currency_digits("GNF"), 0);
+    assert_int_equal(ledger_currency_digits("USD"), 2);
+    assert_int_equal(ledger_currency_digits("MZN"), 2);
+    assert_int_equal(ledger_currency_digits("XAF"), 0);
+    assert_int_equal(ledger_currency_digits("BHD"), 3);
+    assert_int_equal(ledger_currency_digits("usd"), -1);
+    uint32_t d;
+    assert_int_equal(ledger_date_parse("2024-02-29", &d), 0);
+    assert_int_equal(d, 20240229);
+    assert_int_equal(ledger_date_parse("2023-02-29", &d), -1);
+    assert_int_equal(ledger_date_parse("2023-13-01", &d), -1);
+    assert_int_equal(ledger_date_parse("2023-1-01", &d), -1);
+    assert_int_equal(ledger_date_of_time(0), 19700101);
+    assert_int_equal(ledger_date_of_time(1793491200), 20261101);
+    assert_int_equal(ledger_date_of_time(1793491200 - 1), 20261031);
+    assert_int_equal(ledger_date_of_time(951782400), 20000229);
+    ledger_op op;
+    assert_int_equal(ledger_op_parse("capital_release", &op), 0);
+    assert_int_equal(op, LEDGER_OP_CAPITAL_RELEASE);
+    ledger_kind k;
+    assert_int_equal(ledger_kind_parse("reversal", &k), 0);
+    assert_int_equal(k, LEDGER_KIND_REVERSAL);
+    assert_int_equal(ledger_kind_parse("nope", &k), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_chart_and_accounts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wage_split_and_payout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rejections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overflow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idempotency, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_phase, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reversal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_atomic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_and_programmes, setup, teardown),
+        cmocka_unit_test(test_init_and_keys),
+        cmocka_unit_test(test_names_and_dates),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
