@@ -60,8 +60,11 @@ $(CAURIS): $(CLI_OBJ) $(LIB)
 $(BUILD)/tests/%.o: tests/%.c tests/*.h ledger/*.h | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -Wall -Wextra -Werror $(shell pkg-config --cflags $(TEST_PKGS)) -c -o $@ $<
 
+# Fault-injection tests wrap LMDB calls with the linker (WRAP_<test name>).
+WRAP_faults := -Wl,--wrap=mdb_put -Wl,--wrap=mdb_txn_commit
+
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB_OBJ) $(LIB)
-	$(CC) $(SAN) -o $@ $< $(TEST_LIB_OBJ) $(LIB) $(shell pkg-config --libs $(TEST_PKGS)) $(LDLIBS_LEDGER)
+	$(CC) $(SAN) $(WRAP_$*) -o $@ $< $(TEST_LIB_OBJ) $(LIB) $(shell pkg-config --libs $(TEST_PKGS)) $(LDLIBS_LEDGER)
 
 $(BUILD)/bench/%: bench/%.c $(LIB) | $(BUILD)/bench
 	$(CC) $(CFLAGS_ALL) -Wall -Wextra -Werror -o $@ $< $(LIB) $(LDLIBS_LEDGER)

@@ -462,10 +462,13 @@ typedef struct ledger_verify_report {
 /* Recomputes everything from the stored leaves: every leaf hash and stored
  * subtree, every checkpoint signature and the checkpoint chain, every account
  * balance and history line, the trial balance per programme. `vkey` pins the
- * first signing key (NULL = the ledger's signing.pub). Opens the directory
- * read-only; runs while a writer runs. Returns LEDGER_OK or
- * LEDGER_VERIFY_FAILED with report->first_error naming the discrepancy. */
-int ledger_verify(const char *dir, const char *vkey, ledger_verify_report *report);
+ * first signing key (NULL = the ledger directory's signing.pub, if any).
+ * Reads one consistent snapshot, so it may run while a writer commits; open
+ * the handle read-only to verify from another process (LMDB allows one
+ * environment handle per directory per process: pass the one you have).
+ * Returns LEDGER_OK or LEDGER_VERIFY_FAILED with report->first_error naming
+ * the first discrepancy. */
+int ledger_verify(ledger *l, const char *vkey, ledger_verify_report *report);
 
 /* ---- Trial balance ---- */
 

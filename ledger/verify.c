@@ -14,7 +14,7 @@
  * key, link and sparse history key against the replay, and the trial balance
  * of each programme. It stops at the first discrepancy and names it.
  *
- * Must never write: it opens the directory read-only.
+ * Must never write: it only reads, in one read-only transaction.
  */
 #include "ledger/internal.h"
 
@@ -601,33 +601,26 @@ static int pinned_key(const char *dir, const char *vkey, note_verifier *out)
     return note_vkey_parse(out, vkey) == 0 ? 0 : -1;
 }
 
-int ledger_verify(const char *dir, const char *vkey, ledger_verify_report *report)
+int ledger_verify(ledger *l, const char *vkey, ledger_verify_report *report)
 {
-    ledger *l;
     vstate *s;
     note_verifier pinned;
-    ledger_options opt = {.read_only = true};
-    if (dir == NULL || report == NULL)
+    if (l == NULL || report == NULL)
         return LEDGER_INVALID_ARGUMENT;
     memset(report, 0, sizeof *report);
-    int pin = pinned_key(dir, vkey, &pinned);
+    int pin = pinned_key(l->dir, vkey, &pinned);
     if (pin < 0) {
         snprintf(report->first_error, sizeof report->first_error,
                  "the trusted verifier key is malformed");
         return LEDGER_VERIFY_FAILED;
     }
-    int err = ledger_open(&l, dir, &opt);
-    if (err != LEDGER_OK)
-        return err;
     s = calloc(1, sizeof *s);
-    if (s == NULL) {
-        ledger_close(l);
+    if (s == NULL)
         return LEDGER_NOMEM;
-    }
     s->l = l;
     s->r = report;
     s->pinned = pin == 0 ? &pinned : NULL;
-    err = ledger_read_begin(l, &s->txn);
+    int err = ledger_read_begin(l, &s->txn);
     if (err == LEDGER_OK) {
         err = verify_run(s);
         ledger_read_end(l, s->txn);
@@ -636,6 +629,5 @@ int ledger_verify(const char *dir, const char *vkey, ledger_verify_report *repor
     free(s->leaf_info);
     free(s->hashes);
     free(s);
-    ledger_close(l);
     return err;
 }

@@ -60,7 +60,7 @@ static int teardown(void **state)
     tl *t = *state;
     ledger_verify_report r;
     /* Whatever a test did, the ledger must still verify. */
-    int err = ledger_verify(t->dir, NULL, &r);
+    int err = ledger_verify(t->l, NULL, &r);
     if (err != LEDGER_OK)
         fprintf(stderr, "verify after test: %s\n", r.first_error);
     assert_int_equal(err, LEDGER_OK);

@@ -1,0 +1,357 @@
+/*
+ * test_proof.c — the signed Merkle log as an auditor sees it: every
+ * checkpoint's signature, root and chain; inclusion proofs of every leaf and
+ * consistency proofs between every pair of checkpoints, checked with the
+ * RFC 9162 verifiers; offline tlog-proof texts; and tampering (one byte of
+ * a stored entry, of a checkpoint, of an account record, a wrong trusted
+ * key) caught by verification.
+ */
+#include "tests/util.h"
+
+#include <lmdb.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger/merkle.h"
+#include "ledger/note.h"
+
+#define COMMITS 40
+
+typedef struct fixture {
+    tl t;
+    uint64_t sizes[COMMITS + 3];
+    size_t sizes_count;
+    uint64_t tamper_seq; /* an entry whose memo is unique */
+} fixture;
+
+static const char *const accounts[] = {"partner:mfi1:cash", "participant:P1:wallet",
+                                       "participant:P2:wallet"};
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    /* Every commit's tree size: init, accounts, funding, then the rest. */
+    tl_setup(&f->t, "USD", 0);
+    f->sizes[f->sizes_count++] = tl_tree_size(&f->t);
+    tl_open(&f->t, accounts, 3);
+    f->sizes[f->sizes_count++] = tl_tree_size(&f->t);
+    tl_fund(&f->t, "fund", 1000000);
+    f->sizes[f->sizes_count++] = tl_tree_size(&f->t);
+    /* Batches of 1 to 40 entries: trees of many shapes. */
+    for (int c = 0; c < COMMITS; c++) {
+        ledger_entry_in es[COMMITS];
+        ledger_result r[COMMITS];
+        char ids[COMMITS][32];
+        for (int i = 0; i <= c; i++) {
+            snprintf(ids[i], sizeof ids[i], "c%d-%d", c, i);
+            es[i] = tl_transfer(ids[i], "programme:wages",
+                                i % 2 ? "participant:P1:wallet" : "participant:P2:wallet",
+                                100 + i);
+            if (c == 20 && i == 3)
+                es[i].memo = "TAMPER-TARGET-7Q";
+        }
+        assert_int_equal(ledger_post(f->t.l, es, (uint32_t)c + 1, false, r, NULL), LEDGER_OK);
+        for (int i = 0; i <= c; i++)
+            assert_int_equal(r[i].err, LEDGER_OK);
+        if (c == 20)
+            f->tamper_seq = r[3].seq;
+        f->sizes[f->sizes_count++] = tl_tree_size(&f->t);
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    tl_teardown(&f->t);
+    free(f);
+    return 0;
+}
+
+static void vkey_of(tl *t, note_verifier *v)
+{
+    char text[256];
+    assert_int_equal(ledger_vkey(t->l, text, sizeof text), LEDGER_OK);
+    assert_int_equal(note_vkey_parse(v, text), 0);
+}
+
+static void test_checkpoints_signed_and_chained(void **state)
+{
+    fixture *f = *state;
+    note_verifier v;
+    uint8_t prev_digest[32];
+    vkey_of(&f->t, &v);
+    for (size_t i = 0; i < f->sizes_count; i++) {
+        char note[LEDGER_CHECKPOINT_MAX];
+        size_t len, body_len;
+        note_checkpoint c;
+        uint8_t root[32];
+        assert_int_equal(ledger_checkpoint_get(f->t.l, f->sizes[i], note, sizeof note, &len),
+                         LEDGER_OK);
+        assert_int_equal(note_verify(note, len, &v, 1, &body_len, NULL), 0);
+        assert_int_equal(note_checkpoint_parse(&c, note, body_len), 0);
+        assert_string_equal(c.origin, "cauris.test/demo");
+        assert_int_equal(c.size, f->sizes[i]);
+        assert_int_equal(ledger_root(f->t.l, f->sizes[i], root), LEDGER_OK);
+        assert_memory_equal(c.root, root, 32);
+        if (i == 0) {
+            assert_int_equal(c.extensions_count, 0);
+        } else {
+            char want[128], b64[64];
+            sodium_bin2base64(b64, sizeof b64, prev_digest, 32, sodium_base64_VARIANT_ORIGINAL);
+            snprintf(want, sizeof want, "prev %s", b64);
+            assert_int_equal(c.extensions_count, 1);
+            assert_string_equal(c.extensions[0], want);
+        }
+        crypto_hash_sha256(prev_digest, (const unsigned char *)note, len);
+    }
+    /* No checkpoint exists between batches. */
+    char note[LEDGER_CHECKPOINT_MAX];
+    size_t len;
+    assert_int_equal(ledger_checkpoint_get(f->t.l, f->sizes[3] - 1, note, sizeof note, &len),
+                     LEDGER_NOT_FOUND);
+}
+
+static void test_inclusion_every_leaf(void **state)
+{
+    fixture *f = *state;
+    uint8_t proof[LEDGER_PROOF_MAX][32], leaf_hash[32], root[32];
+    size_t n;
+    /* Against several checkpoints, every leaf in each. */
+    size_t picks[] = {0, 1, 7, 20, f->sizes_count - 1};
+    for (size_t p = 0; p < sizeof picks / sizeof picks[0]; p++) {
+        uint64_t size = f->sizes[picks[p]];
+        assert_int_equal(ledger_root(f->t.l, size, root), LEDGER_OK);
+        for (uint64_t seq = 0; seq < size; seq++) {
+            assert_int_equal(ledger_inclusion_proof(f->t.l, seq, size, leaf_hash, proof, &n),
+                             LEDGER_OK);
+            uint8_t leaf[4096];
+            size_t len;
+            uint8_t h[32];
+            assert_int_equal(ledger_leaf_get(f->t.l, seq, leaf, sizeof leaf, &len), LEDGER_OK);
+            merkle_leaf_hash(h, leaf, len);
+            assert_memory_equal(h, leaf_hash, 32);
+            assert_int_equal(
+                merkle_inclusion_verify(leaf_hash, seq, size, (const uint8_t(*)[32])proof, n, root),
+                0);
+            if (seq + 1 < size)
+                assert_int_not_equal(merkle_inclusion_verify(leaf_hash, seq + 1, size,
+                                                             (const uint8_t(*)[32])proof, n, root),
+                                     0);
+        }
+        assert_int_equal(ledger_inclusion_proof(f->t.l, size, size, leaf_hash, proof, &n),
+                         LEDGER_NOT_FOUND);
+    }
+}
+
+static void test_consistency_every_pair(void **state)
+{
+    fixture *f = *state;
+    uint8_t proof[LEDGER_PROOF_MAX][32], r1[32], r2[32];
+    size_t n;
+    for (size_t i = 0; i < f->sizes_count; i++) {
+        for (size_t j = i; j < f->sizes_count; j++) {
+            assert_int_equal(ledger_root(f->t.l, f->sizes[i], r1), LEDGER_OK);
+            assert_int_equal(ledger_root(f->t.l, f->sizes[j], r2), LEDGER_OK);
+            assert_int_equal(ledger_consistency_proof(f->t.l, f->sizes[i], f->sizes[j], proof, &n),
+                             LEDGER_OK);
+            assert_int_equal(merkle_consistency_verify(f->sizes[i], f->sizes[j], r1, r2,
+                                                       (const uint8_t(*)[32])proof, n),
+                             0);
+            if (i != j && n > 0) {
+                proof[0][5] ^= 1;
+                assert_int_not_equal(merkle_consistency_verify(f->sizes[i], f->sizes[j], r1, r2,
+                                                               (const uint8_t(*)[32])proof, n),
+                                     0);
+            }
+        }
+    }
+    assert_int_equal(ledger_consistency_proof(f->t.l, 5, 4, proof, &n), LEDGER_INVALID_ARGUMENT);
+    assert_int_equal(ledger_consistency_proof(f->t.l, 1, f->sizes[f->sizes_count - 1] + 1, proof,
+                                              &n),
+                     LEDGER_NOT_FOUND);
+}
+
+static void test_offline_proof_text(void **state)
+{
+    fixture *f = *state;
+    char text[LEDGER_PROOF_TEXT_MAX], vkey[256], why[200];
+    size_t len, leaf_len;
+    uint8_t leaf[4096];
+    assert_int_equal(ledger_vkey(f->t.l, vkey, sizeof vkey), LEDGER_OK);
+    assert_int_equal(ledger_proof_text(f->t.l, f->tamper_seq, text, sizeof text, &len), LEDGER_OK);
+    assert_int_equal(ledger_leaf_get(f->t.l, f->tamper_seq, leaf, sizeof leaf, &leaf_len),
+                     LEDGER_OK);
+    assert_int_equal(ledger_proof_text_verify(text, len, vkey, leaf, leaf_len, why, sizeof why),
+                     LEDGER_OK);
+    /* One byte of the leaf changed. */
+    leaf[leaf_len - 3] ^= 0x01;
+    assert_int_equal(ledger_proof_text_verify(text, len, vkey, leaf, leaf_len, why, sizeof why),
+                     LEDGER_VERIFY_FAILED);
+    assert_non_null(strstr(why, "not in the tree"));
+    leaf[leaf_len - 3] ^= 0x01;
+    /* Another ledger's key. */
+    tl other;
+    tl_setup(&other, "USD", 0);
+    char other_vkey[256];
+    assert_int_equal(ledger_vkey(other.l, other_vkey, sizeof other_vkey), LEDGER_OK);
+    tl_teardown(&other);
+    assert_int_equal(
+        ledger_proof_text_verify(text, len, other_vkey, leaf, leaf_len, why, sizeof why),
+        LEDGER_VERIFY_FAILED);
+    /* A hash line of the proof changed. */
+    char *line = strstr(text, "\nindex ");
+    assert_non_null(line);
+    line = strchr(line + 1, '\n') + 1;
+    line[2] = line[2] == 'A' ? 'B' : 'A';
+    assert_int_equal(ledger_proof_text_verify(text, len, vkey, leaf, leaf_len, why, sizeof why),
+                     LEDGER_VERIFY_FAILED);
+}
+
+/* ---- tampering: each on a fresh copy of the ledger directory ---- */
+
+static void copy_dir(const char *from, char *to, size_t cap)
+{
+    char cmd[600];
+    snprintf(to, cap, "/tmp/cauris-tamper-XXXXXX");
+    assert_non_null(mkdtemp(to));
+    snprintf(cmd, sizeof cmd, "cp -a '%s'/. '%s'/", from, to);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Replaces every occurrence of `what` in the file (stale copies in free
+ * pages too) with the same bytes, one of them changed. */
+static int file_patch(const char *path, const void *what, size_t len, size_t at, uint8_t xor_with)
+{
+    FILE *fp = fopen(path, "r+b");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    long size = ftell(fp);
+    uint8_t *buf = malloc((size_t)size);
+    fseek(fp, 0, SEEK_SET);
+    assert_int_equal(fread(buf, 1, (size_t)size, fp), (size_t)size);
+    int found = 0;
+    for (long i = 0; i + (long)len <= size; i++) {
+        if (memcmp(buf + i, what, len) == 0) {
+            buf[i + (long)at] ^= xor_with;
+            found++;
+        }
+    }
+    fseek(fp, 0, SEEK_SET);
+    assert_int_equal(fwrite(buf, 1, (size_t)size, fp), (size_t)size);
+    fclose(fp);
+    free(buf);
+    return found;
+}
+
+static void expect_verify_fails(const char *dir, const char *vkey, const char *needle)
+{
+    ledger *l;
+    ledger_options o = {.read_only = true};
+    ledger_verify_report r;
+    assert_int_equal(ledger_open(&l, dir, &o), LEDGER_OK);
+    assert_int_equal(ledger_verify(l, vkey, &r), LEDGER_VERIFY_FAILED);
+    ledger_close(l);
+    if (strstr(r.first_error, needle) == NULL)
+        fail_msg("verify said \"%s\", expected it to mention \"%s\"", r.first_error, needle);
+}
+
+static void test_verify_ok_then_tampering(void **state)
+{
+    fixture *f = *state;
+    char dir[64], path[128];
+    ledger_verify_report r;
+    assert_int_equal(ledger_verify(f->t.l, NULL, &r), LEDGER_OK);
+    assert_int_equal(r.leaves, f->sizes[f->sizes_count - 1]);
+    assert_int_equal(r.checkpoints, f->sizes_count);
+    assert_int_equal(r.entries, 1 + COMMITS * (COMMITS + 1) / 2);
+    assert_string_equal(r.first_error, "");
+
+    /* One byte of a stored entry (its memo). */
+    copy_dir(f->t.dir, dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    assert_true(file_patch(path, "TAMPER-TARGET-7Q", 16, 0, 0x20) >= 1);
+    expect_verify_fails(dir, NULL, "Merkle subtree (level 0");
+    remove_dir(dir);
+
+    /* One byte of the latest checkpoint's signature line. */
+    char note[LEDGER_CHECKPOINT_MAX];
+    size_t len;
+    uint64_t size;
+    assert_int_equal(ledger_checkpoint_latest(f->t.l, note, sizeof note, &len, &size), LEDGER_OK);
+    const char *sig = strstr(note, "\xe2\x80\x94 ");
+    assert_non_null(sig);
+    size_t sig_off = (size_t)(sig - note) + 25;
+    copy_dir(f->t.dir, dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    assert_true(file_patch(path, note, len, sig_off, 0x01) >= 1);
+    expect_verify_fails(dir, NULL, "signature does not verify");
+    remove_dir(dir);
+
+    /* One byte of a checkpoint's root hash, signature left as it was. */
+    copy_dir(f->t.dir, dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    const char *root_line = strchr(strchr(note, '\n') + 1, '\n') + 1;
+    assert_true(file_patch(path, note, len, (size_t)(root_line - note) + 4, 0x01) >= 1);
+    expect_verify_fails(dir, NULL, "signature does not verify");
+    remove_dir(dir);
+
+    /* A stored balance changed (the account record, through LMDB). */
+    copy_dir(f->t.dir, dir, sizeof dir);
+    {
+        MDB_env *env;
+        MDB_txn *txn;
+        MDB_dbi dbi;
+        MDB_val k, v;
+        uint8_t key[8] = {0, 0, 0, 0, 0, 0, 0, 5}; /* account id 5: participant:P1:wallet */
+        assert_int_equal(mdb_env_create(&env), 0);
+        mdb_env_set_maxdbs(env, 16);
+        assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+        assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+        assert_int_equal(mdb_dbi_open(txn, "accounts", 0, &dbi), 0);
+        k.mv_size = 8;
+        k.mv_data = key;
+        assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+        uint8_t rec[256];
+        memcpy(rec, v.mv_data, v.mv_size);
+        rec[8 * 4] ^= 0x10; /* credits_posted, low byte on little-endian */
+        v.mv_data = rec;
+        assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+        assert_int_equal(mdb_txn_commit(txn), 0);
+        mdb_env_close(env);
+    }
+    expect_verify_fails(dir, NULL, "stored balance or history differs");
+    remove_dir(dir);
+
+    /* A ledger checked against a key it was not signed with. */
+    tl other;
+    char other_vkey[256];
+    tl_setup(&other, "USD", 0);
+    assert_int_equal(ledger_vkey(other.l, other_vkey, sizeof other_vkey), LEDGER_OK);
+    tl_teardown(&other);
+    copy_dir(f->t.dir, dir, sizeof dir);
+    expect_verify_fails(dir, other_vkey, "not the trusted key");
+    remove_dir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_checkpoints_signed_and_chained),
+        cmocka_unit_test(test_inclusion_every_leaf),
+        cmocka_unit_test(test_consistency_every_pair),
+        cmocka_unit_test(test_offline_proof_text),
+        cmocka_unit_test(test_verify_ok_then_tampering),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
