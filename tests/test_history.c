@@ -53,10 +53,10 @@ static void build(tl *t, model *m)
             es[2] = tl_transfer(strdup(id), "participant:P1:wallet", "partner:mfi1:cash", 1500);
             uint32_t n = payout ? 3 : 2;
             assert_int_equal(ledger_post(t->l, es, n, false, r, NULL), LEDGER_OK);
-            for (uint32_t k = 0; k < n; k++) {
+            for (uint32_t k = 0; k < n; k++)
                 assert_int_equal(r[k].err, LEDGER_OK);
+            for (int k = 0; k < 3; k++)
                 free((char *)es[k].client_id);
-            }
             balance += amount;
             m->lines[m->count++] = (model_line){r[0].seq, day, balance, amount, LEDGER_CREDIT};
             if (payout) {
