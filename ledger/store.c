@@ -273,6 +273,8 @@ fail:
         mdb_txn_abort(txn);
     mdb_env_close(l->env);
     l->env = NULL;
+    if (rc == MDB_MAP_FULL) /* the map cannot hold even the empty databases */
+        return LEDGER_MAP_LIMIT;
     return rc == MDB_NOTFOUND ? LEDGER_NOT_A_LEDGER : ledger_map_err(rc);
 }
 
@@ -436,6 +438,17 @@ static int dir_sync(const char *dir)
     return rc == 0 ? LEDGER_OK : LEDGER_IO;
 }
 
+/* A failed init leaves no half ledger behind to block the next attempt. */
+static void init_undo(const char *dir)
+{
+    static const char *const files[] = {"signing.key", "signing.pub", "data.mdb", "lock.mdb"};
+    char path[4200];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        path_join(path, sizeof path, dir, files[i]);
+        unlink(path);
+    }
+}
+
 typedef struct init_ctx {
     const ledger_init_options *opt;
 } init_ctx;
@@ -514,6 +527,8 @@ int ledger_init(const char *dir, const ledger_init_options *opt)
     sodium_memzero(seed, sizeof seed);
     if (err != LEDGER_OK) {
         ledger_close(l);
+        if (err != LEDGER_ALREADY_INITIALISED)
+            init_undo(dir);
         return err;
     }
     l->has_signer = true;
@@ -531,6 +546,8 @@ int ledger_init(const char *dir, const ledger_init_options *opt)
     if (err == LEDGER_OK)
         err = dir_sync(dir);
     ledger_close(l);
+    if (err != LEDGER_OK)
+        init_undo(dir);
     return err;
 }
 

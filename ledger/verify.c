@@ -157,7 +157,7 @@ static int on_account(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
     char code[LEDGER_CODE_MAX + 1];
     ledger_account_type type;
     uint32_t flags;
-    if (codec_account_decode(&a, leaf, len) != 0 || a.code.len == 0 ||
+    if (codec_account_decode(&a, leaf, len) != 0 || a.id == 0 || a.code.len == 0 ||
         a.code.len > LEDGER_CODE_MAX || (a.flags & ~LEDGER_FLAGS_ALL) != 0)
         return fail(s, "leaf %llu: account does not decode", (unsigned long long)seq);
     memcpy(code, a.code.p, a.code.len);

@@ -557,7 +557,7 @@ static void test_read_only_and_programmes(void **state)
 static void test_init_and_keys(void **state)
 {
     (void)state;
-    char dir[64] = "/tmp/cauris-init-XXXXXX", path[128], cmd[128];
+    char dir[64] = "/tmp/cauris-init-XXXXXX", path[256], cmd[128];
     struct stat st;
     assert_non_null(mkdtemp(dir));
     ledger_init_options io = {.programme = "pilot", .currency = "XOF", .passphrase = "correct horse"};
@@ -583,6 +583,22 @@ static void test_init_and_keys(void **state)
     o = (ledger_options){.read_only = true};
     assert_int_equal(ledger_open(&l, dir, &o), LEDGER_OK);
     ledger_close(l);
+
+    /* An init that fails half way (here: a map limit too small for the
+     * first batch) leaves nothing that blocks a second attempt. */
+    char again[128];
+    snprintf(again, sizeof again, "%s/again", dir);
+    ledger_init_options tiny = {.programme = "pilot", .currency = "XOF"};
+    size_t limits[] = {8192, 32768, 65536};
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+        tiny.open.map_size_initial = 8192;
+        tiny.open.map_size_max = limits[i];
+        assert_int_equal(ledger_init(again, &tiny), LEDGER_MAP_LIMIT);
+        snprintf(path, sizeof path, "%s/signing.key", again);
+        assert_int_not_equal(stat(path, &st), 0);
+    }
+    tiny.open = (ledger_options){0};
+    assert_int_equal(ledger_init(again, &tiny), LEDGER_OK);
 
     ledger_init_options bad = {.programme = "p", .currency = "GNX"};
     snprintf(path, sizeof path, "%s/other", dir);
