@@ -191,9 +191,21 @@ static int batch_checkpoint(batch *b, const uint8_t root[32], ledger_commit_info
     } else if (err != LEDGER_NOT_FOUND) {
         return err;
     }
+    /* A rotation's checkpoint carries the retiring key's signature too, so
+     * trust passes from each key to the next. */
+    note_signer signers[2];
+    size_t signers_count = 0;
+    signers[signers_count++] = l->signer;
+    if (b->retiring != NULL)
+        signers[signers_count++] = *b->retiring;
+    err = LEDGER_OK;
     if (note_checkpoint_format(body, sizeof body, &body_len, &c) != 0 ||
-        note_sign(signed_note, sizeof signed_note, &note_len, body, body_len, &l->signer, 1) != 0)
-        return LEDGER_CORRUPT;
+        note_sign(signed_note, sizeof signed_note, &note_len, body, body_len, signers,
+                  signers_count) != 0)
+        err = LEDGER_CORRUPT;
+    sodium_memzero(signers, sizeof signers);
+    if (err != LEDGER_OK)
+        return err;
     be64_put(key, c.size);
     MDB_val k = {sizeof key, key}, v = {note_len, signed_note};
     err = ledger_map_err(mdb_put(b->txn, l->dbi_checkpoints, &k, &v, MDB_APPEND));

@@ -145,6 +145,7 @@ typedef struct batch {
     size_t hashes_count;
     size_t hashes_cap;
     uint8_t (*hashes)[MERKLE_HASH_BYTES]; /* leaves after the header */
+    const note_signer *retiring; /* a key rotation: the old key signs too */
 } batch;
 
 /* Begins the write transaction; the caller holds write_mutex. */
@@ -171,6 +172,19 @@ typedef struct merkle_store {
 int merkle_store_get(void *ctx, uint32_t level, uint64_t index, uint8_t out[MERKLE_HASH_BYTES]);
 int merkle_store_put(void *ctx, uint32_t level, uint64_t index,
                      const uint8_t hash[MERKLE_HASH_BYTES]);
+
+/* ---- keys (keys.c) ---- */
+/* Appends the event leaf of the ledger's current signer; it must be the last
+ * leaf of its batch, whose checkpoint is the first it signs. */
+int key_event_leaf(batch *b);
+/* Finishes a rotation interrupted between its commit and the key file's
+ * rename: if signing.key.next holds the journal's current key, it becomes
+ * signing.key. */
+int key_rotation_recover(ledger *l, const uint8_t journal_pk[32], const char *passphrase);
+/* Writes signing.pub: the current verifier key. */
+int key_vkey_write(ledger *l);
+/* Makes a directory's new entries durable. */
+int ledger_dir_sync(const char *dir);
 
 /* ---- misc ---- */
 bool ledger_utf8_valid(const char *s, size_t len);

@@ -215,6 +215,14 @@ int ledger_programme_create(ledger *l, const char *name, const char *currency);
 int ledger_origin(ledger *l, char *out, size_t cap);
 int ledger_vkey(ledger *l, char *out, size_t cap);
 
+/* Replaces the signing key with a new one (sealed with `passphrase`, or
+ * plain when NULL). One batch records the new key as a key-event leaf; its
+ * checkpoint is signed by both keys, so trust passes from the old key to the
+ * new, and later checkpoints by the new key alone. signing.key and
+ * signing.pub then hold the new key. A crash between the commit and the key
+ * file's replacement is finished at the next ledger_open. */
+int ledger_key_rotate(ledger *l, const char *passphrase);
+
 /* ---- Accounts: opened and changed through the journal ---- */
 
 /* Opens `count` accounts in one commit. Each code's type and default flags

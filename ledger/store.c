@@ -327,6 +327,9 @@ static int signer_load(ledger *l, const char *passphrase)
     ledger_read_end(l, txn);
     if (err != LEDGER_OK)
         return err == LEDGER_NOT_FOUND ? LEDGER_CORRUPT : err;
+    err = key_rotation_recover(l, pk, passphrase);
+    if (err != LEDGER_OK)
+        return err;
     path_join(path, sizeof path, l->dir, "signing.key");
     err = keyfile_load(seed, path, passphrase);
     if (err != LEDGER_OK)
@@ -410,34 +413,6 @@ static bool origin_valid(const char *s)
     return true;
 }
 
-/* The signing key's event leaf, last of its batch: it signs from the
- * checkpoint of that batch on. */
-static int key_leaf(batch *b)
-{
-    codec_key_event k;
-    uint8_t leaf[CODEC_LEAF_MAX];
-    size_t len;
-    k.name.p = b->l->signer.name;
-    k.name.len = (uint16_t)strlen(b->l->signer.name);
-    memcpy(k.key_id, b->l->signer.key_id, 4);
-    memcpy(k.public_key, b->l->signer.pk, 32);
-    k.from_size = b->next_seq + 1;
-    if (codec_key_encode(leaf, sizeof leaf, &len, &k) != 0)
-        return LEDGER_CORRUPT;
-    return batch_leaf(b, leaf, len);
-}
-
-/* Makes the directory entries of the new files durable. */
-static int dir_sync(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd < 0)
-        return LEDGER_IO;
-    int rc = fsync(fd);
-    close(fd);
-    return rc == 0 ? LEDGER_OK : LEDGER_IO;
-}
-
 /* A failed init leaves no half ledger behind to block the next attempt. */
 static void init_undo(const char *dir)
 {
@@ -464,24 +439,8 @@ static int init_fn(ledger *l, void *vctx, batch *b)
     if (err == LEDGER_OK)
         err = ledger_programme_add(l, b, ctx->opt->programme, ctx->opt->currency);
     if (err == LEDGER_OK)
-        err = key_leaf(b);
+        err = key_event_leaf(b);
     return err;
-}
-
-static int write_vkey_file(ledger *l)
-{
-    char path[4200], vkey[NOTE_VKEY_MAX];
-    note_verifier v;
-    note_verifier_of(&v, &l->signer);
-    if (note_vkey_format(vkey, sizeof vkey, &v) != 0)
-        return LEDGER_CORRUPT;
-    path_join(path, sizeof path, l->dir, "signing.pub");
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        return LEDGER_IO;
-    int ok = fprintf(f, "%s\n", vkey) > 0;
-    ok = (fclose(f) == 0) && ok;
-    return ok ? LEDGER_OK : LEDGER_IO;
 }
 
 int ledger_init(const char *dir, const ledger_init_options *opt)
@@ -542,9 +501,9 @@ int ledger_init(const char *dir, const ledger_init_options *opt)
         pthread_mutex_unlock(&l->write_mutex);
     }
     if (err == LEDGER_OK)
-        err = write_vkey_file(l);
+        err = key_vkey_write(l);
     if (err == LEDGER_OK)
-        err = dir_sync(dir);
+        err = ledger_dir_sync(dir);
     ledger_close(l);
     if (err != LEDGER_OK)
         init_undo(dir);

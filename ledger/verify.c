@@ -39,6 +39,8 @@ typedef struct vstate {
     note_verifier keys[VERIFY_KEYS_MAX];
     size_t keys_count;
     const note_verifier *pinned;
+    bool pinned_seen;
+    bool key_event_in_batch;
     /* rebuilt state */
     programme_rec programmes[LEDGER_PROGRAMMES_MAX + 1];
     bool programme_seen[LEDGER_PROGRAMMES_MAX + 1];
@@ -119,12 +121,15 @@ static int on_key(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
     if (k.from_size != s->batch_end)
         return fail(s, "leaf %llu: key event must take effect at its batch's checkpoint",
                     (unsigned long long)seq);
-    if (s->keys_count == 0 && s->pinned != NULL &&
-        (memcmp(s->pinned->pk, v.pk, 32) != 0 || strcmp(s->pinned->name, v.name) != 0))
-        return fail(s, "the ledger's first signing key is not the trusted key given");
-    if (s->keys_count == VERIFY_KEYS_MAX)
+    if (s->keys_count > 0 && strcmp(s->keys[0].name, v.name) != 0)
+        return fail(s, "leaf %llu: a new key must keep the ledger's name", (unsigned long long)seq);
+    if (s->pinned != NULL && memcmp(s->pinned->pk, v.pk, 32) == 0 &&
+        strcmp(s->pinned->name, v.name) == 0)
+        s->pinned_seen = true;
+    if (s->keys_count == VERIFY_KEYS_MAX || s->key_event_in_batch)
         return fail(s, "leaf %llu: too many key events", (unsigned long long)seq);
     s->keys[s->keys_count++] = v;
+    s->key_event_in_batch = true;
     return LEDGER_OK;
 }
 
@@ -388,6 +393,11 @@ static int checkpoint_check(vstate *s)
         !signed_by[v - s->keys])
         return fail(s, "checkpoint of tree size %llu: signature does not verify",
                     (unsigned long long)size);
+    /* A key rotation must be signed by the key it retires as well. */
+    if (s->key_event_in_batch && s->keys_count >= 2 && !signed_by[s->keys_count - 2])
+        return fail(s, "checkpoint of tree size %llu: key rotation not signed by the old key",
+                    (unsigned long long)size);
+    s->key_event_in_batch = false;
     if (note_checkpoint_parse(&c, val.mv_data, body_len) != 0)
         return fail(s, "checkpoint of tree size %llu does not parse", (unsigned long long)size);
     merkle_frontier_root(&s->f, root);
@@ -578,6 +588,8 @@ static int verify_run(vstate *s)
         err = accounts_check(s);
     if (err == LEDGER_OK)
         err = trial_balance_check(s);
+    if (err == LEDGER_OK && s->pinned != NULL && !s->pinned_seen)
+        err = fail(s, "the trusted key given is not among the ledger's signing keys");
     s->r->entries = s->entries_count;
     s->r->accounts = s->accts_count;
     return err;

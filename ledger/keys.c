@@ -1,0 +1,163 @@
+/*
+ * keys.c — the ledger's signing keys over time: the key-event leaf that puts
+ * each key inside the signed tree, the public verifier key file, and key
+ * rotation.
+ *
+ * A rotation writes the new key file beside the old one (signing.key.next)
+ * before the batch that records the new key commits, and renames it over
+ * signing.key after: at every moment a key that can sign for the journal is
+ * on disk. If the process dies in between, the next open finds
+ * signing.key.next holding the journal's current key and finishes the job.
+ *
+ * Must never: leave the journal naming a key whose secret is not on disk, or
+ * drop the old key before the new one's event is durable.
+ */
+#include "ledger/internal.h"
+#include "ledger/keyfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+static void key_path(char *out, size_t cap, const ledger *l, const char *file)
+{
+    int n = snprintf(out, cap, "%s/%s", l->dir, file);
+    if (n < 0 || (size_t)n >= cap)
+        out[0] = '\0';
+}
+
+int key_event_leaf(batch *b)
+{
+    codec_key_event k;
+    uint8_t leaf[CODEC_LEAF_MAX];
+    size_t len;
+    k.name.p = b->l->signer.name;
+    k.name.len = (uint16_t)strlen(b->l->signer.name);
+    memcpy(k.key_id, b->l->signer.key_id, 4);
+    memcpy(k.public_key, b->l->signer.pk, 32);
+    k.from_size = b->next_seq + 1; /* the size of this, the batch's last leaf's, tree */
+    if (codec_key_encode(leaf, sizeof leaf, &len, &k) != 0)
+        return LEDGER_CORRUPT;
+    return batch_leaf(b, leaf, len);
+}
+
+int ledger_dir_sync(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return LEDGER_IO;
+    int rc = fsync(fd);
+    close(fd);
+    return rc == 0 ? LEDGER_OK : LEDGER_IO;
+}
+
+int key_vkey_write(ledger *l)
+{
+    char path[4200], tmp[4200], vkey[NOTE_VKEY_MAX];
+    note_verifier v;
+    note_verifier_of(&v, &l->signer);
+    if (note_vkey_format(vkey, sizeof vkey, &v) != 0)
+        return LEDGER_CORRUPT;
+    key_path(path, sizeof path, l, "signing.pub");
+    key_path(tmp, sizeof tmp, l, "signing.pub.tmp");
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return LEDGER_IO;
+    int ok = fprintf(f, "%s\n", vkey) > 0;
+    ok = (fflush(f) == 0) && ok;
+    ok = (fsync(fileno(f)) == 0) && ok;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return LEDGER_IO;
+    }
+    return LEDGER_OK;
+}
+
+int key_rotation_recover(ledger *l, const uint8_t journal_pk[32], const char *passphrase)
+{
+    char next[4200], current[4200];
+    uint8_t seed[KEYFILE_SEED_BYTES], pk[32], sk[64];
+    key_path(next, sizeof next, l, "signing.key.next");
+    key_path(current, sizeof current, l, "signing.key");
+    if (access(next, F_OK) != 0)
+        return LEDGER_OK;
+    int err = keyfile_load(seed, next, passphrase);
+    if (err != LEDGER_OK)
+        return err;
+    crypto_sign_seed_keypair(pk, sk, seed);
+    sodium_memzero(seed, sizeof seed);
+    sodium_memzero(sk, sizeof sk);
+    if (sodium_memcmp(pk, journal_pk, 32) != 0) {
+        /* The rotation never committed: the old key is still the one. */
+        unlink(next);
+        return LEDGER_OK;
+    }
+    if (rename(next, current) != 0)
+        return LEDGER_IO;
+    return ledger_dir_sync(l->dir);
+}
+
+typedef struct rotate_ctx {
+    note_signer retiring;
+} rotate_ctx;
+
+static int rotate_fn(ledger *l, void *vctx, batch *b)
+{
+    rotate_ctx *c = vctx;
+    b->retiring = &c->retiring;
+    int err = meta_put_bytes(b->txn, l, "key_pk", l->signer.pk, sizeof l->signer.pk);
+    if (err == LEDGER_OK)
+        err = key_event_leaf(b);
+    return err;
+}
+
+int ledger_key_rotate(ledger *l, const char *passphrase)
+{
+    char next[4200], current[4200];
+    uint8_t seed[KEYFILE_SEED_BYTES];
+    note_signer fresh;
+    rotate_ctx ctx;
+    if (l == NULL)
+        return LEDGER_INVALID_ARGUMENT;
+    if (l->read_only || !l->has_signer)
+        return LEDGER_READ_ONLY;
+    key_path(next, sizeof next, l, "signing.key.next");
+    key_path(current, sizeof current, l, "signing.key");
+    pthread_mutex_lock(&l->write_mutex);
+    unlink(next); /* left by a rotation that never committed */
+    randombytes_buf(seed, sizeof seed);
+    int err = keyfile_create(next, seed, passphrase);
+    if (err == LEDGER_OK && note_signer_from_seed(&fresh, l->signer.name, seed) != 0)
+        err = LEDGER_CORRUPT;
+    sodium_memzero(seed, sizeof seed);
+    if (err == LEDGER_OK)
+        err = ledger_dir_sync(l->dir);
+    if (err == LEDGER_OK) {
+        ctx.retiring = l->signer;
+        l->signer = fresh;
+        err = batch_run(l, rotate_fn, &ctx, NULL);
+        if (err != LEDGER_OK)
+            l->signer = ctx.retiring; /* nothing committed: the old key stays */
+    }
+    if (err == LEDGER_OK) {
+        /* Committed: the journal names the new key. Past this point a
+         * failure is finished by key_rotation_recover at the next open. */
+        if (rename(next, current) != 0)
+            err = LEDGER_IO;
+        if (err == LEDGER_OK)
+            err = ledger_dir_sync(l->dir);
+        if (err == LEDGER_OK)
+            err = key_vkey_write(l);
+    } else {
+        unlink(next);
+    }
+    sodium_memzero(&ctx, sizeof ctx);
+    sodium_memzero(&fresh, sizeof fresh);
+    pthread_mutex_unlock(&l->write_mutex);
+    return err;
+}
