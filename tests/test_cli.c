@@ -91,23 +91,8 @@ static int run_v(const char *input, char **out, const char *const *args)
     return WEXITSTATUS(status);
 }
 
-/* run(&out, "balance", dir, ..., NULL) */
-static int run(char **out, ...)
-{
-    const char *args[64];
-    size_t n = 0;
-    va_list ap;
-    va_start(ap, out);
-    for (const char *a = va_arg(ap, const char *); a != NULL; a = va_arg(ap, const char *)) {
-        assert_true(n < 63);
-        args[n++] = a;
-    }
-    va_end(ap);
-    args[n] = NULL;
-    return run_v(NULL, out, args);
-}
-
-/* Like run() but prints the output and asserts the exit status. */
+/* Runs cauris with the NULL-terminated arguments; asserts the exit status
+ * (printing the output when it differs) and returns the output. */
 static char *run_expect(int status, ...)
 {
     const char *args[64];
@@ -227,8 +212,7 @@ static void init_ledger(fx *f, const char *programme, const char *currency)
 }
 
 /* The balance `cauris balance` prints for one account: "8000 GNF". */
-static void assert_balance(fx *f, const char *programme, const char *code,
-                           const char *expected)
+static void assert_balance(fx *f, const char *programme, const char *code, const char *expected)
 {
     char *out = run_expect(0, "balance", f->ledger, code, "--programme", programme, NULL);
     size_t n = strlen(code);
@@ -268,7 +252,8 @@ static unsigned long long seq_of_line(const char *out, int line_no)
 /* ---- a file of entries: funding, a wage split 90/10, a payout ---- */
 
 #define OPEN_LINE                                                                              \
-    "{\"open\":[\"partner:mfi1:cash\",\"participant:P1:wallet\",\"participant:P1:capital\"]}\n"
+    "{\"open\":[\"partner:mfi1:cash\",\"participant:P1:wallet\",\"participant:P1:capital\"]}"  \
+    "\n"
 #define FUNDING_LINE                                                                           \
     "{\"client_id\":\"fund-1\",\"op\":\"funding\",\"value_date\":\"2026-11-02\","              \
     "\"memo\":\"donor tranche\",\"legs\":[{\"account\":\"partner:mfi1:cash\","                 \
@@ -287,8 +272,7 @@ static unsigned long long seq_of_line(const char *out, int line_no)
 static const char entries_file[] = "# funding, wages, a payout\n"
                                    "\n" OPEN_LINE FUNDING_LINE WAGE_LINE PAYOUT_LINE;
 
-static char *post_file(fx *f, int status, const char *name, const char *text,
-                       const char *extra)
+static char *post_file(fx *f, int status, const char *name, const char *text, const char *extra)
 {
     char path[400];
     fx_path(f, name, path, sizeof path);
@@ -305,9 +289,9 @@ static char *post_file(fx *f, int status, const char *name, const char *text,
 static void test_help_and_usage(void **state)
 {
     (void)state;
-    static const char *const cmds[] = {"init",       "account",    "accounts", "post",
-                                       "balance",    "statement",  "entry",    "trial-balance",
-                                       "checkpoint", "proof",      "verify"};
+    static const char *const cmds[] = {"init",       "account",   "accounts", "post",
+                                       "balance",    "statement", "entry",    "trial-balance",
+                                       "checkpoint", "proof",     "verify"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         char *out = run_expect(0, cmds[i], "--help", NULL);
         assert_contains(out, "usage: cauris ");
@@ -343,6 +327,10 @@ static void test_help_and_usage(void **state)
     assert_contains(out, "see cauris verify --help");
     free(out);
     out = run_expect(2, "balance", "/x", "a", "--programme", "p", "--as-of", "tomorrow", NULL);
+    assert_contains(out, "not a date");
+    free(out);
+    out =
+        run_expect(2, "balance", "/x", "a", "--programme", "p", "--as-of", "2026-+1-05", NULL);
     assert_contains(out, "not a date");
     free(out);
 }
@@ -422,8 +410,8 @@ static void test_accounts(void **state)
                      "demo", NULL);
     assert_string_equal(out, "participant:P1:wallet no_overdraft,locked\n");
     free(out);
-    out = run_expect(0, "account", "unlock", f->ledger, "participant:P1:wallet",
-                     "--programme", "demo", NULL);
+    out = run_expect(0, "account", "unlock", f->ledger, "participant:P1:wallet", "--programme",
+                     "demo", NULL);
     assert_string_equal(out, "participant:P1:wallet no_overdraft\n");
     free(out);
     out = run_expect(0, "account", "close", f->ledger, "participant:P2:wallet", "--programme",
@@ -434,8 +422,8 @@ static void test_accounts(void **state)
                      "demo", NULL);
     assert_contains(out, "unknown_account");
     free(out);
-    out = run_expect(2, "account", "freeze", f->ledger, "participant:P1:wallet",
-                     "--programme", "demo", NULL);
+    out = run_expect(2, "account", "freeze", f->ledger, "participant:P1:wallet", "--programme",
+                     "demo", NULL);
     assert_contains(out, "unknown action 'freeze'");
     free(out);
 }
@@ -458,6 +446,21 @@ static void test_post_balances_and_repost(void **state)
     assert_balance(f, "demo", "participant:P1:wallet", "8000 GNF");
     assert_balance(f, "demo", "participant:P1:capital", "1000 GNF");
     unsigned long long size = tree_size(f);
+
+    /* As of the tree before the payout (its seq): the wage only. */
+    char *cp =
+        run_expect(0, "entry", f->ledger, "--partner", "mfi1", "--client-id", "pay-1", NULL);
+    char before[32];
+    snprintf(before, sizeof before, "%llu", strtoull(cp + strlen("seq:"), NULL, 10));
+    free(cp);
+    out = run_expect(0, "balance", f->ledger, "participant:P1:wallet", "--programme", "demo",
+                     "--tree-size", before, NULL);
+    assert_string_equal(out, "participant:P1:wallet  9000 GNF\n");
+    free(out);
+    out = run_expect(0, "balance", f->ledger, "participant:P1:wallet", "--programme", "demo",
+                     "--as-of", "2000-01-01", NULL);
+    assert_string_equal(out, "participant:P1:wallet  0 GNF\n");
+    free(out);
 
     /* The same file again: every line already there, nothing changes. */
     out = post_file(f, 0, "entries.jsonl", entries_file, NULL);
@@ -606,16 +609,30 @@ static void test_post_malformed_posts_nothing(void **state)
     assert_not_contains(out, "ok seq");
     free(out);
     assert_int_equal(tree_size(f), size);
-    out = run_expect(1, "balance", f->ledger, "partner:mfi1:cash", "--programme", "demo",
-                     NULL);
+    out = run_expect(1, "balance", f->ledger, "partner:mfi1:cash", "--programme", "demo", NULL);
     assert_contains(out, "no account of that code"); /* not even the open line ran */
     free(out);
+
+    /* A line beyond the limit is named, and still nothing is posted. */
+    size_t long_len = 70000;
+    char *long_file = malloc(long_len + sizeof FUNDING_LINE + 16);
+    assert_non_null(long_file);
+    memcpy(long_file, FUNDING_LINE, sizeof FUNDING_LINE - 1);
+    char *p = long_file + sizeof FUNDING_LINE - 1;
+    memcpy(p, "{\"memo\":\"", 9);
+    memset(p + 9, 'a', long_len);
+    strcpy(p + 9 + long_len, "\"}\n");
+    out = post_file(f, 1, "long.jsonl", long_file, NULL);
+    free(long_file);
+    assert_contains(out, "line 2: longer than 65536 bytes");
+    assert_contains(out, "1 malformed line; nothing was posted");
+    free(out);
+    assert_int_equal(tree_size(f), size);
 
     /* Without a programme anywhere, the line says what to give. */
     char path[400];
     file_write(fx_path(f, "noprog.jsonl", path, sizeof path), FUNDING_LINE);
-    out = run_expect(1, "post", f->ledger, path, "--partner", "mfi1", "--principal", "t",
-                     NULL);
+    out = run_expect(1, "post", f->ledger, path, "--partner", "mfi1", "--principal", "t", NULL);
     assert_contains(out, "line 1: no programme: give --programme NAME");
     free(out);
     assert_int_equal(tree_size(f), size);
@@ -629,8 +646,7 @@ static void test_post_atomic(void **state)
                     "participant:P1:wallet", "participant:P1:capital", "--programme", "demo",
                     NULL));
     unsigned long long size = tree_size(f);
-    static const char file[] =
-        FUNDING_LINE WAGE_LINE
+    static const char file[] = FUNDING_LINE WAGE_LINE
         "{\"client_id\":\"pay-big\",\"op\":\"payout\",\"value_date\":\"2026-11-21\","
         "\"legs\":[{\"account\":\"participant:P1:wallet\",\"debit\":\"50000\"},"
         "{\"account\":\"partner:mfi1:cash\",\"credit\":\"50000\"}]}\n";
@@ -658,8 +674,9 @@ static void test_post_stdin(void **state)
 {
     fx *f = *state;
     init_ledger(f, "demo", "GNF");
-    static const char *const args[] = {"post", NULL, "-", "--programme", "demo",
-                                       "--partner", "mfi1", "--principal", "t", NULL};
+    static const char *const args[] = {"post", NULL,        "-",    "--programme",
+                                       "demo", "--partner", "mfi1", "--principal",
+                                       "t",    NULL};
     const char *argv[10];
     memcpy(argv, args, sizeof args);
     argv[1] = f->ledger;
@@ -863,8 +880,8 @@ static void test_sealed_key(void **state)
 {
     fx *f = *state;
     setenv("CAURIS_PASSPHRASE", "correct horse battery staple", 1);
-    char *out = run_expect(0, "init", f->ledger, "--programme", "demo", "--currency", "XOF",
-                           NULL);
+    char *out =
+        run_expect(0, "init", f->ledger, "--programme", "demo", "--currency", "XOF", NULL);
     assert_contains(out, "sealed with a passphrase");
     free(out);
 
@@ -885,8 +902,8 @@ static void test_sealed_key(void **state)
     assert_contains(out, "passphrase is missing or wrong");
     free(out);
     file_write(pass, "correct horse battery staple\n");
-    free(run_expect(0, "account", "open", f->ledger, "partner:mfi1:cash", "--programme",
-                    "demo", "--passphrase-file", pass, NULL));
+    free(run_expect(0, "account", "open", f->ledger, "partner:mfi1:cash", "--programme", "demo",
+                    "--passphrase-file", pass, NULL));
 
     setenv("CAURIS_PASSPHRASE", "correct horse battery staple", 1);
     out = post_file(f, 0, "fund.jsonl", FUNDING_LINE, NULL);
