@@ -207,6 +207,12 @@ static int flags_fn(ledger *l, void *vctx, batch *b)
         err = acct_load(b->txn, l, id, &a);
     if (err != LEDGER_OK || a.flags == c->flags)
         return err;
+    if ((a.flags & LEDGER_FLAG_CLOSED) ||
+        (a.flags & LEDGER_FLAG_NO_OVERDRAFT) != (c->flags & LEDGER_FLAG_NO_OVERDRAFT))
+        return LEDGER_FLAGS_INVALID;
+    if ((c->flags & LEDGER_FLAG_CLOSED) && (a.debits_posted != a.credits_posted ||
+                                            a.debits_pending != 0 || a.credits_pending != 0))
+        return LEDGER_ACCOUNT_NOT_EMPTY;
     a.flags = c->flags;
     err = leaf_account(b, &a);
     if (err == LEDGER_OK)

@@ -31,6 +31,8 @@ static const char *const err_names[LEDGER_ERR_COUNT] = {
     [LEDGER_ACCOUNT_REPEATED] = "account_repeated",
     [LEDGER_LINKED_ENTRY_FAILED] = "linked_entry_failed",
     [LEDGER_ACCOUNT_EXISTS] = "account_exists",
+    [LEDGER_ACCOUNT_NOT_EMPTY] = "account_not_empty",
+    [LEDGER_FLAGS_INVALID] = "flags_invalid",
     [LEDGER_INVALID_ACCOUNT_CODE] = "invalid_account_code",
     [LEDGER_PROGRAMME_EXISTS] = "programme_exists",
     [LEDGER_UNKNOWN_CURRENCY] = "unknown_currency",
@@ -79,6 +81,10 @@ static const char *const err_texts[LEDGER_ERR_COUNT] = {
     [LEDGER_LINKED_ENTRY_FAILED] =
         "not posted: another entry of this all-or-nothing request failed",
     [LEDGER_ACCOUNT_EXISTS] = "an account with that code is already open",
+    [LEDGER_ACCOUNT_NOT_EMPTY] =
+        "the account still holds money or pending amounts: empty it before closing",
+    [LEDGER_FLAGS_INVALID] = "that flag change is not allowed: no-overdraft comes from the "
+                             "chart of accounts and a closed account stays closed",
     [LEDGER_INVALID_ACCOUNT_CODE] = "the account code fits no pattern of the chart of accounts",
     [LEDGER_PROGRAMME_EXISTS] = "a programme of that name already exists",
     [LEDGER_UNKNOWN_CURRENCY] = "not an ISO 4217 currency code",

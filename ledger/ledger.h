@@ -88,6 +88,8 @@ typedef enum ledger_err {
     LEDGER_ACCOUNT_REPEATED,            /* one account in two legs of an entry */
     LEDGER_LINKED_ENTRY_FAILED,         /* atomic request: another entry of it failed */
     LEDGER_ACCOUNT_EXISTS,              /* account code already open */
+    LEDGER_ACCOUNT_NOT_EMPTY,           /* closing an account with a balance or pending amounts */
+    LEDGER_FLAGS_INVALID,               /* a flag change the chart or a closure forbids */
     LEDGER_INVALID_ACCOUNT_CODE,        /* code does not fit the chart of accounts */
     LEDGER_PROGRAMME_EXISTS,
     LEDGER_UNKNOWN_CURRENCY,
@@ -232,7 +234,10 @@ int ledger_key_rotate(ledger *l, const char *passphrase);
 int ledger_accounts_open(ledger *l, const char *programme, const char *const *codes,
                          size_t count, int *results);
 
-/* Sets an account's flags (lock, unlock, close). Recorded as a leaf. */
+/* Sets an account's flags (lock, unlock, close). Recorded as a leaf.
+ * No-overdraft comes from the chart of accounts and never changes; closing is
+ * final and needs a zero balance with nothing pending
+ * (LEDGER_ACCOUNT_NOT_EMPTY); anything else is LEDGER_FLAGS_INVALID. */
 int ledger_account_set_flags(ledger *l, const char *programme, const char *code,
                              uint32_t flags);
 

@@ -4,7 +4,6 @@
  */
 #include "ledger/internal.h"
 
-#include <stdio.h>
 #include <string.h>
 
 bool ledger_utf8_valid(const char *s, size_t len)
@@ -76,13 +75,24 @@ bool ledger_date_valid(uint32_t d)
     return (int)day <= days_in_month(y, m);
 }
 
+static bool digits(const char *s, size_t n, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (uint32_t)(s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
 int ledger_date_parse(const char *text, uint32_t *out)
 {
-    unsigned y, m, d;
-    char tail;
-    if (text == NULL || strlen(text) != 10 || text[4] != '-' || text[7] != '-')
-        return -1;
-    if (sscanf(text, "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3)
+    uint32_t y, m, d;
+    /* Exactly YYYY-MM-DD: no signs, spaces or short fields (sscanf allows them). */
+    if (text == NULL || strlen(text) != 10 || text[4] != '-' || text[7] != '-' ||
+        !digits(text, 4, &y) || !digits(text + 5, 2, &m) || !digits(text + 8, 2, &d))
         return -1;
     uint32_t v = y * 10000 + m * 100 + d;
     if (!ledger_date_valid(v))

@@ -173,6 +173,10 @@ static int on_account(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
             memcmp(r->code, a.code.p, a.code.len) != 0)
             return fail(s, "leaf %llu: account %llu changes more than its flags",
                         (unsigned long long)seq, (unsigned long long)a.id);
+        if ((r->flags & LEDGER_FLAG_CLOSED) ||
+            (r->flags & LEDGER_FLAG_NO_OVERDRAFT) != (a.flags & LEDGER_FLAG_NO_OVERDRAFT))
+            return fail(s, "leaf %llu: account %.*s: a flag change the rules forbid",
+                        (unsigned long long)seq, (int)r->code_len, r->code);
         r->flags = a.flags;
         return LEDGER_OK;
     }
@@ -182,7 +186,8 @@ static int on_account(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
     if (a.programme == 0 || a.programme > LEDGER_PROGRAMMES_MAX ||
         !s->programme_seen[a.programme])
         return fail(s, "leaf %llu: account of an unknown programme", (unsigned long long)seq);
-    if (ledger_chart_classify(code, &type, &flags) != LEDGER_OK || (uint8_t)type != a.type)
+    if (ledger_chart_classify(code, &type, &flags) != LEDGER_OK || (uint8_t)type != a.type ||
+        flags != a.flags)
         return fail(s, "leaf %llu: account %s does not fit the chart of accounts",
                     (unsigned long long)seq, code);
     if (s->accts_count + 1 >= s->accts_cap) {

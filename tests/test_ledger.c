@@ -521,6 +521,45 @@ static void test_group_commit(void **state)
     assert_int_equal(ledger_commit(t->l, &big, 1, NULL), LEDGER_INVALID_ARGUMENT);
 }
 
+/* Regression: any flags could be set, reopening a closed account or
+ * dropping a wallet's overdraft protection. */
+static void test_account_flags(void **state)
+{
+    tl *t = *state;
+    const uint32_t nod = LEDGER_FLAG_NO_OVERDRAFT;
+    tl_fund(t, "fund-1", 1000);
+    ledger_entry_in w = tl_transfer("w-1", "programme:wages", "participant:P1:wallet", 300);
+    assert_int_equal(tl_post(t, &w, NULL), LEDGER_OK);
+    /* Capital: unlock then lock again. */
+    assert_int_equal(ledger_account_set_flags(t->l, T_PROGRAMME, "participant:P1:capital", nod),
+                     LEDGER_OK);
+    assert_int_equal(ledger_account_set_flags(t->l, T_PROGRAMME, "participant:P1:capital",
+                                              nod | LEDGER_FLAG_LOCKED),
+                     LEDGER_OK);
+    /* No-overdraft comes from the chart. */
+    assert_int_equal(ledger_account_set_flags(t->l, T_PROGRAMME, "participant:P1:wallet", 0),
+                     LEDGER_FLAGS_INVALID);
+    assert_int_equal(ledger_account_set_flags(t->l, T_PROGRAMME, "programme:fund", nod),
+                     LEDGER_FLAGS_INVALID);
+    /* Closing needs an empty account, and is final. */
+    assert_int_equal(ledger_account_set_flags(t->l, T_PROGRAMME, "participant:P1:wallet",
+                                              nod | LEDGER_FLAG_CLOSED),
+                     LEDGER_ACCOUNT_NOT_EMPTY);
+    ledger_entry_in p = tl_transfer("p-1", "participant:P1:wallet", "partner:mfi1:cash", 300);
+    assert_int_equal(tl_post(t, &p, NULL), LEDGER_OK);
+    assert_int_equal(ledger_account_set_flags(t->l, T_PROGRAMME, "participant:P1:wallet",
+                                              nod | LEDGER_FLAG_CLOSED),
+                     LEDGER_OK);
+    assert_int_equal(ledger_account_set_flags(t->l, T_PROGRAMME, "participant:P1:wallet", nod),
+                     LEDGER_FLAGS_INVALID);
+    assert_int_equal(ledger_account_set_flags(t->l, T_PROGRAMME, "participant:P1:wallet", 0x80),
+                     LEDGER_INVALID_ARGUMENT);
+    ledger_account_info info;
+    assert_int_equal(ledger_account_get(t->l, T_PROGRAMME, "participant:P1:wallet", &info),
+                     LEDGER_OK);
+    assert_int_equal(info.flags, nod | LEDGER_FLAG_CLOSED);
+}
+
 static void test_read_only_and_programmes(void **state)
 {
     tl *t = *state;
@@ -628,6 +667,12 @@ static void test_names_and_dates(void **state)
     assert_int_equal(ledger_date_parse("2023-02-29", &d), -1);
     assert_int_equal(ledger_date_parse("2023-13-01", &d), -1);
     assert_int_equal(ledger_date_parse("2023-1-01", &d), -1);
+    /* Regression: sscanf let signs and spaces through. */
+    assert_int_equal(ledger_date_parse("2026-+1-05", &d), -1);
+    assert_int_equal(ledger_date_parse("2026- 1-05", &d), -1);
+    assert_int_equal(ledger_date_parse("2026-11-+5", &d), -1);
+    assert_int_equal(ledger_date_parse("+026-11-05", &d), -1);
+    assert_int_equal(ledger_date_parse("2026-11-05x", &d), -1);
     assert_int_equal(ledger_date_of_time(0), 19700101);
     assert_int_equal(ledger_date_of_time(1793491200), 20261101);
     assert_int_equal(ledger_date_of_time(1793491200 - 1), 20261031);
@@ -653,6 +698,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reversal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_account_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only_and_programmes, setup, teardown),
         cmocka_unit_test(test_init_and_keys),
         cmocka_unit_test(test_names_and_dates),
