@@ -49,6 +49,7 @@ int cmd_entry(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_key(int argc, char **argv);
 
 /* ---- arguments and messages (args.c) ---- */
 
@@ -124,8 +125,6 @@ int cli_vkey_arg(const char *cmd, const char *arg, char *out, size_t cap);
 void cli_amount_format(char *out, size_t cap, int64_t minor, int digits);
 /* 20261123 -> "2026-11-23"; "-" for 0. */
 void cli_date_format(char out[CLI_DATE_TEXT_MAX], uint32_t yyyymmdd);
-/* Parses a real date "YYYY-MM-DD" (digits only) into 20261123; 0 or -1. */
-int cli_date_parse(const char *text, uint32_t *yyyymmdd_out);
 /* Unix seconds -> "2026-11-23 14:05:09Z" (UTC). */
 void cli_time_format(char *out, size_t cap, int64_t unix_seconds);
 /* "no_overdraft,locked" or "-" */

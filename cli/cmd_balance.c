@@ -32,7 +32,7 @@ static int as_of_parse(const char *as_of, const char *tree_size, ledger_as_of *o
     memset(out, 0, sizeof *out);
     if (as_of != NULL && tree_size != NULL)
         return cli_usage_error("balance", "give --as-of or --tree-size, not both");
-    if (as_of != NULL && cli_date_parse(as_of, &out->date) != 0)
+    if (as_of != NULL && ledger_date_parse(as_of, &out->date) != 0)
         return cli_usage_error("balance", "--as-of '%s' is not a date YYYY-MM-DD", as_of);
     if (tree_size != NULL &&
         (cli_parse_u64(tree_size, &out->tree_size) != 0 || out->tree_size == 0))

@@ -109,7 +109,7 @@ static int statement_print(ledger *l, const statement_ctx *s)
 static int date_opt(const char *name, const char *text, uint32_t *out)
 {
     *out = 0;
-    if (text != NULL && cli_date_parse(text, out) != 0)
+    if (text != NULL && ledger_date_parse(text, out) != 0)
         return cli_usage_error(STATEMENT_CMD, "--%s '%s' is not a date YYYY-MM-DD", name, text);
     return 0;
 }

@@ -15,8 +15,9 @@ static const char verify_usage[] =
     "while the server writes.\n"
     "\n"
     "options:\n"
-    "  --key VKEY_OR_FILE  pin the first signing key (the verifier key text or a\n"
-    "                      file holding it); default: DIR/signing.pub\n"
+    "  --key VKEY_OR_FILE  a trusted key (the verifier key text or a file holding\n"
+    "                      it) that must be one of the ledger's signing keys;\n"
+    "                      default: DIR/signing.pub\n"
     "\n"
     "Prints the counts and 'verify: ok', or 'verify: FAILED: <first discrepancy>'\n"
     "and exits 1.\n";

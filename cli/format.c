@@ -46,18 +46,6 @@ void cli_date_format(char out[CLI_DATE_TEXT_MAX], uint32_t yyyymmdd)
              (yyyymmdd / 100u) % 100u, yyyymmdd % 100u);
 }
 
-int cli_date_parse(const char *text, uint32_t *yyyymmdd_out)
-{
-    /* Digits checked here: ledger_date_parse's sscanf also takes signs and
-     * spaces ("2026-+1-05"). */
-    bool shape = text != NULL && strlen(text) == 10 && text[4] == '-' && text[7] == '-';
-    for (size_t i = 0; shape && i < 10; i++)
-        shape = (i == 4 || i == 7) || (text[i] >= '0' && text[i] <= '9');
-    if (!shape)
-        return -1;
-    return ledger_date_parse(text, yyyymmdd_out) == 0 ? 0 : -1;
-}
-
 void cli_time_format(char *out, size_t cap, int64_t unix_seconds)
 {
     struct tm tm;

@@ -225,7 +225,7 @@ static int date_get(const json_t *obj, uint32_t *out, char err[CLI_JSONL_ERROR_M
     const char *text;
     if (str_get(obj, "value_date", 64, true, NULL, &text, err) != 0)
         return -1;
-    if (cli_date_parse(text, out) != 0)
+    if (ledger_date_parse(text, out) != 0)
         return fail(err, "field value_date: '%.64s' is not a real date YYYY-MM-DD", text);
     return 0;
 }

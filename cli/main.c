@@ -24,6 +24,7 @@ static const cli_cmd commands[] = {
     {"trial-balance", cmd_trial_balance, "check that debits equal credits"},
     {"checkpoint", cmd_checkpoint, "print a signed checkpoint"},
     {"proof", cmd_proof, "inclusion and consistency proofs; check a proof offline"},
+    {"key", cmd_key, "rotate the signing key"},
     {"verify", cmd_verify, "recompute and check the whole ledger"},
 };
 

@@ -916,6 +916,39 @@ static void test_sealed_key(void **state)
     free(out);
 }
 
+static void test_key_rotate(void **state)
+{
+    fx *f = *state;
+    char pub[400], old_key[400], *text;
+    size_t len;
+    init_ledger(f, "demo", "GNF");
+    free(post_file(f, 0, "entries.jsonl", entries_file, NULL));
+    fx_path(f, "ledger/signing.pub", pub, sizeof pub);
+    text = file_read(pub, &len);
+    fx_path(f, "old.pub", old_key, sizeof old_key);
+    file_write(old_key, text);
+    char *out = run_expect(0, "key", "rotate", f->ledger, NULL);
+    assert_contains(out, "new verifier key: ");
+    char *new_text = file_read(pub, &len);
+    assert_string_not_equal(new_text, text);
+    free(out);
+    /* Still verifies, pinned to the old key and to the new. */
+    out = run_expect(0, "verify", f->ledger, "--key", old_key, NULL);
+    assert_contains(out, "verify: ok\n");
+    free(out);
+    out = run_expect(0, "verify", f->ledger, NULL);
+    assert_contains(out, "verify: ok\n");
+    free(out);
+    /* The rotation's checkpoint carries two signatures. */
+    out = run_expect(0, "checkpoint", f->ledger, NULL);
+    assert_int_equal(count_of(out, "\xe2\x80\x94 "), 2);
+    free(out);
+    free(run_expect(2, "key", "spin", f->ledger, NULL));
+    free(run_expect(0, "key", "--help", NULL));
+    free(text);
+    free(new_text);
+}
+
 int main(void)
 {
     const char *bin = getenv("CAURIS_BIN");
@@ -945,6 +978,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_proof_and_check, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_verify_and_trial_balance, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_sealed_key, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_key_rotate, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }
