@@ -136,16 +136,12 @@ static int seq_of_day(MDB_txn *txn, ledger *l, uint32_t date, bool strict, uint6
     if (err != LEDGER_OK)
         return err;
     uint64_t lo = 1, hi = batches + 1; /* answer in [lo, hi]; hi = none */
+    batch_rec rec;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        uint8_t key[8];
-        batch_rec rec;
-        be64_put(key, mid);
-        MDB_val k = {sizeof key, key}, v;
-        int rc = mdb_get(txn, l->dbi_batches, &k, &v);
-        if (rc != MDB_SUCCESS || v.mv_size != sizeof rec)
-            return rc == MDB_SUCCESS ? LEDGER_CORRUPT : ledger_map_err(rc);
-        memcpy(&rec, v.mv_data, sizeof rec);
+        err = batch_rec_get(txn, l, mid, &rec);
+        if (err != LEDGER_OK)
+            return err;
         uint32_t day = ledger_date_of_time(rec.time);
         if (strict ? day > date : day >= date)
             hi = mid;
@@ -156,16 +152,10 @@ static int seq_of_day(MDB_txn *txn, ledger *l, uint32_t date, bool strict, uint6
         *out = tree_size;
         return LEDGER_OK;
     }
-    uint8_t key[8];
-    batch_rec rec;
-    be64_put(key, lo);
-    MDB_val k = {sizeof key, key}, v;
-    int rc = mdb_get(txn, l->dbi_batches, &k, &v);
-    if (rc != MDB_SUCCESS || v.mv_size != sizeof rec)
-        return rc == MDB_SUCCESS ? LEDGER_CORRUPT : ledger_map_err(rc);
-    memcpy(&rec, v.mv_data, sizeof rec);
-    *out = rec.first_seq;
-    return LEDGER_OK;
+    err = batch_rec_get(txn, l, lo, &rec);
+    if (err == LEDGER_OK)
+        *out = rec.first_seq;
+    return err;
 }
 
 static int account_resolve(MDB_txn *txn, ledger *l, const char *programme, const char *code,

@@ -122,6 +122,9 @@ int acct_id_by_code(MDB_txn *txn, ledger *l, uint32_t programme, const char *cod
                     size_t code_len, uint64_t *id_out);
 void acct_to_info(const acct_rec *a, const programme_rec *p, ledger_account_info *out);
 
+/* The record of batch `batch_no`; a missing one is LEDGER_CORRUPT. */
+int batch_rec_get(MDB_txn *txn, ledger *l, uint64_t batch_no, batch_rec *out);
+
 /* Normal-side posted balance (assets and expenses: debits - credits). */
 int64_t acct_balance(const acct_rec *a);
 bool acct_debit_normal(uint8_t type);

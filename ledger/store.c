@@ -216,6 +216,20 @@ int acct_id_by_code(MDB_txn *txn, ledger *l, uint32_t programme, const char *cod
     return LEDGER_OK;
 }
 
+int batch_rec_get(MDB_txn *txn, ledger *l, uint64_t batch_no, batch_rec *out)
+{
+    uint8_t key[8];
+    be64_put(key, batch_no);
+    MDB_val k = {sizeof key, key}, v;
+    int rc = mdb_get(txn, l->dbi_batches, &k, &v);
+    if (rc != MDB_SUCCESS)
+        return rc == MDB_NOTFOUND ? LEDGER_CORRUPT : ledger_map_err(rc);
+    if (v.mv_size != sizeof *out)
+        return LEDGER_CORRUPT;
+    memcpy(out, v.mv_data, sizeof *out);
+    return LEDGER_OK;
+}
+
 /* ---- opening ---- */
 
 static const char *const dbi_names[LEDGER_DBS_COUNT] = {

@@ -426,12 +426,8 @@ static int checkpoint_check(vstate *s)
     s->has_prev_checkpoint = true;
 
     batch_rec rec;
-    be64_put(key, s->hdr.batch_no);
-    k.mv_size = sizeof key;
-    k.mv_data = key;
-    if (mdb_get(s->txn, s->l->dbi_batches, &k, &val) != MDB_SUCCESS || val.mv_size != sizeof rec)
+    if (batch_rec_get(s->txn, s->l, s->hdr.batch_no, &rec) != LEDGER_OK)
         return fail(s, "batch %llu: record missing", (unsigned long long)s->hdr.batch_no);
-    memcpy(&rec, val.mv_data, sizeof rec);
     if (rec.first_seq != s->hdr.first_seq || rec.end_size != size || rec.time != s->hdr.time)
         return fail(s, "batch %llu: record differs from its header",
                     (unsigned long long)s->hdr.batch_no);
