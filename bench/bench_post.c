@@ -1,0 +1,614 @@
+/*
+ * bench_post.c — durable posting through the library alone.
+ *
+ * Measures what PERFORMANCE.md calls "the same through the library alone":
+ * transfers between two wallets chosen uniformly at random among 100,000,
+ * posted in group commits of 8,000 entries (one LMDB write transaction, one
+ * Merkle append, one signed checkpoint, one fsync each). Two ways of handing
+ * the entries over are timed side by side, interleaved run by run on the
+ * same ledger: one request of 8,000 per commit (A), and 8 requests of 1,000
+ * in one commit (B), the way the server groups its clients' requests. Then
+ * it times `ledger_verify` over the whole ledger, and, on a second fresh
+ * ledger opened with the default map size, one run that pays for map growth.
+ *
+ * Every result must be LEDGER_OK: a refused entry aborts the benchmark,
+ * since a benchmark that posts refusals measures nothing.
+ *
+ * Usage: bench_post [--full] [--runs N] [--entries N] [--accounts N]
+ *                   [--skip-growth] [--skip-verify]
+ * Default: 5 runs x 200,000 entries per variant (a few minutes at most on
+ * 2 cores); --full: 5 runs x 1,000,000 per variant.
+ */
+#include "ledger/ledger.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BENCH_ACCOUNTS_DEFAULT 100000u
+#define BENCH_ACCOUNTS_MAX 10000000u
+#define BENCH_RUNS_DEFAULT 5u
+#define BENCH_RUNS_MAX 100u
+#define BENCH_RUN_ENTRIES_DEFAULT 200000u
+#define BENCH_RUN_ENTRIES_FULL 1000000u
+#define BENCH_RUN_ENTRIES_MAX 100000000u
+#define BENCH_COMMIT_ENTRIES 8000u    /* entries per ledger_commit */
+#define BENCH_REQUESTS_PER_COMMIT 8u  /* variant B: 8 requests of 1,000 */
+#define BENCH_MAP_BYTES ((size_t)4 << 30)
+#define BENCH_MAP_BYTES_FULL ((size_t)32 << 30)
+#define BENCH_FUNDING_AMOUNT 1000000000 /* XOF per wallet, before transfers */
+#define BENCH_AMOUNT_MAX 1000u          /* transfer amounts are 1..this */
+#define BENCH_VALUE_DATE 20260115u
+#define BENCH_SEED 0x2545F4914F6CDD1DULL
+#define BENCH_TARGET_PER_S 150000.0        /* PERFORMANCE.md, library posting */
+#define BENCH_VERIFY_TARGET_PER_S 300000.0 /* PERFORMANCE.md, cauris verify */
+#define BENCH_ID_MAX 32                    /* client id buffer, bytes */
+#define BENCH_CODE_MAX 40                  /* wallet code buffer, bytes */
+#define BENCH_PATH_MAX 4096
+#define BENCH_VARIANTS 2
+
+_Static_assert(BENCH_COMMIT_ENTRIES <= LEDGER_REQUEST_ENTRIES_MAX,
+               "variant A sends one request per commit");
+_Static_assert(BENCH_COMMIT_ENTRIES % BENCH_REQUESTS_PER_COMMIT == 0,
+               "variant B splits a commit into equal requests");
+_Static_assert(BENCH_CODE_MAX > sizeof "participant:P10000000:wallet",
+               "wallet codes fit their buffer");
+
+typedef struct bench_params {
+    uint32_t accounts;
+    uint32_t runs;
+    uint32_t run_entries; /* timed entries per run, a multiple of a commit */
+    size_t map_bytes;
+    bool full;
+    bool growth; /* also one run on a ledger opened with the default map */
+    bool verify;
+} bench_params;
+
+/* One ledger under test and the buffers of one commit, reused. */
+typedef struct bench_work {
+    ledger *l;
+    char dir[BENCH_PATH_MAX];
+    uint32_t accounts;
+    char (*codes)[BENCH_CODE_MAX];
+    ledger_entry_in *entries;
+    ledger_result *results;
+    char (*ids)[BENCH_ID_MAX];
+    uint64_t rng;
+    uint64_t entries_posted; /* by this program, funding included */
+} bench_work;
+
+typedef struct bench_run {
+    unsigned variant; /* 0 = A, 1 = B */
+    uint32_t run_no;
+    uint64_t tree_before;
+    double seconds;
+    double per_s;
+    double written_mb_per_commit; /* write(2) bytes (wchar), < 0 if unknown */
+} bench_run;
+
+static const char *const variant_names[BENCH_VARIANTS] = {
+    "A: 1 request x 8,000",
+    "B: 8 requests x 1,000",
+};
+
+/* Temp dirs to remove however the program ends. */
+static char cleanup_dirs[2][BENCH_PATH_MAX];
+
+static void dir_remove(const char *dir)
+{
+    char path[BENCH_PATH_MAX + 256];
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path); /* a ledger directory holds plain files only */
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static void cleanup(void)
+{
+    for (size_t i = 0; i < sizeof cleanup_dirs / sizeof cleanup_dirs[0]; i++) {
+        if (cleanup_dirs[i][0] != '\0')
+            dir_remove(cleanup_dirs[i]);
+        cleanup_dirs[i][0] = '\0';
+    }
+}
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("bench_post: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(1); /* atexit removes the temp dirs */
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n, size);
+    if (p == NULL)
+        die("out of memory (%zu x %zu bytes)", n, size);
+    return p;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* xorshift64*: fixed seed, the same accounts and amounts every time. */
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+static uint32_t rng_below(uint64_t *s, uint32_t n)
+{
+    return (uint32_t)((rng_next(s) >> 11) % n);
+}
+
+/* ---- machine ---- */
+
+/* The value of the first "key<spaces>: value" line of a /proc file. */
+static void proc_field(const char *file, const char *key, char *out, size_t cap)
+{
+    char line[512];
+    size_t klen = strlen(key);
+    snprintf(out, cap, "unknown");
+    FILE *f = fopen(file, "r");
+    if (f == NULL)
+        return;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, key, klen) != 0)
+            continue;
+        char *v = strchr(line, ':');
+        if (v == NULL)
+            continue;
+        v++;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        v[strcspn(v, "\n")] = '\0';
+        snprintf(out, cap, "%s", v);
+        break;
+    }
+    fclose(f);
+}
+
+static void machine_print(const bench_params *p)
+{
+    char cpu[256], mem[64], date[64];
+    struct utsname u;
+    time_t t = time(NULL);
+    struct tm tm;
+    proc_field("/proc/cpuinfo", "model name", cpu, sizeof cpu);
+    proc_field("/proc/meminfo", "MemTotal", mem, sizeof mem);
+    if (uname(&u) != 0)
+        snprintf(u.release, sizeof u.release, "unknown");
+    gmtime_r(&t, &tm);
+    strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    printf("## bench_post — durable posting through the library\n\n");
+    printf("| | |\n|---|---|\n");
+    printf("| date | %s |\n", date);
+    printf("| machine | %ld cores (nproc), MemTotal %s, CPU \"%s\", kernel %s %s |\n",
+           sysconf(_SC_NPROCESSORS_ONLN), mem, cpu, u.sysname, u.release);
+    printf("| size | %s |\n", p->full ? "--full" : "default");
+    printf("| accounts | %" PRIu32 " participant wallets (random pair per transfer) |\n",
+           p->accounts);
+    printf("| runs | %" PRIu32 " per variant, interleaved A,B,A,B... on one ledger |\n",
+           p->runs);
+    printf("| entries per run | %" PRIu32 " timed (%" PRIu32
+           " commits of %u) after 1 warm-up commit |\n",
+           p->run_entries, p->run_entries / BENCH_COMMIT_ENTRIES, BENCH_COMMIT_ENTRIES);
+    printf("| entry | 2 legs, posted, transfer, partner mfi1, amounts 1..%u XOF |\n",
+           BENCH_AMOUNT_MAX);
+    printf("| map_size_initial | %zu MiB |\n\n", p->map_bytes >> 20);
+    fflush(stdout);
+}
+
+/* ---- ledger setup ---- */
+
+static void work_init(bench_work *w, uint32_t accounts)
+{
+    memset(w, 0, sizeof *w);
+    w->accounts = accounts;
+    w->rng = BENCH_SEED;
+    w->codes = xcalloc(accounts, sizeof *w->codes);
+    w->entries = xcalloc(BENCH_COMMIT_ENTRIES, sizeof *w->entries);
+    w->results = xcalloc(BENCH_COMMIT_ENTRIES, sizeof *w->results);
+    w->ids = xcalloc(BENCH_COMMIT_ENTRIES, sizeof *w->ids);
+    for (uint32_t i = 0; i < accounts; i++)
+        snprintf(w->codes[i], BENCH_CODE_MAX, "participant:P%" PRIu32 ":wallet", i + 1);
+}
+
+static void work_free(bench_work *w)
+{
+    free(w->codes);
+    free(w->entries);
+    free(w->results);
+    free(w->ids);
+    memset(w, 0, sizeof *w);
+}
+
+/* Creates a ledger in a new temp dir; map_bytes 0 = the library's default. */
+static void ledger_make(bench_work *w, size_t map_bytes, char *cleanup_slot)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(w->dir, sizeof w->dir, "%s/cauris-bench-post-XXXXXX",
+             tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+    if (mkdtemp(w->dir) == NULL)
+        die("mkdtemp %s: %s", w->dir, strerror(errno));
+    snprintf(cleanup_slot, BENCH_PATH_MAX, "%s", w->dir);
+    ledger_init_options io = {.programme = "bench", .currency = "XOF"};
+    io.open.map_size_initial = map_bytes;
+    int err = ledger_init(w->dir, &io);
+    if (err != LEDGER_OK)
+        die("ledger_init %s: %s", w->dir, ledger_strerror(err));
+    ledger_options oo = {.map_size_initial = map_bytes};
+    err = ledger_open(&w->l, w->dir, &oo);
+    if (err != LEDGER_OK)
+        die("ledger_open %s: %s", w->dir, ledger_strerror(err));
+}
+
+static void accounts_open(bench_work *w)
+{
+    const char **codes = xcalloc(LEDGER_ACCOUNTS_OPEN_MAX, sizeof *codes);
+    int *results = xcalloc(LEDGER_ACCOUNTS_OPEN_MAX, sizeof *results);
+    for (uint32_t first = 0; first < w->accounts; first += LEDGER_ACCOUNTS_OPEN_MAX) {
+        uint32_t n = w->accounts - first;
+        if (n > LEDGER_ACCOUNTS_OPEN_MAX)
+            n = LEDGER_ACCOUNTS_OPEN_MAX;
+        for (uint32_t i = 0; i < n; i++)
+            codes[i] = w->codes[first + i];
+        int err = ledger_accounts_open(w->l, "bench", codes, n, results);
+        if (err != LEDGER_OK)
+            die("ledger_accounts_open: %s", ledger_strerror(err));
+        for (uint32_t i = 0; i < n; i++) {
+            if (results[i] != LEDGER_OK)
+                die("opening %s: %s", codes[i], ledger_err_name(results[i]));
+        }
+    }
+    free(codes);
+    free(results);
+}
+
+static void entry_fill(ledger_entry_in *e, const char *client_id, ledger_op op,
+                       const char *debit, const char *credit, int64_t amount)
+{
+    memset(e, 0, sizeof *e);
+    e->programme = "bench";
+    e->kind = LEDGER_KIND_POSTED;
+    e->op = op;
+    e->partner = "mfi1";
+    e->principal = "bench";
+    e->client_id = client_id;
+    e->value_date = BENCH_VALUE_DATE;
+    e->legs_count = 2;
+    e->legs[0] = (ledger_leg_in){debit, LEDGER_DEBIT, amount};
+    e->legs[1] = (ledger_leg_in){credit, LEDGER_CREDIT, amount};
+}
+
+/* Commits entries[0..count) as `requests` equal requests; every one must
+ * be posted. */
+static void commit_checked(bench_work *w, uint32_t count, uint32_t requests)
+{
+    ledger_request reqs[BENCH_REQUESTS_PER_COMMIT];
+    uint32_t per = count / requests;
+    if (requests == 0 || requests > BENCH_REQUESTS_PER_COMMIT || per * requests != count)
+        die("internal: %" PRIu32 " entries do not split into %" PRIu32 " requests", count,
+            requests);
+    for (uint32_t r = 0; r < requests; r++)
+        reqs[r] = (ledger_request){w->entries + r * per, per, false, w->results + r * per};
+    int err = ledger_commit(w->l, reqs, requests, NULL);
+    if (err != LEDGER_OK)
+        die("ledger_commit: %s", ledger_strerror(err));
+    for (uint32_t i = 0; i < count; i++) {
+        if (w->results[i].err != LEDGER_OK)
+            die("entry %s refused: %s (%s)", w->entries[i].client_id,
+                ledger_err_name(w->results[i].err), ledger_strerror(w->results[i].err));
+    }
+    w->entries_posted += count;
+}
+
+/* Credits every wallet from programme:wages so no transfer is refused. */
+static void fund(bench_work *w)
+{
+    for (uint32_t first = 0; first < w->accounts; first += BENCH_COMMIT_ENTRIES) {
+        uint32_t n = w->accounts - first;
+        if (n > BENCH_COMMIT_ENTRIES)
+            n = BENCH_COMMIT_ENTRIES;
+        for (uint32_t i = 0; i < n; i++) {
+            snprintf(w->ids[i], BENCH_ID_MAX, "fund-%" PRIu32, first + i + 1);
+            entry_fill(&w->entries[i], w->ids[i], LEDGER_OP_WAGE, "programme:wages",
+                       w->codes[first + i], BENCH_FUNDING_AMOUNT);
+        }
+        commit_checked(w, n, 1);
+    }
+}
+
+/* Seconds to open the accounts and fund them. */
+static double setup(bench_work *w)
+{
+    double t0 = now_s();
+    accounts_open(w);
+    fund(w);
+    return now_s() - t0;
+}
+
+/* ---- the measure ---- */
+
+/* Bytes this process has handed to write(2) and friends so far (Linux
+ * /proc/self/io "wchar"); -1 where unavailable. LMDB writes every dirty page
+ * of a commit with pwrite/writev, so the difference over a run is the pages
+ * a commit writes. */
+static long long written_bytes(void)
+{
+    char v[64];
+    proc_field("/proc/self/io", "wchar", v, sizeof v);
+    char *end;
+    long long n = strtoll(v, &end, 10);
+    return end == v ? -1 : n;
+}
+
+/* Fills one commit of random transfers, client ids "r<run>-<n>". */
+static void transfers_fill(bench_work *w, uint32_t run_no, uint32_t *next_id)
+{
+    for (uint32_t i = 0; i < BENCH_COMMIT_ENTRIES; i++) {
+        uint32_t a = rng_below(&w->rng, w->accounts);
+        uint32_t b = rng_below(&w->rng, w->accounts - 1);
+        if (b >= a)
+            b++; /* a uniform pair of two different wallets */
+        int64_t amount = 1 + (int64_t)rng_below(&w->rng, BENCH_AMOUNT_MAX);
+        snprintf(w->ids[i], BENCH_ID_MAX, "r%" PRIu32 "-%" PRIu32, run_no, (*next_id)++);
+        entry_fill(&w->entries[i], w->ids[i], LEDGER_OP_TRANSFER, w->codes[a], w->codes[b],
+                   amount);
+    }
+}
+
+/* One warm-up commit, then `entries` timed; filling the buffers is outside
+ * the timed region, only ledger_commit is timed. */
+static bench_run run_one(bench_work *w, unsigned variant, uint32_t run_no, uint32_t entries)
+{
+    bench_run r = {variant, run_no, w->entries_posted, 0, 0, -1};
+    uint32_t requests = variant == 0 ? 1 : BENCH_REQUESTS_PER_COMMIT;
+    uint32_t next_id = 1;
+    transfers_fill(w, run_no, &next_id);
+    commit_checked(w, BENCH_COMMIT_ENTRIES, requests);
+    r.tree_before = w->entries_posted;
+    long long written = written_bytes();
+    for (uint32_t done = 0; done < entries; done += BENCH_COMMIT_ENTRIES) {
+        transfers_fill(w, run_no, &next_id);
+        double t0 = now_s();
+        commit_checked(w, BENCH_COMMIT_ENTRIES, requests);
+        r.seconds += now_s() - t0;
+    }
+    r.per_s = (double)entries / r.seconds;
+    r.written_mb_per_commit = -1;
+    if (written >= 0 && written_bytes() >= written)
+        r.written_mb_per_commit = (double)(written_bytes() - written) / 1e6 /
+                                  (double)(entries / BENCH_COMMIT_ENTRIES);
+    return r;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median_of(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static long long file_bytes(const char *dir, const char *name)
+{
+    char path[BENCH_PATH_MAX + 64];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* Prints the per-run table and the summary per variant. */
+static void runs_print(const bench_params *p, const bench_run *runs, size_t n)
+{
+    double per[BENCH_VARIANTS][BENCH_RUNS_MAX], med[BENCH_VARIANTS];
+    size_t count[BENCH_VARIANTS] = {0, 0};
+    printf("| run | variant | entries in ledger before | timed entries | seconds | entries/s | "
+           "ms per commit | MB written per commit |\n|---|---|---|---|---|---|---|---|\n");
+    for (size_t i = 0; i < n; i++) {
+        const bench_run *r = &runs[i];
+        printf("| %" PRIu32 " | %s | %" PRIu64 " | %" PRIu32 " | %.2f | %.0f | %.1f | %.1f |\n",
+               r->run_no, variant_names[r->variant], r->tree_before, p->run_entries,
+               r->seconds, r->per_s,
+               1e3 * r->seconds / (double)(p->run_entries / BENCH_COMMIT_ENTRIES),
+               r->written_mb_per_commit);
+        per[r->variant][count[r->variant]++] = r->per_s;
+    }
+    printf("\n| variant | runs | median entries/s | min | max | median / 150,000 target |\n"
+           "|---|---|---|---|---|---|\n");
+    for (unsigned v = 0; v < BENCH_VARIANTS; v++) {
+        med[v] = median_of(per[v], count[v]);
+        printf("| %s | %zu | %.0f | %.0f | %.0f | %.2f |\n", variant_names[v], count[v],
+               med[v], per[v][0], per[v][count[v] - 1], med[v] / BENCH_TARGET_PER_S);
+    }
+    printf("\nB / A (medians): %.2f\n\n", med[1] / med[0]);
+}
+
+/* What the fresh ledger opened with the library's default map cost. */
+typedef struct bench_growth {
+    double setup_s;
+    bench_run run;
+    long long data_bytes;
+} bench_growth;
+
+/* One run with the library's default map size on a fresh ledger, setup
+ * included, to show what map growth costs. Run next to the main ledger's
+ * setup and first run so the two are compared side by side. */
+static bench_growth growth_measure(const bench_params *p)
+{
+    bench_work g;
+    bench_growth out;
+    work_init(&g, p->accounts);
+    ledger_make(&g, 0, cleanup_dirs[1]);
+    out.setup_s = setup(&g);
+    out.run = run_one(&g, 0, 1, p->run_entries);
+    ledger_close(g.l);
+    out.data_bytes = file_bytes(g.dir, "data.mdb");
+    dir_remove(g.dir);
+    cleanup_dirs[1][0] = '\0';
+    work_free(&g);
+    return out;
+}
+
+static void growth_print(const bench_params *p, double big_setup_s, const bench_run *big_first,
+                         const bench_growth *g)
+{
+    printf("| map | setup (open %" PRIu32 " accounts + fund them), s | first run, variant A, "
+           "entries/s |\n|---|---|---|\n",
+           p->accounts);
+    printf("| %zu MiB initial | %.2f | %.0f |\n", p->map_bytes >> 20, big_setup_s,
+           big_first->per_s);
+    printf("| default (64 MiB, doubling when full); data.mdb %lld bytes after | %.2f | %.0f |"
+           "\n\n",
+           g->data_bytes, g->setup_s, g->run.per_s);
+}
+
+static void verify_print(const bench_work *w)
+{
+    ledger_verify_report rep;
+    ledger_options ro = {.read_only = true};
+    ledger *l;
+    /* As `cauris verify` does: a read-only handle on the directory, opening
+     * included in the time. */
+    double t0 = now_s();
+    int err = ledger_open(&l, w->dir, &ro);
+    if (err != LEDGER_OK)
+        die("ledger_open (read-only) %s: %s", w->dir, ledger_strerror(err));
+    err = ledger_verify(l, NULL, &rep);
+    double s = now_s() - t0;
+    ledger_close(l);
+    if (err != LEDGER_OK)
+        die("ledger_verify: %s: %s", ledger_strerror(err), rep.first_error);
+    if (rep.entries != w->entries_posted)
+        die("ledger_verify counted %" PRIu64 " entries, %" PRIu64 " were posted", rep.entries,
+            w->entries_posted);
+    printf("| verify | leaves | entries | seconds | entries/s | / 300,000 target |\n"
+           "|---|---|---|---|---|---|\n");
+    printf("| ledger_verify | %" PRIu64 " | %" PRIu64 " | %.2f | %.0f | %.2f |\n\n",
+           rep.leaves, rep.entries, s, (double)rep.entries / s,
+           (double)rep.entries / s / BENCH_VERIFY_TARGET_PER_S);
+}
+
+/* ---- arguments ---- */
+
+static uint32_t arg_u32(const char *s, uint32_t min, uint32_t max, const char *what)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0' || end == s || v < min || v > max)
+        die("%s must be a number in %" PRIu32 "..%" PRIu32 ", got \"%s\"", what, min, max, s);
+    return (uint32_t)v;
+}
+
+static bench_params args_parse(int argc, char **argv)
+{
+    bench_params p = {BENCH_ACCOUNTS_DEFAULT, BENCH_RUNS_DEFAULT, BENCH_RUN_ENTRIES_DEFAULT,
+                      BENCH_MAP_BYTES, false, true, true};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--full") == 0) {
+            p.full = true;
+            p.run_entries = BENCH_RUN_ENTRIES_FULL;
+            p.map_bytes = BENCH_MAP_BYTES_FULL;
+        } else if (strcmp(a, "--runs") == 0 && next != NULL) {
+            p.runs = arg_u32(next, 1, BENCH_RUNS_MAX, "--runs");
+            i++;
+        } else if (strcmp(a, "--entries") == 0 && next != NULL) {
+            p.run_entries = arg_u32(next, BENCH_COMMIT_ENTRIES, BENCH_RUN_ENTRIES_MAX, "--entries");
+            i++;
+        } else if (strcmp(a, "--accounts") == 0 && next != NULL) {
+            p.accounts = arg_u32(next, 2, BENCH_ACCOUNTS_MAX, "--accounts");
+            i++;
+        } else if (strcmp(a, "--skip-growth") == 0) {
+            p.growth = false;
+        } else if (strcmp(a, "--skip-verify") == 0) {
+            p.verify = false;
+        } else {
+            die("usage: bench_post [--full] [--runs N] [--entries N] [--accounts N] "
+                "[--skip-growth] [--skip-verify]");
+        }
+    }
+    p.run_entries -= p.run_entries % BENCH_COMMIT_ENTRIES; /* whole commits */
+    return p;
+}
+
+int main(int argc, char **argv)
+{
+    bench_params p = args_parse(argc, argv);
+    bench_run runs[BENCH_VARIANTS * BENCH_RUNS_MAX];
+    size_t runs_count = 0;
+    bench_work w;
+    atexit(cleanup);
+    machine_print(&p);
+
+    work_init(&w, p.accounts);
+    ledger_make(&w, p.map_bytes, cleanup_dirs[0]);
+    double setup_s = setup(&w);
+    printf("Setup: %" PRIu32 " accounts opened and funded in %.2f s (%" PRIu64
+           " funding entries).\n\n",
+           p.accounts, setup_s, w.entries_posted);
+    fflush(stdout);
+    bench_growth growth;
+    if (p.growth)
+        growth = growth_measure(&p);
+    for (uint32_t run = 0; run < p.runs; run++) {
+        for (unsigned v = 0; v < BENCH_VARIANTS; v++) {
+            uint32_t run_no = (uint32_t)runs_count + 1;
+            runs[runs_count++] = run_one(&w, v, run_no, p.run_entries);
+            fprintf(stderr, "run %" PRIu32 " %s: %.0f entries/s\n", run_no, variant_names[v],
+                    runs[runs_count - 1].per_s);
+        }
+    }
+    runs_print(&p, runs, runs_count);
+    fflush(stdout);
+    ledger_close(w.l);
+    w.l = NULL;
+
+    long long size = file_bytes(w.dir, "data.mdb");
+    printf("Ledger after the runs: %" PRIu64 " entries (funding included), data.mdb %lld "
+           "bytes = %.0f bytes per entry.\n\n",
+           w.entries_posted, size, (double)size / (double)w.entries_posted);
+    if (p.verify)
+        verify_print(&w);
+    if (p.growth)
+        growth_print(&p, setup_s, &runs[0], &growth);
+    fflush(stdout);
+    work_free(&w);
+    cleanup();
+    return 0;
+}
