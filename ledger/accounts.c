@@ -67,7 +67,7 @@ static int account_open_in(batch *b, uint32_t programme, const char *code, uint6
     memcpy(a.code, code, len);
     err = leaf_account(b, &a);
     if (err == LEDGER_OK)
-        err = acct_store(b->txn, l, &a);
+        err = acct_store(b->txn, l, &a, ACCT_STATE | ACCT_NAME);
     if (err == LEDGER_OK)
         err = code_put(b->txn, l, &a);
     return err;
@@ -216,7 +216,7 @@ static int flags_fn(ledger *l, void *vctx, batch *b)
     a.flags = c->flags;
     err = leaf_account(b, &a);
     if (err == LEDGER_OK)
-        err = acct_store(b->txn, l, &a);
+        err = acct_store(b->txn, l, &a, ACCT_STATE);
     return err;
 }
 

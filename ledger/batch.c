@@ -23,12 +23,30 @@
 #define BATCH_GROWTH_RETRIES_MAX 48 /* map doublings before giving up */
 #define BATCH_HASHES_INITIAL 1024
 
+/* Merkle nodes are keyed by their post-order position (as in a Merkle
+ * mountain range): appending leaves completes nodes in increasing position,
+ * so every node write is an append and pages fill up. Node (level, index)
+ * is made right after leaf ((index + 1) << level) - 1, the level-th after
+ * it; leaf n sits at 2n - popcount(n). */
+static uint64_t popcount64(uint64_t v)
+{
+    v = v - ((v >> 1) & 0x5555555555555555u);
+    v = (v & 0x3333333333333333u) + ((v >> 2) & 0x3333333333333333u);
+    v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0fu;
+    return (v * 0x0101010101010101u) >> 56;
+}
+
+static uint64_t merkle_position(uint32_t level, uint64_t index)
+{
+    uint64_t last_leaf = ((index + 1) << level) - 1;
+    return 2 * last_leaf - popcount64(last_leaf) + level;
+}
+
 int merkle_store_get(void *vctx, uint32_t level, uint64_t index, uint8_t out[MERKLE_HASH_BYTES])
 {
     merkle_store *s = vctx;
-    uint8_t key[9];
-    key[0] = (uint8_t)level;
-    be64_put(key + 1, index);
+    uint8_t key[8];
+    be64_put(key, merkle_position(level, index));
     MDB_val k = {sizeof key, key}, v;
     if (mdb_get(s->txn, s->l->dbi_merkle, &k, &v) != MDB_SUCCESS || v.mv_size != MERKLE_HASH_BYTES)
         return -1;
@@ -47,11 +65,10 @@ int merkle_store_put(void *vctx, uint32_t level, uint64_t index,
                      const uint8_t hash[MERKLE_HASH_BYTES])
 {
     merkle_put_ctx *c = vctx;
-    uint8_t key[9];
-    key[0] = (uint8_t)level;
-    be64_put(key + 1, index);
+    uint8_t key[8];
+    be64_put(key, merkle_position(level, index));
     MDB_val k = {sizeof key, key}, v = {MERKLE_HASH_BYTES, (void *)hash};
-    c->rc = mdb_put(c->store.txn, c->store.l->dbi_merkle, &k, &v, 0);
+    c->rc = mdb_put(c->store.txn, c->store.l->dbi_merkle, &k, &v, MDB_APPEND);
     return c->rc == MDB_SUCCESS ? 0 : -1;
 }
 

@@ -20,7 +20,7 @@
 
 #define LEDGER_FORMAT_VERSION_CURRENT 1u
 #define LEDGER_HISTORY_SPARSE_EVERY 64u /* one history index key per N lines */
-#define LEDGER_DBS_COUNT 11
+#define LEDGER_DBS_COUNT 13
 #define LEDGER_MAP_SIZE_DEFAULT ((size_t)64 << 20)
 #define LEDGER_MAP_SIZE_MAX_DEFAULT ((size_t)1 << 40)
 #define LEDGER_PROGRAMMES_MAX 256
@@ -33,13 +33,15 @@ struct ledger {
     MDB_env *env;
     MDB_dbi dbi_meta;        /* string key -> value */
     MDB_dbi dbi_programmes;  /* "n" name -> programme_rec ; "i" id BE -> programme_rec */
-    MDB_dbi dbi_accounts;    /* id BE -> acct_rec */
+    MDB_dbi dbi_accounts;    /* id BE -> stored account state (store.c) */
+    MDB_dbi dbi_pending;     /* id BE -> pending debits, credits (only when not zero) */
+    MDB_dbi dbi_names;       /* id BE -> account code */
     MDB_dbi dbi_codes;       /* programme id BE || code -> account id BE */
     MDB_dbi dbi_entries;     /* seq BE -> leaf bytes (every leaf, not only entries) */
     MDB_dbi dbi_keys;        /* len(partner) || partner || client id -> seq BE */
     MDB_dbi dbi_links;       /* seq BE of a pending/posted entry -> seq BE resolving it */
     MDB_dbi dbi_history;     /* account id BE || seq BE -> line number BE (sparse) */
-    MDB_dbi dbi_merkle;      /* level (1) || index BE -> hash */
+    MDB_dbi dbi_merkle;      /* post-order position BE -> hash of a complete subtree */
     MDB_dbi dbi_checkpoints; /* tree size BE -> signed checkpoint note */
     MDB_dbi dbi_batches;     /* batch number BE -> batch_rec */
     bool read_only;
@@ -64,8 +66,8 @@ typedef struct programme_rec {
     uint8_t pad[3];
 } programme_rec;
 
-/* Stored account record: state derived from the journal, cached for posting.
- * LMDB values are not aligned: always memcpy in and out. */
+/* An account in memory: state derived from the journal. Stored in parts
+ * (store.c); LMDB values are not aligned: always memcpy in and out. */
 typedef struct acct_rec {
     uint64_t id;
     uint64_t latest_seq;  /* LEDGER_SEQ_NONE before its first line */
@@ -81,7 +83,7 @@ typedef struct acct_rec {
     char code[LEDGER_CODE_MAX];
     uint8_t pad[6];
 } acct_rec;
-_Static_assert(sizeof(acct_rec) == 136, "account record layout is part of the format");
+_Static_assert(sizeof(acct_rec) == 136, "account record layout");
 
 typedef struct batch_rec {
     uint64_t first_seq;  /* its header leaf */
@@ -116,8 +118,15 @@ int meta_get_str(MDB_txn *txn, ledger *l, const char *key, char *out, size_t cap
 int programme_by_name(MDB_txn *txn, ledger *l, const char *name, programme_rec *out);
 int programme_by_id(MDB_txn *txn, ledger *l, uint32_t id, programme_rec *out);
 int programme_store(MDB_txn *txn, ledger *l, const programme_rec *p);
+/* The whole account, code included. */
 int acct_load(MDB_txn *txn, ledger *l, uint64_t id, acct_rec *out);
-int acct_store(MDB_txn *txn, ledger *l, const acct_rec *a);
+/* What posting needs: everything but the code (code_len 0). */
+int acct_load_state(MDB_txn *txn, ledger *l, uint64_t id, acct_rec *out);
+/* Parts of an account to store. */
+#define ACCT_STATE 0x1u   /* balances, history link, flags */
+#define ACCT_PENDING 0x2u /* pending amounts */
+#define ACCT_NAME 0x4u    /* the code, once */
+int acct_store(MDB_txn *txn, ledger *l, const acct_rec *a, unsigned parts);
 int acct_id_by_code(MDB_txn *txn, ledger *l, uint32_t programme, const char *code,
                     size_t code_len, uint64_t *id_out);
 void acct_to_info(const acct_rec *a, const programme_rec *p, ledger_account_info *out);

@@ -307,7 +307,7 @@ static int legs_apply(MDB_txn *txn, ledger *l, codec_entry *e, uint64_t seq,
 {
     for (unsigned i = 0; i < e->legs_count; i++) {
         codec_leg *g = &e->legs[i];
-        int err = acct_load(txn, l, g->account_id, &accts[i]);
+        int err = acct_load_state(txn, l, g->account_id, &accts[i]);
         if (err == LEDGER_UNKNOWN_ACCOUNT)
             err = LEDGER_CORRUPT; /* resolved from a code or a stored entry */
         if (err == LEDGER_OK)
@@ -337,7 +337,10 @@ static int entry_write(batch *b, const codec_entry *e, const acct_rec accts[LEDG
         return LEDGER_CORRUPT;
     int err = batch_leaf(b, leaf, len);
     for (unsigned i = 0; err == LEDGER_OK && i < e->legs_count; i++) {
-        err = acct_store(b->txn, l, &accts[i]);
+        /* Only pending, post and void entries move pending amounts. */
+        bool pending = e->kind == LEDGER_KIND_PENDING || e->kind == LEDGER_KIND_POST ||
+                       e->kind == LEDGER_KIND_VOID;
+        err = acct_store(b->txn, l, &accts[i], pending ? ACCT_STATE | ACCT_PENDING : ACCT_STATE);
         if (err == LEDGER_OK && history_kind(e->kind) &&
             accts[i].lines_count % LEDGER_HISTORY_SPARSE_EVERY == 0)
             err = history_mark(b->txn, l, &accts[i]);

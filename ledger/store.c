@@ -170,30 +170,122 @@ int programme_store(MDB_txn *txn, ledger *l, const programme_rec *p)
     return ledger_map_err(mdb_put(txn, l->dbi_programmes, &k, &v, 0));
 }
 
-/* ---- accounts ---- */
+/* ---- accounts ----
+ * An account is stored in three parts so that posting rewrites as few
+ * bytes as possible: LMDB copies every page a commit touches, and with
+ * accounts picked at random nearly every page of the table is touched.
+ *   accounts         id -> acct_state (40 bytes): rewritten by every leg
+ *   account_pending  id -> two int64: only while something is pending
+ *   account_names    id -> code: written once, at opening */
 
-int acct_load(MDB_txn *txn, ledger *l, uint64_t id, acct_rec *out)
+typedef struct acct_state {
+    int64_t debits_posted;
+    int64_t credits_posted;
+    uint64_t latest_seq;
+    uint64_t lines_count;
+    uint32_t programme;
+    uint8_t flags;
+    uint8_t type;
+    uint8_t pad[2];
+} acct_state;
+_Static_assert(sizeof(acct_state) == 40, "stored account state layout");
+_Static_assert(LEDGER_FLAGS_ALL <= UINT8_MAX, "flags fit their byte");
+
+static int id_get(MDB_txn *txn, MDB_dbi dbi, uint64_t id, MDB_val *v)
 {
     uint8_t key[8];
     be64_put(key, id);
-    MDB_val k = {sizeof key, key}, v;
-    int rc = mdb_get(txn, l->dbi_accounts, &k, &v);
+    MDB_val k = {sizeof key, key};
+    return mdb_get(txn, dbi, &k, v);
+}
+
+static int id_put(MDB_txn *txn, MDB_dbi dbi, uint64_t id, const void *data, size_t len)
+{
+    uint8_t key[8];
+    be64_put(key, id);
+    MDB_val k = {sizeof key, key}, v = {len, (void *)data};
+    return mdb_put(txn, dbi, &k, &v, 0);
+}
+
+int acct_load_state(MDB_txn *txn, ledger *l, uint64_t id, acct_rec *out)
+{
+    MDB_val v;
+    acct_state st;
+    int64_t pending[2] = {0, 0};
+    int rc = id_get(txn, l->dbi_accounts, id, &v);
     if (rc == MDB_NOTFOUND)
         return LEDGER_UNKNOWN_ACCOUNT;
     if (rc != MDB_SUCCESS)
         return ledger_map_err(rc);
-    if (v.mv_size != sizeof *out)
+    if (v.mv_size != sizeof st)
         return LEDGER_CORRUPT;
-    memcpy(out, v.mv_data, sizeof *out);
+    memcpy(&st, v.mv_data, sizeof st);
+    rc = id_get(txn, l->dbi_pending, id, &v);
+    if (rc == MDB_SUCCESS && v.mv_size == sizeof pending)
+        memcpy(pending, v.mv_data, sizeof pending);
+    else if (rc != MDB_NOTFOUND)
+        return rc == MDB_SUCCESS ? LEDGER_CORRUPT : ledger_map_err(rc);
+    memset(out, 0, sizeof *out);
+    out->id = id;
+    out->latest_seq = st.latest_seq;
+    out->lines_count = st.lines_count;
+    out->debits_posted = st.debits_posted;
+    out->credits_posted = st.credits_posted;
+    out->debits_pending = pending[0];
+    out->credits_pending = pending[1];
+    out->programme = st.programme;
+    out->flags = st.flags;
+    out->type = st.type;
     return LEDGER_OK;
 }
 
-int acct_store(MDB_txn *txn, ledger *l, const acct_rec *a)
+int acct_load(MDB_txn *txn, ledger *l, uint64_t id, acct_rec *out)
 {
-    uint8_t key[8];
-    be64_put(key, a->id);
-    MDB_val k = {sizeof key, key}, v = {sizeof *a, (void *)a};
-    return ledger_map_err(mdb_put(txn, l->dbi_accounts, &k, &v, 0));
+    MDB_val v;
+    int err = acct_load_state(txn, l, id, out);
+    if (err != LEDGER_OK)
+        return err;
+    int rc = id_get(txn, l->dbi_names, id, &v);
+    if (rc != MDB_SUCCESS)
+        return rc == MDB_NOTFOUND ? LEDGER_CORRUPT : ledger_map_err(rc);
+    if (v.mv_size == 0 || v.mv_size > LEDGER_CODE_MAX)
+        return LEDGER_CORRUPT;
+    out->code_len = (uint8_t)v.mv_size;
+    memcpy(out->code, v.mv_data, v.mv_size);
+    return LEDGER_OK;
+}
+
+int acct_store(MDB_txn *txn, ledger *l, const acct_rec *a, unsigned parts)
+{
+    int rc = MDB_SUCCESS;
+    if (parts & ACCT_STATE) {
+        acct_state st;
+        memset(&st, 0, sizeof st);
+        st.debits_posted = a->debits_posted;
+        st.credits_posted = a->credits_posted;
+        st.latest_seq = a->latest_seq;
+        st.lines_count = a->lines_count;
+        st.programme = a->programme;
+        st.flags = (uint8_t)a->flags;
+        st.type = a->type;
+        rc = id_put(txn, l->dbi_accounts, a->id, &st, sizeof st);
+    }
+    if (rc == MDB_SUCCESS && (parts & ACCT_PENDING)) {
+        int64_t pending[2] = {a->debits_pending, a->credits_pending};
+        if (pending[0] != 0 || pending[1] != 0) {
+            rc = id_put(txn, l->dbi_pending, a->id, pending, sizeof pending);
+        } else {
+            uint8_t key[8];
+            be64_put(key, a->id);
+            MDB_val k = {sizeof key, key};
+            rc = mdb_del(txn, l->dbi_pending, &k, NULL);
+            if (rc == MDB_NOTFOUND)
+                rc = MDB_SUCCESS;
+        }
+    }
+    if (rc == MDB_SUCCESS && (parts & ACCT_NAME))
+        rc = id_put(txn, l->dbi_names, a->id, a->code, a->code_len);
+    return ledger_map_err(rc);
 }
 
 int acct_id_by_code(MDB_txn *txn, ledger *l, uint32_t programme, const char *code,
@@ -233,8 +325,9 @@ int batch_rec_get(MDB_txn *txn, ledger *l, uint64_t batch_no, batch_rec *out)
 /* ---- opening ---- */
 
 static const char *const dbi_names[LEDGER_DBS_COUNT] = {
-    "meta",    "programmes", "accounts", "account_codes", "entries",     "entry_keys",
-    "links",   "history",    "merkle",   "checkpoints",   "batches",
+    "meta",    "programmes", "accounts", "account_codes", "entries",         "entry_keys",
+    "links",   "history",    "merkle",   "checkpoints",   "batches",         "account_pending",
+    "account_names",
 };
 
 static MDB_dbi *dbi_slot(ledger *l, int i)
@@ -243,6 +336,7 @@ static MDB_dbi *dbi_slot(ledger *l, int i)
         &l->dbi_meta,    &l->dbi_programmes, &l->dbi_accounts, &l->dbi_codes,
         &l->dbi_entries, &l->dbi_keys,       &l->dbi_links,    &l->dbi_history,
         &l->dbi_merkle,  &l->dbi_checkpoints, &l->dbi_batches,
+        &l->dbi_pending, &l->dbi_names,
     };
     return slots[i];
 }

@@ -537,8 +537,13 @@ static int accounts_check(vstate *s)
             return fail(s, "account %.*s: code does not lead to it", (int)want->code_len,
                         want->code);
     }
+    uint64_t pending_count = 0;
+    for (size_t id = 1; id <= s->accts_count; id++)
+        pending_count += s->accts[id].debits_pending != 0 || s->accts[id].credits_pending != 0;
     if (db_count(s, s->l->dbi_accounts) != s->accts_count ||
-        db_count(s, s->l->dbi_codes) != s->accts_count)
+        db_count(s, s->l->dbi_codes) != s->accts_count ||
+        db_count(s, s->l->dbi_names) != s->accts_count ||
+        db_count(s, s->l->dbi_pending) != pending_count)
         return fail(s, "stored accounts are not exactly those opened in the journal");
     if (db_count(s, s->l->dbi_keys) != s->entries_count)
         return fail(s, "stored client ids are not exactly those of the entries");

@@ -325,7 +325,7 @@ static void test_verify_ok_then_tampering(void **state)
         assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
         uint8_t rec[256];
         memcpy(rec, v.mv_data, v.mv_size);
-        rec[8 * 4] ^= 0x10; /* credits_posted, low byte on little-endian */
+        rec[8] ^= 0x10; /* credits_posted (the second field), low byte on little-endian */
         v.mv_data = rec;
         assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
         assert_int_equal(mdb_txn_commit(txn), 0);
