@@ -9,7 +9,7 @@
 
 BUILD    ?= build
 CC       ?= cc
-PKGS     := lmdb libsodium
+PKGS     := lmdb libsodium libcrypto
 CLI_PKGS := jansson
 TEST_PKGS := cmocka
 

@@ -4,7 +4,7 @@
 # present.
 set -e
 PKGS="build-essential pkg-config liblmdb-dev lmdb-utils libsodium-dev libevent-dev \
-libprotobuf-c-dev protobuf-c-compiler libcmocka-dev libjansson-dev clang \
+libprotobuf-c-dev protobuf-c-compiler libcmocka-dev libjansson-dev libssl-dev clang \
 libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do

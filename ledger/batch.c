@@ -143,6 +143,20 @@ int batch_leaf(batch *b, const uint8_t *leaf, size_t len)
     return LEDGER_OK;
 }
 
+int batch_programme(batch *b, const char *name, programme_rec *out)
+{
+    if (name != NULL && b->programme_cached && strcmp(b->programme.name, name) == 0) {
+        *out = b->programme;
+        return LEDGER_OK;
+    }
+    int err = programme_by_name(b->txn, b->l, name, out);
+    if (err == LEDGER_OK) {
+        b->programme = *out;
+        b->programme_cached = true;
+    }
+    return err;
+}
+
 void batch_truncate(batch *b, size_t count)
 {
     assert(count <= b->hashes_count);

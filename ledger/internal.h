@@ -127,6 +127,18 @@ int acct_load_state(MDB_txn *txn, ledger *l, uint64_t id, acct_rec *out);
 #define ACCT_PENDING 0x2u /* pending amounts */
 #define ACCT_NAME 0x4u    /* the code, once */
 int acct_store(MDB_txn *txn, ledger *l, const acct_rec *a, unsigned parts);
+
+/* An account being posted to: read through a cursor that stays on its
+ * record, so writing it back costs no second search. Release every slot
+ * loaded (also on failure) before the transaction changes. */
+typedef struct acct_slot {
+    MDB_cursor *cur;
+    uint8_t key[8];
+    acct_rec rec;
+} acct_slot;
+int acct_slot_load(MDB_txn *txn, ledger *l, uint64_t id, acct_slot *slot);
+int acct_slot_store(MDB_txn *txn, ledger *l, acct_slot *slot, unsigned parts);
+void acct_slot_release(acct_slot *slot);
 int acct_id_by_code(MDB_txn *txn, ledger *l, uint32_t programme, const char *code,
                     size_t code_len, uint64_t *id_out);
 void acct_to_info(const acct_rec *a, const programme_rec *p, ledger_account_info *out);
@@ -158,7 +170,12 @@ typedef struct batch {
     size_t hashes_cap;
     uint8_t (*hashes)[MERKLE_HASH_BYTES]; /* leaves after the header */
     const note_signer *retiring; /* a key rotation: the old key signs too */
+    programme_rec programme;     /* the last one looked up (entries of a batch */
+    bool programme_cached;       /* rarely change programme) */
 } batch;
+
+/* The programme of that name, cached for the batch. */
+int batch_programme(batch *b, const char *name, programme_rec *out);
 
 /* Begins the write transaction; the caller holds write_mutex. */
 int batch_begin(ledger *l, batch *b);

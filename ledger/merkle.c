@@ -27,6 +27,8 @@
 
 #include <sodium.h>
 
+#include "ledger/sha256.h"
+
 #define MERKLE_LEAF_PREFIX 0x00
 #define MERKLE_NODE_PREFIX 0x01
 
@@ -40,30 +42,21 @@ _Static_assert(MERKLE_PROOF_MAX >= 2 * MERKLE_LEVELS_MAX,
 
 void merkle_leaf_hash(uint8_t out[MERKLE_HASH_BYTES], const uint8_t *leaf, size_t len)
 {
-    const uint8_t prefix = MERKLE_LEAF_PREFIX;
-    crypto_hash_sha256_state st;
-
     assert(out != NULL);
     assert(leaf != NULL || len == 0);
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, &prefix, 1);
-    if (len > 0) {
-        crypto_hash_sha256_update(&st, leaf, (unsigned long long)len);
-    }
-    crypto_hash_sha256_final(&st, out);
+    sha256_prefixed(out, MERKLE_LEAF_PREFIX, leaf, len, NULL, 0);
 }
 
 void merkle_node_hash(uint8_t out[MERKLE_HASH_BYTES], const uint8_t left[MERKLE_HASH_BYTES],
                       const uint8_t right[MERKLE_HASH_BYTES])
 {
-    uint8_t buf[1 + 2 * MERKLE_HASH_BYTES];
+    uint8_t buf[2 * MERKLE_HASH_BYTES];
 
     assert(out != NULL && left != NULL && right != NULL);
     /* Copy first: out may alias left or right (verifiers fold in place). */
-    buf[0] = MERKLE_NODE_PREFIX;
-    memcpy(buf + 1, left, MERKLE_HASH_BYTES);
-    memcpy(buf + 1 + MERKLE_HASH_BYTES, right, MERKLE_HASH_BYTES);
-    crypto_hash_sha256(out, buf, sizeof buf);
+    memcpy(buf, left, MERKLE_HASH_BYTES);
+    memcpy(buf + MERKLE_HASH_BYTES, right, MERKLE_HASH_BYTES);
+    sha256_prefixed(out, MERKLE_NODE_PREFIX, buf, sizeof buf, NULL, 0);
 }
 
 /* MTH of the empty tree: SHA-256 of the empty string (RFC 6962 §2.1). */

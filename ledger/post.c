@@ -301,54 +301,49 @@ static int link_put(MDB_txn *txn, ledger *l, uint64_t from, uint64_t to)
     return ledger_map_err(mdb_put(txn, l->dbi_links, &k, &v, MDB_NOOVERWRITE));
 }
 
-/* Applies the legs to copies of their accounts; nothing is written. */
+/* Applies the legs to copies of their accounts; nothing is written. Every
+ * slot of the legs is left for the caller to release, loaded or not. */
 static int legs_apply(MDB_txn *txn, ledger *l, codec_entry *e, uint64_t seq,
-                      acct_rec accts[LEDGER_LEGS_MAX])
+                      acct_slot slots[LEDGER_LEGS_MAX])
 {
     for (unsigned i = 0; i < e->legs_count; i++) {
         codec_leg *g = &e->legs[i];
-        int err = acct_load_state(txn, l, g->account_id, &accts[i]);
+        acct_rec *a = &slots[i].rec;
+        int err = acct_slot_load(txn, l, g->account_id, &slots[i]);
         if (err == LEDGER_UNKNOWN_ACCOUNT)
             err = LEDGER_CORRUPT; /* resolved from a code or a stored entry */
         if (err == LEDGER_OK)
-            err = acct_apply_leg(&accts[i], (ledger_kind)e->kind, (ledger_side)g->side,
-                                 g->amount, true);
+            err = acct_apply_leg(a, (ledger_kind)e->kind, (ledger_side)g->side, g->amount, true);
         if (err != LEDGER_OK)
             return err;
-        g->balance_after = acct_balance(&accts[i]);
+        g->balance_after = acct_balance(a);
         g->prev_seq = LEDGER_SEQ_NONE;
         if (history_kind(e->kind)) {
-            g->prev_seq = accts[i].latest_seq;
-            accts[i].latest_seq = seq;
-            accts[i].lines_count++;
+            g->prev_seq = a->latest_seq;
+            a->latest_seq = seq;
+            a->lines_count++;
         }
     }
     return LEDGER_OK;
 }
 
-static int entry_write(batch *b, const codec_entry *e, const acct_rec accts[LEDGER_LEGS_MAX],
-                       const uint8_t *key, size_t key_len)
+static int entry_write(batch *b, const codec_entry *e, acct_slot slots[LEDGER_LEGS_MAX])
 {
     ledger *l = b->l;
-    uint8_t leaf[CODEC_LEAF_MAX], seqbuf[8];
+    uint8_t leaf[CODEC_LEAF_MAX];
     size_t len;
     uint64_t seq = b->next_seq;
+    /* Only pending, post and void entries move pending amounts. */
+    bool pending = e->kind == LEDGER_KIND_PENDING || e->kind == LEDGER_KIND_POST ||
+                   e->kind == LEDGER_KIND_VOID;
     if (codec_entry_encode(leaf, sizeof leaf, &len, e) != 0)
         return LEDGER_CORRUPT;
     int err = batch_leaf(b, leaf, len);
     for (unsigned i = 0; err == LEDGER_OK && i < e->legs_count; i++) {
-        /* Only pending, post and void entries move pending amounts. */
-        bool pending = e->kind == LEDGER_KIND_PENDING || e->kind == LEDGER_KIND_POST ||
-                       e->kind == LEDGER_KIND_VOID;
-        err = acct_store(b->txn, l, &accts[i], pending ? ACCT_STATE | ACCT_PENDING : ACCT_STATE);
+        err = acct_slot_store(b->txn, l, &slots[i], pending ? ACCT_STATE | ACCT_PENDING : ACCT_STATE);
         if (err == LEDGER_OK && history_kind(e->kind) &&
-            accts[i].lines_count % LEDGER_HISTORY_SPARSE_EVERY == 0)
-            err = history_mark(b->txn, l, &accts[i]);
-    }
-    if (err == LEDGER_OK) {
-        be64_put(seqbuf, seq);
-        MDB_val k = {key_len, (void *)key}, v = {sizeof seqbuf, seqbuf};
-        err = ledger_map_err(mdb_put(b->txn, l->dbi_keys, &k, &v, MDB_NOOVERWRITE));
+            slots[i].rec.lines_count % LEDGER_HISTORY_SPARSE_EVERY == 0)
+            err = history_mark(b->txn, l, &slots[i].rec);
     }
     if (err == LEDGER_OK && e->ref != LEDGER_SEQ_NONE)
         err = link_put(b->txn, l, e->ref, seq);
@@ -363,12 +358,12 @@ static int entry_apply(batch *b, const ledger_entry_in *in, ledger_result *res)
     MDB_txn *txn = b->txn;
     codec_entry e;
     programme_rec p;
-    acct_rec accts[LEDGER_LEGS_MAX];
+    acct_slot slots[LEDGER_LEGS_MAX];
     uint8_t key[1 + LEDGER_PARTNER_MAX + LEDGER_CLIENT_ID_MAX];
     memset(&e, 0, sizeof e);
     res->seq = LEDGER_SEQ_NONE;
 
-    int err = programme_by_name(txn, l, in->programme, &p);
+    int err = batch_programme(b, in->programme, &p);
     if (err == LEDGER_OK)
         err = fields_check(in, &e);
     if (err != LEDGER_OK)
@@ -385,10 +380,17 @@ static int entry_apply(batch *b, const ledger_entry_in *in, ledger_result *res)
     }
 
     size_t key_len = entry_key(key, &e);
-    MDB_val k = {key_len, key}, v;
-    int rc = mdb_get(txn, l->dbi_keys, &k, &v);
-    if (rc == MDB_SUCCESS) {
+    /* Claim the client id with one insert: it either takes the key (and
+     * gives it back below if the entry is refused) or finds the entry that
+     * already holds it. */
+    uint8_t seqbuf[8];
+    be64_put(seqbuf, b->next_seq);
+    MDB_val k = {key_len, key}, v = {sizeof seqbuf, seqbuf};
+    int rc = mdb_put(txn, l->dbi_keys, &k, &v, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST) {
         codec_entry stored;
+        if (v.mv_size != 8)
+            return LEDGER_CORRUPT;
         uint64_t seq = be64_get(v.mv_data);
         err = entry_decode_at(txn, l, seq, &stored);
         if (err != LEDGER_OK)
@@ -403,18 +405,29 @@ static int entry_apply(batch *b, const ledger_entry_in *in, ledger_result *res)
         res->seq = seq;
         return LEDGER_EXISTS;
     }
-    if (rc != MDB_NOTFOUND)
+    if (rc != MDB_SUCCESS)
         return ledger_map_err(rc);
 
     err = derived ? legs_from_ref(txn, l, in, &e) : legs_from_input(txn, l, in, &e);
     if (err == LEDGER_OK)
         err = legs_check(&e);
+    for (unsigned i = 0; i < LEDGER_LEGS_MAX; i++)
+        slots[i].cur = NULL;
     if (err == LEDGER_OK)
-        err = legs_apply(txn, l, &e, b->next_seq, accts);
-    if (err != LEDGER_OK)
-        return err;
+        err = legs_apply(txn, l, &e, b->next_seq, slots);
+    if (err != LEDGER_OK) {
+        for (unsigned i = 0; i < e.legs_count; i++)
+            acct_slot_release(&slots[i]);
+        /* Refused: the client id stays free for a corrected entry. */
+        k.mv_size = key_len;
+        k.mv_data = key;
+        rc = mdb_del(txn, l->dbi_keys, &k, NULL);
+        return rc == MDB_SUCCESS ? err : ledger_map_err(rc);
+    }
     uint64_t seq = b->next_seq;
-    err = entry_write(b, &e, accts, key, key_len);
+    err = entry_write(b, &e, slots);
+    for (unsigned i = 0; i < e.legs_count; i++)
+        acct_slot_release(&slots[i]);
     if (err != LEDGER_OK)
         return err_is_fatal(err) ? err : LEDGER_CORRUPT;
     res->seq = seq;

@@ -207,20 +207,17 @@ static int id_put(MDB_txn *txn, MDB_dbi dbi, uint64_t id, const void *data, size
     return mdb_put(txn, dbi, &k, &v, 0);
 }
 
-int acct_load_state(MDB_txn *txn, ledger *l, uint64_t id, acct_rec *out)
+/* Fills `out` from the stored state `v` and the pending record. */
+static int acct_from_state(MDB_txn *txn, ledger *l, uint64_t id, const MDB_val *sv,
+                           acct_rec *out)
 {
     MDB_val v;
     acct_state st;
     int64_t pending[2] = {0, 0};
-    int rc = id_get(txn, l->dbi_accounts, id, &v);
-    if (rc == MDB_NOTFOUND)
-        return LEDGER_UNKNOWN_ACCOUNT;
-    if (rc != MDB_SUCCESS)
-        return ledger_map_err(rc);
-    if (v.mv_size != sizeof st)
+    if (sv->mv_size != sizeof st)
         return LEDGER_CORRUPT;
-    memcpy(&st, v.mv_data, sizeof st);
-    rc = id_get(txn, l->dbi_pending, id, &v);
+    memcpy(&st, sv->mv_data, sizeof st);
+    int rc = id_get(txn, l->dbi_pending, id, &v);
     if (rc == MDB_SUCCESS && v.mv_size == sizeof pending)
         memcpy(pending, v.mv_data, sizeof pending);
     else if (rc != MDB_NOTFOUND)
@@ -239,6 +236,42 @@ int acct_load_state(MDB_txn *txn, ledger *l, uint64_t id, acct_rec *out)
     return LEDGER_OK;
 }
 
+int acct_load_state(MDB_txn *txn, ledger *l, uint64_t id, acct_rec *out)
+{
+    MDB_val v;
+    int rc = id_get(txn, l->dbi_accounts, id, &v);
+    if (rc == MDB_NOTFOUND)
+        return LEDGER_UNKNOWN_ACCOUNT;
+    if (rc != MDB_SUCCESS)
+        return ledger_map_err(rc);
+    return acct_from_state(txn, l, id, &v, out);
+}
+
+int acct_slot_load(MDB_txn *txn, ledger *l, uint64_t id, acct_slot *slot)
+{
+    MDB_val v;
+    be64_put(slot->key, id);
+    MDB_val k = {sizeof slot->key, slot->key};
+    int rc = mdb_cursor_open(txn, l->dbi_accounts, &slot->cur);
+    if (rc != MDB_SUCCESS) {
+        slot->cur = NULL;
+        return ledger_map_err(rc);
+    }
+    rc = mdb_cursor_get(slot->cur, &k, &v, MDB_SET_KEY);
+    if (rc == MDB_NOTFOUND)
+        return LEDGER_UNKNOWN_ACCOUNT;
+    if (rc != MDB_SUCCESS)
+        return ledger_map_err(rc);
+    return acct_from_state(txn, l, id, &v, &slot->rec);
+}
+
+void acct_slot_release(acct_slot *slot)
+{
+    if (slot->cur != NULL)
+        mdb_cursor_close(slot->cur);
+    slot->cur = NULL;
+}
+
 int acct_load(MDB_txn *txn, ledger *l, uint64_t id, acct_rec *out)
 {
     MDB_val v;
@@ -255,22 +288,49 @@ int acct_load(MDB_txn *txn, ledger *l, uint64_t id, acct_rec *out)
     return LEDGER_OK;
 }
 
+static int acct_store_rest(MDB_txn *txn, ledger *l, const acct_rec *a, unsigned parts);
+
+static void state_of(acct_state *st, const acct_rec *a)
+{
+    memset(st, 0, sizeof *st);
+    st->debits_posted = a->debits_posted;
+    st->credits_posted = a->credits_posted;
+    st->latest_seq = a->latest_seq;
+    st->lines_count = a->lines_count;
+    st->programme = a->programme;
+    st->flags = (uint8_t)a->flags;
+    st->type = a->type;
+}
+
 int acct_store(MDB_txn *txn, ledger *l, const acct_rec *a, unsigned parts)
 {
     int rc = MDB_SUCCESS;
     if (parts & ACCT_STATE) {
         acct_state st;
-        memset(&st, 0, sizeof st);
-        st.debits_posted = a->debits_posted;
-        st.credits_posted = a->credits_posted;
-        st.latest_seq = a->latest_seq;
-        st.lines_count = a->lines_count;
-        st.programme = a->programme;
-        st.flags = (uint8_t)a->flags;
-        st.type = a->type;
+        state_of(&st, a);
         rc = id_put(txn, l->dbi_accounts, a->id, &st, sizeof st);
     }
-    if (rc == MDB_SUCCESS && (parts & ACCT_PENDING)) {
+    return ledger_map_err(rc == MDB_SUCCESS ? acct_store_rest(txn, l, a, parts) : rc);
+}
+
+int acct_slot_store(MDB_txn *txn, ledger *l, acct_slot *slot, unsigned parts)
+{
+    int rc = MDB_SUCCESS;
+    if (parts & ACCT_STATE) {
+        /* The cursor is still on the record: overwrite it in place. */
+        acct_state st;
+        state_of(&st, &slot->rec);
+        MDB_val k = {sizeof slot->key, slot->key}, v = {sizeof st, &st};
+        rc = mdb_cursor_put(slot->cur, &k, &v, MDB_CURRENT);
+    }
+    return ledger_map_err(rc == MDB_SUCCESS ? acct_store_rest(txn, l, &slot->rec, parts) : rc);
+}
+
+/* The pending amounts and the code: LMDB return codes. */
+static int acct_store_rest(MDB_txn *txn, ledger *l, const acct_rec *a, unsigned parts)
+{
+    int rc = MDB_SUCCESS;
+    if (parts & ACCT_PENDING) {
         int64_t pending[2] = {a->debits_pending, a->credits_pending};
         if (pending[0] != 0 || pending[1] != 0) {
             rc = id_put(txn, l->dbi_pending, a->id, pending, sizeof pending);
@@ -285,7 +345,7 @@ int acct_store(MDB_txn *txn, ledger *l, const acct_rec *a, unsigned parts)
     }
     if (rc == MDB_SUCCESS && (parts & ACCT_NAME))
         rc = id_put(txn, l->dbi_names, a->id, a->code, a->code_len);
-    return ledger_map_err(rc);
+    return rc;
 }
 
 int acct_id_by_code(MDB_txn *txn, ledger *l, uint32_t programme, const char *code,
