@@ -184,7 +184,8 @@ typedef int64_t (*ledger_clock_fn)(void *ctx);
 typedef struct ledger_options {
     const char *passphrase; /* sealed key: its passphrase; NULL otherwise */
     bool read_only;         /* no key is loaded and no write is allowed */
-    size_t map_size_initial;/* bytes; 0 = 64 MiB. Grows by doubling when full */
+    size_t map_size_initial;/* ledger_init: bytes, 0 = 64 MiB; ledger_open keeps the
+                               size recorded in the file. Doubles when full */
     size_t map_size_max;    /* bytes; 0 = 1 TiB */
     ledger_clock_fn clock;
     void *clock_ctx;
