@@ -916,6 +916,41 @@ static void test_sealed_key(void **state)
     free(out);
 }
 
+/* Replaces every occurrence of `what` in the file with the same bytes, the
+ * first one changed: what someone editing data.mdb by hand would do. */
+static int file_tamper(const char *path, const char *what)
+{
+    size_t len, n = strlen(what);
+    char *buf = file_read(path, &len);
+    int found = 0;
+    for (size_t i = 0; i + n <= len; i++) {
+        if (memcmp(buf + i, what, n) == 0) {
+            buf[i] ^= 0x01;
+            found++;
+        }
+    }
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(buf, 1, len, fp), len);
+    fclose(fp);
+    free(buf);
+    return found;
+}
+
+static void test_verify_detects_tampering(void **state)
+{
+    fx *f = *state;
+    char data[400];
+    init_ledger(f, "demo", "GNF");
+    free(post_file(f, 0, "entries.jsonl", entries_file, NULL));
+    free(run_expect(0, "verify", f->ledger, NULL));
+    /* One byte of a stored entry: its external reference. */
+    assert_true(file_tamper(fx_path(f, "ledger/data.mdb", data, sizeof data), "MFI-8812") >= 1);
+    char *out = run_expect(1, "verify", f->ledger, NULL);
+    assert_contains(out, "verify: FAILED: Merkle subtree (level 0");
+    free(out);
+}
+
 static void test_key_rotate(void **state)
 {
     fx *f = *state;
@@ -979,6 +1014,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_verify_and_trial_balance, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_sealed_key, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_key_rotate, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_verify_detects_tampering, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }
