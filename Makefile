@@ -80,10 +80,14 @@ test-asan: check-deps
 	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang OPT="-O1 -g" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
 
-run: check-deps $(CAURIS)
+# Dependencies first, then a sub-make: pkg-config's flags are read after a
+# fresh machine has installed it.
+run: check-deps
+	@$(MAKE) --no-print-directory $(CAURIS)
 	@sh cli/demo.sh $(CAURIS) demo
 
-bench: check-deps $(BENCH_BIN)
+bench: check-deps
+	@$(MAKE) --no-print-directory $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 
 format:

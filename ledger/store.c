@@ -428,6 +428,13 @@ static int env_open(ledger *l, const char *dir, bool create, size_t map_size)
         goto fail;
     for (int i = 0; i < LEDGER_DBS_COUNT; i++) {
         rc = mdb_dbi_open(txn, dbi_names[i], create ? MDB_CREATE : 0, dbi_slot(l, i));
+        if (rc == MDB_NOTFOUND && i > 0) {
+            /* meta is there but not the rest: another format's layout. */
+            mdb_txn_abort(txn);
+            mdb_env_close(l->env);
+            l->env = NULL;
+            return LEDGER_FORMAT_VERSION;
+        }
         if (rc != MDB_SUCCESS)
             goto fail;
     }

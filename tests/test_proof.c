@@ -403,6 +403,39 @@ static void test_key_rotation(void **state)
     assert_int_equal(r.checkpoints, f->sizes_count + 5);
 }
 
+/* Regression: a ledger of another storage layout was reported as "no
+ * ledger"; another format, by number or by layout, is format_version. */
+static void test_format_version(void **state)
+{
+    fixture *f = *state;
+    char dir[64];
+    ledger *l;
+    for (int variant = 0; variant < 2; variant++) {
+        copy_dir(f->t.dir, dir, sizeof dir);
+        MDB_env *env;
+        MDB_txn *txn;
+        MDB_dbi dbi;
+        assert_int_equal(mdb_env_create(&env), 0);
+        mdb_env_set_maxdbs(env, 32);
+        assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+        assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+        if (variant == 0) {
+            assert_int_equal(mdb_dbi_open(txn, "account_names", 0, &dbi), 0);
+            assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+        } else {
+            uint8_t v[8] = {0, 0, 0, 0, 0, 0, 0, 99};
+            MDB_val k = {6, "format"}, val = {8, v};
+            assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+            assert_int_equal(mdb_put(txn, dbi, &k, &val, 0), 0);
+        }
+        assert_int_equal(mdb_txn_commit(txn), 0);
+        mdb_env_close(env);
+        ledger_options o = {.read_only = true};
+        assert_int_equal(ledger_open(&l, dir, &o), LEDGER_FORMAT_VERSION);
+        remove_dir(dir);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_offline_proof_text),
         cmocka_unit_test(test_verify_ok_then_tampering),
         cmocka_unit_test(test_key_rotation),
+        cmocka_unit_test(test_format_version),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
