@@ -35,7 +35,7 @@ BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 LIB := $(BUILD)/libcauris.a
 CAURIS := $(BUILD)/cauris
 
-.PHONY: all deps test test-asan run bench clean format check-deps
+.PHONY: all deps test test-asan run bench fuzz clean format check-deps
 all: $(CAURIS)
 
 deps:
@@ -90,8 +90,41 @@ bench: check-deps
 	@$(MAKE) --no-print-directory $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 
+# Fuzzing (clang's libFuzzer): each target runs FUZZ_RUNS inputs from a
+# fixed seed, so a run is repeatable; FUZZ_RUNS=-1 FUZZ_SECONDS=600 for a
+# long search. Crashes are written to build-fuzz/.
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_RUNS ?= 300000
+FUZZ_SECONDS ?= 120
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
+CLI_LIB_SRC := cli/jsonl.c cli/format.c cli/args.c cli/common.c
+
+build-fuzz/fuzz_jsonl: tests/fuzz/fuzz_jsonl.c $(CLI_LIB_SRC) $(LEDGER_SRC) ledger/*.h cli/*.h
+	@mkdir -p build-fuzz
+	clang $(CSTD) $(FUZZ_FLAGS) -I. $(shell pkg-config --cflags $(PKGS) $(CLI_PKGS)) -o $@ \
+	  $< $(CLI_LIB_SRC) $(LEDGER_SRC) $(shell pkg-config --libs $(PKGS) $(CLI_PKGS)) -lpthread
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LEDGER_SRC) ledger/*.h
+	@mkdir -p build-fuzz
+	clang $(CSTD) $(FUZZ_FLAGS) -I. $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(LEDGER_SRC) \
+	  $(shell pkg-config --libs $(PKGS)) -lpthread
+
+# Each target starts from its committed seeds (tests/fuzz/corpus/<name>),
+# copied so that what it finds stays out of the tree.
+fuzz: check-deps
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+	  name=$${f#build-fuzz/fuzz_}; corpus=build-fuzz/corpus-$$name; \
+	  mkdir -p $$corpus && cp tests/fuzz/corpus/$$name/* $$corpus/; \
+	  $$f $$corpus -seed=1 -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=4096 -artifact_prefix=build-fuzz/ >build-fuzz/$$name.log 2>&1; rc=$$?; \
+	  echo "fuzz $$name: $$(grep -E '^#[0-9]+[[:space:]]+DONE' build-fuzz/$$name.log | tail -n 1)"; \
+	  if [ $$rc -ne 0 ]; then tail -n 40 build-fuzz/$$name.log; exit 1; fi; \
+	done
+
 format:
 	clang-format -i ledger/*.[ch] cli/*.[ch] tests/*.[ch] bench/*.c
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
