@@ -231,14 +231,26 @@ static int note_parse_u64(uint64_t *out, const char *s, size_t len)
     return 0;
 }
 
+static bool note_b64_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '+' || c == '/' || c == '=';
+}
+
 /* Standard padded base64 (RFC 4648 section 4) of exactly the given text:
- * libsodium rejects bad characters, missing padding and non-zero trailing
- * bits, and with no end pointer it rejects anything left unread. */
+ * libsodium rejects missing padding and non-zero trailing bits, and with no
+ * end pointer anything left unread. The alphabet is checked here first:
+ * libsodium 1.0.18 decodes some bytes >= 0x80 as '/' (found by
+ * tests/fuzz/fuzz_note.c), which would let two texts parse alike. */
 static int note_b64_decode(uint8_t *out, size_t cap, size_t *len_out, const char *b64,
                            size_t b64_len)
 {
     size_t n;
 
+    for (size_t i = 0; i < b64_len; i++) {
+        if (!note_b64_char(b64[i]))
+            return -1;
+    }
     if (b64_len == 0 ||
         sodium_base642bin(out, cap, b64, b64_len, NULL, &n, NULL, NOTE_B64_VARIANT) != 0) {
         return -1;

@@ -993,9 +993,35 @@ static void test_proof_parse_rejects(void **state)
     }
 }
 
+/* Regression (found by tests/fuzz/fuzz_note.c): libsodium 1.0.18 decodes
+ * some bytes >= 0x80 as '/', so a root line with them parsed as if it held
+ * slashes. Every base64 field must refuse bytes outside the alphabet. */
+static void test_base64_alphabet_strict(void **state)
+{
+    (void)state;
+    note_checkpoint c;
+    const char good[] = "ca312f0\n6\noxlePSx/7LrGdfIfE8is/demo/bda3121//ndGm5sAA=\n";
+    const char bad[] = "ca312f0\n6\noxlePSx/7LrGdfIfE8is/demo/bda3121\xcd\x99ndGm5sAA=\n";
+    assert_int_equal(note_checkpoint_parse(&c, good, sizeof good - 1), 0);
+    assert_int_equal(note_checkpoint_parse(&c, bad, sizeof bad - 1), -1);
+    /* Each byte >= 0x80 in place of a '/' of the root is refused. */
+    char text[sizeof good];
+    memcpy(text, good, sizeof good);
+    char *slash = strstr(text, "//");
+    assert_non_null(slash);
+    for (int b = 0x80; b <= 0xff; b++) {
+        slash[0] = (char)b;
+        assert_int_equal(note_checkpoint_parse(&c, text, sizeof good - 1), -1);
+    }
+    note_verifier v;
+    assert_int_equal(note_vkey_parse(&v, "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"), 0);
+    assert_int_equal(note_vkey_parse(&v, "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq\xcdLDE4izWy10TW"), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_base64_alphabet_strict),
         cmocka_unit_test(test_go_vkey_round_trip),
         cmocka_unit_test(test_go_vkey_manglings),
         cmocka_unit_test(test_vkey_round_trip_own_key),
