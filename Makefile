@@ -4,6 +4,8 @@
 #   make deps     install missing Debian packages (needs root or sudo)
 #   make test     build and run every test; ends with "N passed, N failed"
 #   make test-asan  the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make test-tsan  the same under ThreadSanitizer
+#   make fuzz     the fuzz targets, briefly (FUZZ_RUNS, FUZZ_SECONDS)
 #   make run      build, create a demo ledger in ./demo if none, show it
 #   make bench    run the benchmarks at a size that finishes in minutes
 
@@ -35,7 +37,7 @@ BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 LIB := $(BUILD)/libcauris.a
 CAURIS := $(BUILD)/cauris
 
-.PHONY: all deps test test-asan run bench fuzz clean format check-deps
+.PHONY: all deps test test-asan test-tsan run bench fuzz clean format check-deps
 all: $(CAURIS)
 
 deps:
@@ -82,6 +84,10 @@ test-asan: check-deps
 
 # Dependencies first, then a sub-make: pkg-config's flags are read after a
 # fresh machine has installed it.
+test-tsan: check-deps
+	@$(MAKE) --no-print-directory BUILD=build-tsan CC=clang OPT="-O1 -g" \
+	  SAN="-fsanitize=thread" test
+
 run: check-deps
 	@$(MAKE) --no-print-directory $(CAURIS)
 	@sh cli/demo.sh $(CAURIS) demo
@@ -127,4 +133,4 @@ format:
 	clang-format -i ledger/*.[ch] cli/*.[ch] tests/*.[ch] bench/*.c
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz

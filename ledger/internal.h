@@ -55,6 +55,7 @@ struct ledger {
     ledger_clock_fn clock;
     void *clock_ctx;
     char dir[4096];
+    uint64_t file_dev, file_ino; /* of data.mdb: one handle per process */
 };
 
 /* Stored programme record (native layout; not hashed, derived from leaves). */

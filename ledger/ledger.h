@@ -99,6 +99,7 @@ typedef enum ledger_err {
     LEDGER_READ_ONLY,                   /* write on a handle opened read-only */
     LEDGER_NOT_A_LEDGER,                /* directory holds no cauris ledger */
     LEDGER_ALREADY_INITIALISED,         /* init on a directory that holds one */
+    LEDGER_ALREADY_OPEN,                /* this process has that ledger open already */
     LEDGER_FORMAT_VERSION,              /* data written by another format version */
     LEDGER_KEY_PASSPHRASE,              /* key sealed and passphrase missing or wrong */
     LEDGER_KEY_MISMATCH,                /* key file does not match the ledger's key */
@@ -206,7 +207,10 @@ typedef struct ledger_init_options {
 int ledger_init(const char *dir, const ledger_init_options *opt);
 
 /* Opens an existing ledger. `opt` may be NULL (read-write, plain key).
- * On success *out owns the handle; free it with ledger_close(). */
+ * On success *out owns the handle; free it with ledger_close(). A process
+ * may hold one handle per ledger (LMDB's rule: a second one's close would
+ * drop the first one's locks): share it between threads; a second open is
+ * LEDGER_ALREADY_OPEN. Other processes may open it at the same time. */
 int ledger_open(ledger **out, const char *dir, const ledger_options *opt);
 void ledger_close(ledger *l);
 

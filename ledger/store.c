@@ -475,10 +475,69 @@ static ledger *handle_new(const char *dir, const ledger_options *opt)
     return l;
 }
 
+/* The ledgers this process has open, by data.mdb's device and inode. */
+#define LEDGER_OPEN_MAX 64
+static pthread_mutex_t open_mutex = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    uint64_t dev, ino;
+    bool used;
+} open_files[LEDGER_OPEN_MAX];
+
+/* A child process must not use its parent's handles (LMDB's rule), so it
+ * starts with none registered and may open the ledger itself. */
+static void open_forget_all(void)
+{
+    pthread_mutex_init(&open_mutex, NULL); /* a parent thread may have held it */
+    memset(open_files, 0, sizeof open_files);
+}
+
+static pthread_once_t open_once = PTHREAD_ONCE_INIT;
+
+static void open_setup(void)
+{
+    pthread_atfork(NULL, NULL, open_forget_all);
+}
+
+static int open_register(ledger *l, const struct stat *st)
+{
+    int err = LEDGER_OK, slot = -1;
+    pthread_once(&open_once, open_setup);
+    pthread_mutex_lock(&open_mutex);
+    for (int i = 0; i < LEDGER_OPEN_MAX; i++) {
+        if (open_files[i].used && open_files[i].dev == (uint64_t)st->st_dev &&
+            open_files[i].ino == (uint64_t)st->st_ino)
+            err = LEDGER_ALREADY_OPEN;
+        if (!open_files[i].used && slot < 0)
+            slot = i;
+    }
+    if (err == LEDGER_OK && slot < 0)
+        err = LEDGER_NOMEM;
+    if (err == LEDGER_OK) {
+        open_files[slot].used = true;
+        open_files[slot].dev = l->file_dev = (uint64_t)st->st_dev;
+        open_files[slot].ino = l->file_ino = (uint64_t)st->st_ino;
+    }
+    pthread_mutex_unlock(&open_mutex);
+    return err;
+}
+
+static void open_unregister(const ledger *l)
+{
+    pthread_mutex_lock(&open_mutex);
+    for (int i = 0; i < LEDGER_OPEN_MAX; i++) {
+        if (open_files[i].used && open_files[i].dev == l->file_dev &&
+            open_files[i].ino == l->file_ino)
+            open_files[i].used = false;
+    }
+    pthread_mutex_unlock(&open_mutex);
+}
+
 void ledger_close(ledger *l)
 {
     if (l == NULL)
         return;
+    if (l->file_ino != 0)
+        open_unregister(l);
     if (l->env != NULL)
         mdb_env_close(l->env);
     sodium_memzero(&l->signer, sizeof l->signer);
@@ -534,7 +593,12 @@ int ledger_open(ledger **out, const char *dir, const ledger_options *opt)
     ledger *l = handle_new(dir, opt);
     if (l == NULL)
         return LEDGER_NOMEM;
-    int err = env_open(l, dir, false, 0);
+    int err = open_register(l, &st);
+    if (err != LEDGER_OK) {
+        ledger_close(l);
+        return err;
+    }
+    err = env_open(l, dir, false, 0);
     if (err != LEDGER_OK)
         goto fail;
     err = ledger_read_begin(l, &txn);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static const char *const base_accounts[] = {
     "partner:mfi1:cash",     "participant:P1:wallet", "participant:P1:capital",
@@ -560,24 +562,50 @@ static void test_account_flags(void **state)
     assert_int_equal(info.flags, nod | LEDGER_FLAG_CLOSED);
 }
 
+/* In a child process (LMDB allows one handle per ledger per process):
+ * opens read-only, checks writes are refused and reads see the parent's
+ * commits. Exit status 0 when all held. */
+static int read_only_child(const char *dir)
+{
+    ledger *ro;
+    ledger_options o = {.read_only = true};
+    if (ledger_open(&ro, dir, &o) != LEDGER_OK)
+        return 1;
+    ledger_entry_in e = tl_transfer("ro-1", "partner:mfi1:cash", "programme:fund", 5);
+    ledger_result r;
+    const char *code = "participant:P3:wallet";
+    int res, fails = 0;
+    fails += ledger_post(ro, &e, 1, false, &r, NULL) != LEDGER_READ_ONLY;
+    fails += ledger_accounts_open(ro, T_PROGRAMME, &code, 1, &res) != LEDGER_READ_ONLY;
+    fails += ledger_key_rotate(ro, NULL) != LEDGER_READ_ONLY;
+    int64_t b = -1;
+    fails += ledger_balance(ro, T_PROGRAMME, "partner:mfi1:cash", NULL, &b) != LEDGER_OK;
+    fails += b != 77;
+    ledger_verify_report vr;
+    fails += ledger_verify(ro, NULL, &vr) != LEDGER_OK;
+    ledger_close(ro);
+    return fails == 0 ? 0 : 2;
+}
+
 static void test_read_only_and_programmes(void **state)
 {
     tl *t = *state;
-    ledger *ro;
-    ledger_options o = {.read_only = true};
-    assert_int_equal(ledger_open(&ro, t->dir, &o), LEDGER_OK);
-    ledger_entry_in e = tl_transfer("ro-1", "partner:mfi1:cash", "programme:fund", 5);
-    ledger_result r;
-    assert_int_equal(ledger_post(ro, &e, 1, false, &r, NULL), LEDGER_READ_ONLY);
-    const char *code = "participant:P3:wallet";
-    int res;
-    assert_int_equal(ledger_accounts_open(ro, T_PROGRAMME, &code, 1, &res), LEDGER_READ_ONLY);
-    /* Reads see what the writer commits. */
     tl_fund(t, "fund-ro", 77);
-    int64_t b;
-    assert_int_equal(ledger_balance(ro, T_PROGRAMME, "partner:mfi1:cash", NULL, &b), LEDGER_OK);
-    assert_int_equal(b, 77);
-    ledger_close(ro);
+    /* Another process reads while this one holds the writer. */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(read_only_child(t->dir));
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* Regression: a second handle in the same process is refused: its
+     * close would drop the first one's LMDB locks. */
+    ledger *again = NULL;
+    ledger_options o = {.read_only = true};
+    assert_int_equal(ledger_open(&again, t->dir, &o), LEDGER_ALREADY_OPEN);
+    assert_null(again);
 
     /* A second programme with its own currency and accounts. */
     assert_int_equal(ledger_programme_create(t->l, "usd-pilot", "USD"), LEDGER_OK);
@@ -588,7 +616,7 @@ static void test_read_only_and_programmes(void **state)
     assert_int_equal(ledger_account_get(t->l, "usd-pilot", "programme:fund", &info), LEDGER_OK);
     assert_string_equal(info.currency, "USD");
     /* Accounts of one programme are unknown in another. */
-    e = tl_transfer("cross", "partner:mfi1:cash", "programme:fund", 5);
+    ledger_entry_in e = tl_transfer("cross", "partner:mfi1:cash", "programme:fund", 5);
     e.programme = "usd-pilot";
     assert_int_equal(tl_post(t, &e, NULL), LEDGER_UNKNOWN_ACCOUNT);
 }
