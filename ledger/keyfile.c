@@ -134,6 +134,25 @@ static int keyfile_write_new(const char *path, const uint8_t *buf, size_t len)
     return LEDGER_OK;
 }
 
+/* The checks both public functions start with: the passphrase's length
+ * (0 when NULL) within its limit, and libsodium ready. */
+static int keyfile_prepare(const char *passphrase, size_t *len_out)
+{
+    size_t len = 0;
+    if (passphrase != NULL) {
+        len = strnlen(passphrase, KEYFILE_PASSPHRASE_MAX + 1);
+        if (len > KEYFILE_PASSPHRASE_MAX) {
+            return LEDGER_INVALID_ARGUMENT;
+        }
+    }
+    /* Fails only when libsodium cannot set up its random source. */
+    if (sodium_init() < 0) {
+        return LEDGER_IO;
+    }
+    *len_out = len;
+    return LEDGER_OK;
+}
+
 int keyfile_create(const char *path, const uint8_t seed[KEYFILE_SEED_BYTES],
                    const char *passphrase)
 {
@@ -146,15 +165,9 @@ int keyfile_create(const char *path, const uint8_t seed[KEYFILE_SEED_BYTES],
     if (path == NULL || seed == NULL) {
         return LEDGER_INVALID_ARGUMENT;
     }
-    if (passphrase != NULL) {
-        passphrase_len = strnlen(passphrase, KEYFILE_PASSPHRASE_MAX + 1);
-        if (passphrase_len > KEYFILE_PASSPHRASE_MAX) {
-            return LEDGER_INVALID_ARGUMENT;
-        }
-    }
-    /* Fails only when libsodium cannot set up its random source. */
-    if (sodium_init() < 0) {
-        return LEDGER_IO;
+    rc = keyfile_prepare(passphrase, &passphrase_len);
+    if (rc != LEDGER_OK) {
+        return rc;
     }
     memcpy(buf, KEYFILE_MAGIC, KEYFILE_MAGIC_LEN);
     if (passphrase_len == 0) {
@@ -267,15 +280,9 @@ int keyfile_load(uint8_t seed_out[KEYFILE_SEED_BYTES], const char *path, const c
     if (seed_out == NULL || path == NULL) {
         return LEDGER_INVALID_ARGUMENT;
     }
-    if (passphrase != NULL) {
-        passphrase_len = strnlen(passphrase, KEYFILE_PASSPHRASE_MAX + 1);
-        if (passphrase_len > KEYFILE_PASSPHRASE_MAX) {
-            return LEDGER_INVALID_ARGUMENT;
-        }
-    }
-    /* Fails only when libsodium cannot set up its random source. */
-    if (sodium_init() < 0) {
-        return LEDGER_IO;
+    rc = keyfile_prepare(passphrase, &passphrase_len);
+    if (rc != LEDGER_OK) {
+        return rc;
     }
     rc = keyfile_read(buf, &format, path);
     if (rc != LEDGER_OK) {

@@ -75,19 +75,13 @@ static int teardown(void **state)
 static ledger_entry_in wage(const char *client_id, const char *who_wallet, const char *who_capital,
                             int64_t gross)
 {
-    ledger_entry_in e;
-    memset(&e, 0, sizeof e);
     int64_t capital = gross * 1000 / 10000;
-    e.programme = T_PROGRAMME;
-    e.kind = LEDGER_KIND_POSTED;
+    ledger_entry_in e = tl_transfer(client_id, "programme:wages", who_wallet, gross);
     e.op = LEDGER_OP_WAGE;
-    e.partner = "mfi1";
     e.principal = "clerk";
-    e.client_id = client_id;
     e.value_date = 20261102;
     e.legs_count = 3;
-    e.legs[0] = (ledger_leg_in){"programme:wages", LEDGER_DEBIT, gross};
-    e.legs[1] = (ledger_leg_in){who_wallet, LEDGER_CREDIT, gross - capital};
+    e.legs[1].amount = gross - capital;
     e.legs[2] = (ledger_leg_in){who_capital, LEDGER_CREDIT, capital};
     return e;
 }
