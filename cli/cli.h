@@ -50,6 +50,8 @@ int cmd_checkpoint(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_key(int argc, char **argv);
+int cmd_programme(int argc, char **argv);
+int cmd_programmes(int argc, char **argv);
 
 /* ---- arguments and messages (args.c) ---- */
 
@@ -104,6 +106,14 @@ int cli_ledger_open(const char *cmd, const char *dir, bool writable,
 int cli_passphrase_get(const char *cmd, const char *file, char *out, size_t cap, bool *found);
 /* Overwrites a secret in a way the compiler keeps. */
 void cli_wipe(void *p, size_t n);
+
+#define CLI_PROGRAMMES_SHOWN 8 /* programme names listed in an error */
+
+/* The programme a command works on: `given` when the user gave one, else
+ * the ledger's only programme. With several and none given, prints their
+ * names and returns CLI_EXIT_USAGE. */
+int cli_programme_resolve(const char *cmd, ledger *l, const char *given,
+                          char out[LEDGER_NAME_MAX + 1]);
 
 /* The programme's currency and its minor-unit digits, read from its fixed
  * account programme:fund. Prints the reason and returns CLI_EXIT_FAIL. */

@@ -8,8 +8,8 @@
 #include <string.h>
 
 static const char account_usage[] =
-    "usage: cauris account open DIR CODE... --programme NAME\n"
-    "       cauris account lock|unlock|close DIR CODE --programme NAME\n"
+    "usage: cauris account open DIR CODE... [--programme NAME]\n"
+    "       cauris account lock|unlock|close DIR CODE [--programme NAME]\n"
     "\n"
     "open    opens accounts; each code's type and flags come from the chart of\n"
     "        accounts (participant:P1:wallet, partner:mfi1:cash, group:g1:cash, ...).\n"
@@ -20,17 +20,17 @@ static const char account_usage[] =
     "close   no leg may touch the account any more\n"
     "\n"
     "options:\n"
-    "  --programme NAME        the programme (required)\n"
+    "  --programme NAME        the programme (default: the ledger's only one)\n"
     "  --passphrase-file FILE  passphrase of a sealed key (else $CAURIS_PASSPHRASE)\n";
 
 static const char accounts_usage[] =
-    "usage: cauris accounts DIR --programme NAME [--prefix P]\n"
+    "usage: cauris accounts DIR [--programme NAME] [--prefix P]\n"
     "\n"
     "Lists the programme's accounts in code order: code, type, flags and posted\n"
     "balance in the programme's currency.\n"
     "\n"
     "options:\n"
-    "  --programme NAME  the programme (required)\n"
+    "  --programme NAME  the programme (default: the ledger's only one)\n"
     "  --prefix P        only codes starting with P, e.g. participant:P1:\n";
 
 #define ACCOUNTS_PAGE 256 /* accounts read per ledger_accounts_list() call */
@@ -103,14 +103,15 @@ int cmd_account(int argc, char **argv)
     if (is_open ? a.pos_count < 3 : a.pos_count != 3)
         return cli_usage_error("account", is_open ? "open needs DIR and at least one CODE"
                                                   : "needs DIR and one CODE");
-    if (programme == NULL)
-        return cli_usage_error("account", "--programme NAME is required");
     ledger *l = NULL;
+    char prog[LEDGER_NAME_MAX + 1];
     rc = cli_ledger_open("account", a.pos[1], true, pass_file, &l);
     if (rc != CLI_EXIT_OK)
         return rc;
-    rc = is_open ? account_open("account", l, programme, &a)
-                 : account_flags("account", l, programme, verb, a.pos[2]);
+    rc = cli_programme_resolve("account", l, programme, prog);
+    if (rc == CLI_EXIT_OK)
+        rc = is_open ? account_open("account", l, prog, &a)
+                     : account_flags("account", l, prog, verb, a.pos[2]);
     ledger_close(l);
     return rc;
 }
@@ -141,15 +142,17 @@ int cmd_accounts(int argc, char **argv)
         return cli_help(accounts_usage);
     if (a.pos_count != 1)
         return cli_usage_error("accounts", "needs exactly one ledger directory");
-    if (programme == NULL)
-        return cli_usage_error("accounts", "--programme NAME is required");
     ledger *l = NULL;
     char currency[LEDGER_CURRENCY_LEN + 1], after[LEDGER_CODE_MAX + 1] = "";
+    char prog[LEDGER_NAME_MAX + 1];
     int digits;
     rc = cli_ledger_open("accounts", a.pos[0], false, NULL, &l);
     if (rc != CLI_EXIT_OK)
         return rc;
-    rc = cli_programme_currency("accounts", l, programme, currency, &digits);
+    rc = cli_programme_resolve("accounts", l, programme, prog);
+    programme = prog;
+    if (rc == CLI_EXIT_OK)
+        rc = cli_programme_currency("accounts", l, programme, currency, &digits);
     ledger_account_info *page = calloc(ACCOUNTS_PAGE, sizeof *page);
     if (rc == CLI_EXIT_OK && page == NULL)
         rc = cli_fail("accounts", "out of memory");

@@ -9,20 +9,20 @@
 #include <string.h>
 
 static const char balance_usage[] =
-    "usage: cauris balance DIR CODE... --programme NAME [options]\n"
+    "usage: cauris balance DIR CODE... [--programme NAME] [options]\n"
     "\n"
     "Prints each account's posted balance on its normal side, in the programme's\n"
     "currency (e.g. 'participant:P1:wallet  9000 GNF').\n"
     "\n"
     "options:\n"
-    "  --programme NAME   the programme (required)\n"
+    "  --programme NAME   the programme (default: the ledger's only one)\n"
     "  --as-of YYYY-MM-DD entries recorded on or before that UTC day\n"
     "  --tree-size N      entries with seq below N (as of a checkpoint)\n"
     "  --json             a JSON array of {code, balance (minor units, a string),\n"
     "                     currency}\n";
 
 static const char trial_usage[] =
-    "usage: cauris trial-balance DIR --programme NAME\n"
+    "usage: cauris trial-balance DIR [--programme NAME]\n"
     "\n"
     "Sums the debit-side and the credit-side balances of every account of the\n"
     "programme. Exits 0 when they are equal, 1 when they are not.\n";
@@ -105,16 +105,17 @@ int cmd_balance(int argc, char **argv)
     if (a.pos_count < 2)
         return cli_usage_error("balance", "needs a ledger directory and at least one "
                                           "account code");
-    if (programme == NULL)
-        return cli_usage_error("balance", "--programme NAME is required");
     rc = as_of_parse(as_of_text, tree_size, &as_of);
     if (rc != 0)
         return rc;
     ledger *l = NULL;
+    char prog[LEDGER_NAME_MAX + 1];
     rc = cli_ledger_open("balance", a.pos[0], false, NULL, &l);
     if (rc != CLI_EXIT_OK)
         return rc;
-    rc = balances_print(l, programme, &a, &as_of, json);
+    rc = cli_programme_resolve("balance", l, programme, prog);
+    if (rc == CLI_EXIT_OK)
+        rc = balances_print(l, prog, &a, &as_of, json);
     ledger_close(l);
     return rc;
 }
@@ -131,17 +132,18 @@ int cmd_trial_balance(int argc, char **argv)
         return cli_help(trial_usage);
     if (a.pos_count != 1)
         return cli_usage_error("trial-balance", "needs exactly one ledger directory");
-    if (programme == NULL)
-        return cli_usage_error("trial-balance", "--programme NAME is required");
     ledger *l = NULL;
     char currency[LEDGER_CURRENCY_LEN + 1], debits[CLI_AMOUNT_TEXT_MAX],
-        credits[CLI_AMOUNT_TEXT_MAX];
+        credits[CLI_AMOUNT_TEXT_MAX], prog[LEDGER_NAME_MAX + 1];
     int digits;
     ledger_trial_balance tb;
     rc = cli_ledger_open("trial-balance", a.pos[0], false, NULL, &l);
     if (rc != CLI_EXIT_OK)
         return rc;
-    rc = cli_programme_currency("trial-balance", l, programme, currency, &digits);
+    rc = cli_programme_resolve("trial-balance", l, programme, prog);
+    programme = prog;
+    if (rc == CLI_EXIT_OK)
+        rc = cli_programme_currency("trial-balance", l, programme, currency, &digits);
     int err = rc == CLI_EXIT_OK ? ledger_trial_balance_get(l, programme, &tb) : LEDGER_OK;
     ledger_close(l);
     if (rc != CLI_EXIT_OK)

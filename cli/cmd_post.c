@@ -399,6 +399,22 @@ int cmd_post(int argc, char **argv)
                                          "standard input)");
     if (principal == NULL)
         principal = login_name();
+    /* Lines without a programme go to --programme, else to the ledger's
+     * only one; with several, each line must name its own. */
+    char prog[LEDGER_NAME_MAX + 1];
+    if (programme == NULL) {
+        ledger *l = NULL;
+        rc = cli_ledger_open(POST_CMD, a.pos[0], false, NULL, &l);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+        ledger_programme_info only;
+        size_t n = 0, total = 0;
+        if (ledger_programmes_list(l, &only, 1, &n, &total) == LEDGER_OK && total == 1) {
+            snprintf(prog, sizeof prog, "%s", only.name);
+            programme = prog;
+        }
+        ledger_close(l);
+    }
     cli_jsonl_defaults d = {programme, partner, principal};
 
     const char *path = a.pos[1];

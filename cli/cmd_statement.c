@@ -8,14 +8,14 @@
 #include <string.h>
 
 static const char statement_usage[] =
-    "usage: cauris statement DIR CODE --programme NAME [options]\n"
+    "usage: cauris statement DIR CODE [--programme NAME] [options]\n"
     "\n"
     "Prints the account's statement: opening balance, one line per entry recorded\n"
     "in the period (recorded date, value date, seq, operation, memo or external\n"
     "reference, debit, credit, running balance), closing balance.\n"
     "\n"
     "options:\n"
-    "  --programme NAME  the programme (required)\n"
+    "  --programme NAME  the programme (default: the ledger's only one)\n"
     "  --from DATE       first recorded day, YYYY-MM-DD (default: the beginning)\n"
     "  --to DATE         last recorded day, YYYY-MM-DD (default: now)\n"
     "  --format text     the only format for now (pdf comes later)\n"
@@ -131,8 +131,6 @@ int cmd_statement(int argc, char **argv)
         return cli_help(statement_usage);
     if (a.pos_count != 2)
         return cli_usage_error(STATEMENT_CMD, "needs a ledger directory and one account code");
-    if (programme == NULL)
-        return cli_usage_error(STATEMENT_CMD, "--programme NAME is required");
     if (format != NULL && strcmp(format, "text") != 0) {
         if (strcmp(format, "pdf") == 0)
             return cli_fail(STATEMENT_CMD,
@@ -147,14 +145,17 @@ int cmd_statement(int argc, char **argv)
         return rc;
     if (s.from != 0 && s.to != 0 && s.from > s.to)
         return cli_usage_error(STATEMENT_CMD, "--from is after --to");
-    s.programme = programme;
+    char prog[LEDGER_NAME_MAX + 1];
+    s.programme = prog;
     s.code = a.pos[1];
     s.page_size = (uint32_t)page_size;
     ledger *l = NULL;
     rc = cli_ledger_open(STATEMENT_CMD, a.pos[0], false, NULL, &l);
     if (rc != CLI_EXIT_OK)
         return rc;
-    rc = cli_programme_currency(STATEMENT_CMD, l, programme, s.currency, &s.digits);
+    rc = cli_programme_resolve(STATEMENT_CMD, l, programme, prog);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_programme_currency(STATEMENT_CMD, l, prog, s.currency, &s.digits);
     if (rc == CLI_EXIT_OK)
         rc = statement_print(l, &s);
     ledger_close(l);

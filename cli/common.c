@@ -149,3 +149,30 @@ int cli_vkey_arg(const char *cmd, const char *arg, char *out, size_t cap)
     free(text);
     return CLI_EXIT_OK;
 }
+
+int cli_programme_resolve(const char *cmd, ledger *l, const char *given,
+                          char out[LEDGER_NAME_MAX + 1])
+{
+    ledger_programme_info progs[CLI_PROGRAMMES_SHOWN];
+    size_t n = 0, total = 0;
+    if (given != NULL) {
+        snprintf(out, LEDGER_NAME_MAX + 1, "%s", given);
+        return CLI_EXIT_OK;
+    }
+    int err = ledger_programmes_list(l, progs, CLI_PROGRAMMES_SHOWN, &n, &total);
+    if (err != LEDGER_OK)
+        return cli_fail_ledger(cmd, "listing the programmes", err);
+    if (total == 1) {
+        snprintf(out, LEDGER_NAME_MAX + 1, "%s", progs[0].name);
+        return CLI_EXIT_OK;
+    }
+    char names[CLI_PROGRAMMES_SHOWN * (LEDGER_NAME_MAX + 2) + 8] = "";
+    for (size_t i = 0; i < n; i++) {
+        strcat(names, i ? ", " : "");
+        strcat(names, progs[i].name);
+    }
+    if (total > n)
+        strcat(names, ", ...");
+    return cli_usage_error(cmd, "this ledger holds %zu programmes (%s): give --programme NAME",
+                           total, names);
+}

@@ -15,6 +15,8 @@ typedef struct cli_cmd {
 
 static const cli_cmd commands[] = {
     {"init", cmd_init, "create a ledger: its first programme, signing key and checkpoint"},
+    {"programme", cmd_programme, "add a programme (its currency and fixed accounts)"},
+    {"programmes", cmd_programmes, "list the ledger's programmes"},
     {"account", cmd_account, "open, lock, unlock or close accounts"},
     {"accounts", cmd_accounts, "list a programme's accounts with their balances"},
     {"post", cmd_post, "post entries from a JSON-lines file"},

@@ -234,6 +234,53 @@ int ledger_account_set_flags(ledger *l, const char *programme, const char *code,
 
 /* ---- reading ---- */
 
+int ledger_programmes_list(ledger *l, ledger_programme_info *out, size_t max,
+                           size_t *count_out, size_t *total_out)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    size_t count = 0, total = 0;
+    if (l == NULL || (out == NULL && max > 0) || count_out == NULL)
+        return LEDGER_INVALID_ARGUMENT;
+    int err = ledger_read_begin(l, &txn);
+    if (err != LEDGER_OK)
+        return err;
+    int rc = mdb_cursor_open(txn, l->dbi_programmes, &cur);
+    if (rc == MDB_SUCCESS) {
+        /* The "i" keys hold each programme once, in id (creation) order. */
+        MDB_val k = {1, "i"}, v;
+        for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == MDB_SUCCESS;
+             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            programme_rec p;
+            if (k.mv_size != 5 || ((const char *)k.mv_data)[0] != 'i')
+                break;
+            if (v.mv_size != sizeof p) {
+                err = LEDGER_CORRUPT;
+                break;
+            }
+            memcpy(&p, v.mv_data, sizeof p);
+            if (count < max) {
+                ledger_programme_info *o = &out[count++];
+                snprintf(o->name, sizeof o->name, "%s", p.name);
+                memcpy(o->currency, p.currency, sizeof o->currency);
+                o->currency[LEDGER_CURRENCY_LEN] = '\0';
+                o->digits = p.digits;
+            }
+            total++;
+        }
+        mdb_cursor_close(cur);
+    }
+    if (err == LEDGER_OK && rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+        err = ledger_map_err(rc);
+    ledger_read_end(l, txn);
+    if (err == LEDGER_OK) {
+        *count_out = count;
+        if (total_out != NULL)
+            *total_out = total;
+    }
+    return err;
+}
+
 void acct_to_info(const acct_rec *a, const programme_rec *p, ledger_account_info *out)
 {
     memset(out, 0, sizeof *out);

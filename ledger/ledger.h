@@ -218,6 +218,18 @@ void ledger_close(ledger *l);
  * accounts. */
 int ledger_programme_create(ledger *l, const char *name, const char *currency);
 
+typedef struct ledger_programme_info {
+    char name[LEDGER_NAME_MAX + 1];
+    char currency[LEDGER_CURRENCY_LEN + 1];
+    int digits; /* minor unit digits of the currency */
+} ledger_programme_info;
+
+/* The ledger's programmes in the order they were created: up to `max` to
+ * out[], their number to *count_out, and how many there are in all to
+ * *total_out (which may be NULL). */
+int ledger_programmes_list(ledger *l, ledger_programme_info *out, size_t max,
+                           size_t *count_out, size_t *total_out);
+
 /* The checkpoint origin and the verifier key ("name+hexid+base64"). */
 int ledger_origin(ledger *l, char *out, size_t cap);
 int ledger_vkey(ledger *l, char *out, size_t cap);

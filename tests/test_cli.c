@@ -629,13 +629,47 @@ static void test_post_malformed_posts_nothing(void **state)
     free(out);
     assert_int_equal(tree_size(f), size);
 
-    /* Without a programme anywhere, the line says what to give. */
+    /* With several programmes and none named, the line says what to give. */
     char path[400];
+    free(run_expect(0, "programme", "create", f->ledger, "usd-pilot", "--currency", "USD",
+                    NULL));
+    size = tree_size(f);
     file_write(fx_path(f, "noprog.jsonl", path, sizeof path), FUNDING_LINE);
     out = run_expect(1, "post", f->ledger, path, "--partner", "mfi1", "--principal", "t", NULL);
     assert_contains(out, "line 1: no programme: give --programme NAME");
     free(out);
     assert_int_equal(tree_size(f), size);
+    out = run_expect(2, "balance", f->ledger, "programme:fund", NULL);
+    assert_contains(out, "this ledger holds 2 programmes (demo, usd-pilot): give --programme NAME");
+    free(out);
+    out = run_expect(0, "programmes", f->ledger, NULL);
+    assert_contains(out, "demo");
+    assert_contains(out, "usd-pilot");
+    assert_contains(out, "USD");
+    free(out);
+    out = run_expect(0, "balance", f->ledger, "programme:fund", "--programme", "usd-pilot", NULL);
+    assert_contains(out, "0.00 USD");
+    free(out);
+}
+
+/* With one programme, --programme may be left out. */
+static void test_only_programme_by_default(void **state)
+{
+    fx *f = *state;
+    init_ledger(f, "demo", "GNF");
+    char path[400];
+    file_write(fx_path(f, "e.jsonl", path, sizeof path), entries_file);
+    free(run_expect(0, "post", f->ledger, path, "--partner", "mfi1", "--principal", "t", NULL));
+    assert_balance(f, "demo", "participant:P1:wallet", "8000 GNF");
+    char *out = run_expect(0, "balance", f->ledger, "participant:P1:wallet", NULL);
+    assert_contains(out, "8000 GNF");
+    free(out);
+    out = run_expect(0, "statement", f->ledger, "participant:P1:wallet", NULL);
+    assert_contains(out, "closing balance: 8000 GNF");
+    free(out);
+    free(run_expect(0, "trial-balance", f->ledger, NULL));
+    free(run_expect(0, "accounts", f->ledger, NULL));
+    free(run_expect(0, "account", "lock", f->ledger, "participant:P1:wallet", NULL));
 }
 
 static void test_post_atomic(void **state)
@@ -1015,6 +1049,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sealed_key, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_key_rotate, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_verify_detects_tampering, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_only_programme_by_default, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

@@ -609,6 +609,19 @@ static void test_read_only_and_programmes(void **state)
     ledger_account_info info;
     assert_int_equal(ledger_account_get(t->l, "usd-pilot", "programme:fund", &info), LEDGER_OK);
     assert_string_equal(info.currency, "USD");
+    ledger_programme_info progs[4];
+    size_t n = 0, total = 0;
+    assert_int_equal(ledger_programmes_list(t->l, progs, 4, &n, &total), LEDGER_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(total, 2);
+    assert_string_equal(progs[0].name, T_PROGRAMME);
+    assert_string_equal(progs[0].currency, "GNF");
+    assert_int_equal(progs[0].digits, 0);
+    assert_string_equal(progs[1].name, "usd-pilot");
+    assert_int_equal(progs[1].digits, 2);
+    assert_int_equal(ledger_programmes_list(t->l, progs, 1, &n, &total), LEDGER_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(total, 2);
     /* Accounts of one programme are unknown in another. */
     ledger_entry_in e = tl_transfer("cross", "partner:mfi1:cash", "programme:fund", 5);
     e.programme = "usd-pilot";
