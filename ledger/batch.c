@@ -202,11 +202,12 @@ static int batch_header(batch *b, const uint8_t prev_root[32], uint8_t hash_out[
 }
 
 /* Signs the checkpoint of the new tree, chained to the previous one. */
-static int batch_checkpoint(batch *b, const uint8_t root[32], ledger_commit_info *info)
+static int batch_checkpoint(batch *b, const uint8_t root[32], char signed_note[NOTE_TEXT_MAX],
+                            size_t *note_len_out)
 {
     ledger *l = b->l;
     note_checkpoint c;
-    char body[NOTE_TEXT_MAX], signed_note[NOTE_TEXT_MAX];
+    char body[NOTE_TEXT_MAX];
     uint8_t prev[32], key[8], digest[32];
     size_t body_len, note_len;
     memset(&c, 0, sizeof c);
@@ -231,7 +232,7 @@ static int batch_checkpoint(batch *b, const uint8_t root[32], ledger_commit_info
         signers[signers_count++] = *b->retiring;
     err = LEDGER_OK;
     if (note_checkpoint_format(body, sizeof body, &body_len, &c) != 0 ||
-        note_sign(signed_note, sizeof signed_note, &note_len, body, body_len, signers,
+        note_sign(signed_note, NOTE_TEXT_MAX, &note_len, body, body_len, signers,
                   signers_count) != 0)
         err = LEDGER_CORRUPT;
     sodium_memzero(signers, sizeof signers);
@@ -243,10 +244,8 @@ static int batch_checkpoint(batch *b, const uint8_t root[32], ledger_commit_info
     crypto_hash_sha256(digest, (const uint8_t *)signed_note, note_len);
     if (err == LEDGER_OK)
         err = meta_put_bytes(b->txn, l, "checkpoint_hash", digest, sizeof digest);
-    if (err == LEDGER_OK && info != NULL) {
-        memcpy(info->checkpoint, signed_note, note_len);
-        info->checkpoint_len = note_len;
-    }
+    if (err == LEDGER_OK)
+        *note_len_out = note_len;
     return err;
 }
 
@@ -277,8 +276,10 @@ int batch_finish(batch *b, ledger_commit_info *info)
     }
     assert(err != LEDGER_OK || f.size == b->next_seq);
     merkle_frontier_root(&f, root);
+    char note[NOTE_TEXT_MAX];
+    size_t note_len = 0;
     if (err == LEDGER_OK)
-        err = batch_checkpoint(b, root, info);
+        err = batch_checkpoint(b, root, note, &note_len);
     if (err == LEDGER_OK)
         err = meta_put_u64(b->txn, l, "tree_size", b->next_seq);
     if (err == LEDGER_OK)
@@ -308,9 +309,12 @@ int batch_finish(batch *b, ledger_commit_info *info)
     }
     l->frontier = f;
     l->frontier_ok = true;
-    if (info != NULL) {
+    if (info != NULL) { /* only now: the caller's out-pointer is written on success */
+        _Static_assert(LEDGER_CHECKPOINT_MAX >= NOTE_TEXT_MAX, "a checkpoint fits the info");
         info->tree_size = f.size;
         info->batch = b->batch_no;
+        memcpy(info->checkpoint, note, note_len);
+        info->checkpoint_len = note_len;
     }
     return LEDGER_OK;
 }

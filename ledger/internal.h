@@ -207,10 +207,11 @@ int merkle_store_put(void *ctx, uint32_t level, uint64_t index,
 /* Appends the event leaf of the ledger's current signer; it must be the last
  * leaf of its batch, whose checkpoint is the first it signs. */
 int key_event_leaf(batch *b);
-/* Finishes a rotation interrupted between its commit and the key file's
- * rename: if signing.key.next holds the journal's current key, it becomes
- * signing.key. */
-int key_rotation_recover(ledger *l, const uint8_t journal_pk[32], const char *passphrase);
+/* Finishes or drops a rotation that was interrupted: if signing.pub.next
+ * (written before the rotation's commit) names the journal's current key,
+ * signing.key.next and signing.pub.next replace signing.key and
+ * signing.pub; otherwise the rotation never committed and both go. */
+int key_rotation_recover(ledger *l, const uint8_t journal_pk[32]);
 /* Writes signing.pub: the current verifier key. */
 int key_vkey_write(ledger *l);
 /* Makes a directory's new entries durable. */

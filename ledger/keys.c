@@ -55,15 +55,15 @@ int ledger_dir_sync(const char *dir)
     return rc == 0 ? LEDGER_OK : LEDGER_IO;
 }
 
-int key_vkey_write(ledger *l)
+/* Writes the verifier key text of `v` to `file` in the ledger directory,
+ * durably (temporary file, fsync, rename). */
+static int vkey_file_write(ledger *l, const note_verifier *v, const char *file)
 {
     char path[4200], tmp[4200], vkey[NOTE_VKEY_MAX];
-    note_verifier v;
-    note_verifier_of(&v, &l->signer);
-    if (note_vkey_format(vkey, sizeof vkey, &v) != 0)
+    if (note_vkey_format(vkey, sizeof vkey, v) != 0)
         return LEDGER_CORRUPT;
-    key_path(path, sizeof path, l, "signing.pub");
-    key_path(tmp, sizeof tmp, l, "signing.pub.tmp");
+    key_path(path, sizeof path, l, file);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (f == NULL)
         return LEDGER_IO;
@@ -78,26 +78,53 @@ int key_vkey_write(ledger *l)
     return LEDGER_OK;
 }
 
-int key_rotation_recover(ledger *l, const uint8_t journal_pk[32], const char *passphrase)
+int key_vkey_write(ledger *l)
 {
-    char next[4200], current[4200];
-    uint8_t seed[KEYFILE_SEED_BYTES], pk[32], sk[64];
+    note_verifier v;
+    note_verifier_of(&v, &l->signer);
+    return vkey_file_write(l, &v, "signing.pub");
+}
+
+/* The public key recorded beside a pending rotation's key file. */
+static int next_public_key(ledger *l, uint8_t pk[32])
+{
+    char path[4200], text[NOTE_VKEY_MAX + 2];
+    note_verifier v;
+    key_path(path, sizeof path, l, "signing.pub.next");
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    char *line = fgets(text, sizeof text, f);
+    fclose(f);
+    if (line == NULL)
+        return -1;
+    text[strcspn(text, "\r\n")] = '\0';
+    if (note_vkey_parse(&v, text) != 0)
+        return -1;
+    memcpy(pk, v.pk, 32);
+    return 0;
+}
+
+int key_rotation_recover(ledger *l, const uint8_t journal_pk[32])
+{
+    char next[4200], next_pub[4200], current[4200], pub[4200];
+    uint8_t pk[32];
     key_path(next, sizeof next, l, "signing.key.next");
+    key_path(next_pub, sizeof next_pub, l, "signing.pub.next");
     key_path(current, sizeof current, l, "signing.key");
-    if (access(next, F_OK) != 0)
-        return LEDGER_OK;
-    int err = keyfile_load(seed, next, passphrase);
-    if (err != LEDGER_OK)
-        return err;
-    crypto_sign_seed_keypair(pk, sk, seed);
-    sodium_memzero(seed, sizeof seed);
-    sodium_memzero(sk, sizeof sk);
-    if (sodium_memcmp(pk, journal_pk, 32) != 0) {
-        /* The rotation never committed: the old key is still the one. */
-        unlink(next);
+    key_path(pub, sizeof pub, l, "signing.pub");
+    if (access(next, F_OK) != 0) {
+        unlink(next_pub);
         return LEDGER_OK;
     }
-    if (rename(next, current) != 0)
+    /* The public half, written before the commit, says whether the journal
+     * took the new key, without needing its passphrase. */
+    if (next_public_key(l, pk) != 0 || sodium_memcmp(pk, journal_pk, 32) != 0) {
+        unlink(next); /* the rotation never committed: the old key stays */
+        unlink(next_pub);
+        return ledger_dir_sync(l->dir);
+    }
+    if (rename(next, current) != 0 || rename(next_pub, pub) != 0)
         return LEDGER_IO;
     return ledger_dir_sync(l->dir);
 }
@@ -121,6 +148,7 @@ int ledger_key_rotate(ledger *l, const char *passphrase)
     char next[4200], current[4200];
     uint8_t seed[KEYFILE_SEED_BYTES];
     note_signer fresh;
+    note_verifier fresh_v;
     rotate_ctx ctx;
     if (l == NULL)
         return LEDGER_INVALID_ARGUMENT;
@@ -129,12 +157,20 @@ int ledger_key_rotate(ledger *l, const char *passphrase)
     key_path(next, sizeof next, l, "signing.key.next");
     key_path(current, sizeof current, l, "signing.key");
     pthread_mutex_lock(&l->write_mutex);
-    unlink(next); /* left by a rotation that never committed */
-    randombytes_buf(seed, sizeof seed);
-    int err = keyfile_create(next, seed, passphrase);
-    if (err == LEDGER_OK && note_signer_from_seed(&fresh, l->signer.name, seed) != 0)
-        err = LEDGER_CORRUPT;
-    sodium_memzero(seed, sizeof seed);
+    /* An earlier rotation interrupted after its commit holds the journal's
+     * key in signing.key.next: finish it before starting another. */
+    int err = key_rotation_recover(l, l->signer.pk);
+    if (err == LEDGER_OK) {
+        randombytes_buf(seed, sizeof seed);
+        err = keyfile_create(next, seed, passphrase);
+        if (err == LEDGER_OK && note_signer_from_seed(&fresh, l->signer.name, seed) != 0)
+            err = LEDGER_CORRUPT;
+        sodium_memzero(seed, sizeof seed);
+    }
+    if (err == LEDGER_OK) {
+        note_verifier_of(&fresh_v, &fresh);
+        err = vkey_file_write(l, &fresh_v, "signing.pub.next");
+    }
     if (err == LEDGER_OK)
         err = ledger_dir_sync(l->dir);
     if (err == LEDGER_OK) {
@@ -145,16 +181,14 @@ int ledger_key_rotate(ledger *l, const char *passphrase)
             l->signer = ctx.retiring; /* nothing committed: the old key stays */
     }
     if (err == LEDGER_OK) {
-        /* Committed: the journal names the new key. Past this point a
-         * failure is finished by key_rotation_recover at the next open. */
-        if (rename(next, current) != 0)
-            err = LEDGER_IO;
-        if (err == LEDGER_OK)
-            err = ledger_dir_sync(l->dir);
-        if (err == LEDGER_OK)
-            err = key_vkey_write(l);
+        /* Committed: the journal names the new key. A failure from here on
+         * is finished by key_rotation_recover (next rotation or open). */
+        err = key_rotation_recover(l, l->signer.pk);
     } else {
+        char next_pub[4200];
+        key_path(next_pub, sizeof next_pub, l, "signing.pub.next");
         unlink(next);
+        unlink(next_pub);
     }
     sodium_memzero(&ctx, sizeof ctx);
     sodium_memzero(&fresh, sizeof fresh);

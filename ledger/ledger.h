@@ -75,7 +75,7 @@ typedef enum ledger_err {
     LEDGER_UNKNOWN_PROGRAMME,
     LEDGER_UNKNOWN_ACCOUNT,
     LEDGER_INSUFFICIENT_FUNDS,          /* would overdraw a no-overdraft account */
-    LEDGER_ACCOUNT_LOCKED,              /* debit from a locked account */
+    LEDGER_ACCOUNT_LOCKED,              /* money would leave a locked account */
     LEDGER_ACCOUNT_CLOSED,              /* any leg on a closed account */
     LEDGER_OVERFLOW,                    /* a balance or total would overflow int64 */
     LEDGER_INVALID_DATE,                /* value date not a real YYYYMMDD date */
@@ -129,10 +129,15 @@ typedef enum ledger_account_type {
     LEDGER_EXPENSE = 5,
 } ledger_account_type;
 
-/* Account flags. */
-#define LEDGER_FLAG_NO_OVERDRAFT 0x1u /* balance (normal side) never below 0 */
-#define LEDGER_FLAG_LOCKED 0x2u       /* no debits out of it (credits allowed) */
-#define LEDGER_FLAG_CLOSED 0x4u       /* no legs at all */
+/* Account flags. "Money leaving" an account is a leg that lowers its
+ * balance on its normal side: a debit on a liability, equity or income
+ * account, a credit on an asset or expense account. */
+#define LEDGER_FLAG_NO_OVERDRAFT 0x1u /* balance (normal side), less pending
+                                         outflows, never below 0 */
+#define LEDGER_FLAG_LOCKED 0x2u       /* no money leaves it (money may arrive);
+                                         reversals and voids are not refused */
+#define LEDGER_FLAG_CLOSED 0x4u       /* no legs at all but voids of what was
+                                         pending; final, only when empty */
 #define LEDGER_FLAGS_ALL 0x7u
 
 typedef enum ledger_side { LEDGER_DEBIT = 0, LEDGER_CREDIT = 1 } ledger_side;

@@ -561,7 +561,7 @@ static int signer_load(ledger *l, const char *passphrase)
     ledger_read_end(l, txn);
     if (err != LEDGER_OK)
         return err == LEDGER_NOT_FOUND ? LEDGER_CORRUPT : err;
-    err = key_rotation_recover(l, pk, passphrase);
+    err = key_rotation_recover(l, pk);
     if (err != LEDGER_OK)
         return err;
     path_join(path, sizeof path, l->dir, "signing.key");

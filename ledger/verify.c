@@ -25,7 +25,6 @@
 
 #include <sodium.h>
 
-#define VERIFY_KEYS_MAX 64
 #define LEAF_RESOLVED 0x80u /* pending resolved or entry reversed */
 #define LEAF_KIND_MASK 0x07u
 
@@ -36,8 +35,10 @@ typedef struct vstate {
     merkle_frontier f;
     uint64_t tree_size;
     /* keys, in the order they took effect */
-    note_verifier keys[VERIFY_KEYS_MAX];
-    size_t keys_count;
+    /* keys[0] the key in force, keys[1] the one it replaced: all a
+     * checkpoint may be signed by (a rotation's carries both). */
+    note_verifier keys[2];
+    uint64_t keys_count; /* key events seen */
     const note_verifier *pinned;
     bool pinned_seen;
     bool key_event_in_batch;
@@ -100,7 +101,7 @@ static int key_in_force(vstate *s, uint64_t size, const note_verifier **out)
     if (s->keys_count == 0)
         return fail(s, "checkpoint of tree size %llu: no signing key was recorded before it",
                     (unsigned long long)size);
-    *out = &s->keys[s->keys_count - 1];
+    *out = &s->keys[0];
     return LEDGER_OK;
 }
 
@@ -126,9 +127,11 @@ static int on_key(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
     if (s->pinned != NULL && memcmp(s->pinned->pk, v.pk, 32) == 0 &&
         strcmp(s->pinned->name, v.name) == 0)
         s->pinned_seen = true;
-    if (s->keys_count == VERIFY_KEYS_MAX || s->key_event_in_batch)
-        return fail(s, "leaf %llu: too many key events", (unsigned long long)seq);
-    s->keys[s->keys_count++] = v;
+    if (s->key_event_in_batch)
+        return fail(s, "leaf %llu: a second key event in one batch", (unsigned long long)seq);
+    s->keys[1] = s->keys[0];
+    s->keys[0] = v;
+    s->keys_count++;
     s->key_event_in_batch = true;
     return LEDGER_OK;
 }
@@ -176,6 +179,11 @@ static int on_account(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
         if ((r->flags & LEDGER_FLAG_CLOSED) ||
             (r->flags & LEDGER_FLAG_NO_OVERDRAFT) != (a.flags & LEDGER_FLAG_NO_OVERDRAFT))
             return fail(s, "leaf %llu: account %.*s: a flag change the rules forbid",
+                        (unsigned long long)seq, (int)r->code_len, r->code);
+        if ((a.flags & LEDGER_FLAG_CLOSED) &&
+            (r->debits_posted != r->credits_posted || r->debits_pending != 0 ||
+             r->credits_pending != 0))
+            return fail(s, "leaf %llu: account %.*s closed while not empty",
                         (unsigned long long)seq, (int)r->code_len, r->code);
         r->flags = a.flags;
         return LEDGER_OK;
@@ -299,6 +307,12 @@ static int entry_legs_replay(vstate *s, uint64_t seq, const codec_entry *e)
     return LEDGER_OK;
 }
 
+/* The rules posting applies to each text field. */
+static bool str_valid(codec_str v, size_t min, size_t max)
+{
+    return v.len >= min && v.len <= max && ledger_utf8_valid(v.p, v.len);
+}
+
 static int on_entry(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
 {
     codec_entry e;
@@ -309,9 +323,10 @@ static int on_entry(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
         return fail(s, "entry %llu: unknown programme", (unsigned long long)seq);
     if (e.kind < LEDGER_KIND_POSTED || e.kind > LEDGER_KIND_REVERSAL || e.op < 1 ||
         e.op > LEDGER_OP_MAX || !ledger_date_valid(e.value_date) ||
-        e.legs_count < LEDGER_LEGS_MIN || e.partner.len == 0 ||
-        e.partner.len > LEDGER_PARTNER_MAX || e.client_id.len == 0 ||
-        e.client_id.len > LEDGER_CLIENT_ID_MAX)
+        e.legs_count < LEDGER_LEGS_MIN || !str_valid(e.partner, 1, LEDGER_PARTNER_MAX) ||
+        !str_valid(e.principal, 1, LEDGER_PRINCIPAL_MAX) ||
+        !str_valid(e.client_id, 1, LEDGER_CLIENT_ID_MAX) ||
+        !str_valid(e.external_ref, 0, LEDGER_EXTREF_MAX) || !str_valid(e.memo, 0, LEDGER_MEMO_MAX))
         return fail(s, "entry %llu: a field is out of range", (unsigned long long)seq);
     if (e.recorded_at != s->hdr.time)
         return fail(s, "entry %llu: recorded time differs from its batch's",
@@ -380,7 +395,7 @@ static int checkpoint_check(vstate *s)
     const note_verifier *v = NULL;
     note_checkpoint c;
     size_t body_len;
-    bool signed_by[VERIFY_KEYS_MAX];
+    bool signed_by[2];
     merkle_root_of_leaves(leaves_root, (const uint8_t(*)[32])s->hashes, s->hashes_count);
     if (memcmp(leaves_root, s->hdr.leaves_root, 32) != 0)
         return fail(s, "batch %llu: root of its leaves differs from its header",
@@ -394,12 +409,13 @@ static int checkpoint_check(vstate *s)
     MDB_val k = {sizeof key, key}, val;
     if (mdb_get(s->txn, s->l->dbi_checkpoints, &k, &val) != MDB_SUCCESS)
         return fail(s, "no checkpoint for tree size %llu", (unsigned long long)size);
-    if (note_verify(val.mv_data, val.mv_size, s->keys, s->keys_count, &body_len, signed_by) != 0 ||
-        !signed_by[v - s->keys])
+    size_t verifiers = s->keys_count >= 2 ? 2 : 1;
+    if (note_verify(val.mv_data, val.mv_size, s->keys, verifiers, &body_len, signed_by) != 0 ||
+        !signed_by[0])
         return fail(s, "checkpoint of tree size %llu: signature does not verify",
                     (unsigned long long)size);
     /* A key rotation must be signed by the key it retires as well. */
-    if (s->key_event_in_batch && s->keys_count >= 2 && !signed_by[s->keys_count - 2])
+    if (s->key_event_in_batch && s->keys_count >= 2 && !signed_by[1])
         return fail(s, "checkpoint of tree size %llu: key rotation not signed by the old key",
                     (unsigned long long)size);
     s->key_event_in_batch = false;
@@ -557,6 +573,61 @@ static int accounts_check(vstate *s)
     return LEDGER_OK;
 }
 
+static int programmes_check(vstate *s)
+{
+    for (uint32_t id = 1; id <= s->programmes_count; id++) {
+        const programme_rec *want = &s->programmes[id];
+        programme_rec by_name, by_id;
+        if (programme_by_name(s->txn, s->l, want->name, &by_name) != LEDGER_OK ||
+            programme_by_id(s->txn, s->l, id, &by_id) != LEDGER_OK)
+            return fail(s, "programme %s: stored record missing", want->name);
+        const programme_rec *got[2] = {&by_name, &by_id};
+        for (int i = 0; i < 2; i++) {
+            if (got[i]->id != want->id || got[i]->digits != want->digits ||
+                memcmp(got[i]->currency, want->currency, sizeof want->currency) != 0 ||
+                strcmp(got[i]->name, want->name) != 0)
+                return fail(s, "programme %s: stored record differs from its leaf", want->name);
+        }
+    }
+    if (db_count(s, s->l->dbi_programmes) != 2 * (uint64_t)s->programmes_count)
+        return fail(s, "stored programmes are not exactly those of the journal");
+    return LEDGER_OK;
+}
+
+/* The meta values the next write starts from must be those of the replay:
+ * a wrong one would make the next batch wrong before verify could see it. */
+static int meta_check(vstate *s)
+{
+    uint64_t batch_no = 0, time = 0, account_next = 0, programme_next = 0;
+    uint8_t hash[32], pk[32];
+    char origin[LEDGER_ORIGIN_MAX + 1];
+    if (meta_get_u64(s->txn, s->l, "batch", &batch_no) != LEDGER_OK ||
+        batch_no != s->batches_count ||
+        meta_get_u64(s->txn, s->l, "time", &time) != LEDGER_OK ||
+        (int64_t)time != s->last_time)
+        return fail(s, "meta: last batch number or time differs from the journal");
+    if (meta_get_bytes(s->txn, s->l, "checkpoint_hash", hash, sizeof hash) != LEDGER_OK ||
+        memcmp(hash, s->prev_checkpoint_hash, sizeof hash) != 0)
+        return fail(s, "meta: hash of the last checkpoint differs from the stored checkpoint");
+    if (meta_get_u64(s->txn, s->l, "account_next", &account_next) != LEDGER_OK ||
+        account_next != s->accts_count + 1 ||
+        meta_get_u64(s->txn, s->l, "programme_next", &programme_next) != LEDGER_OK ||
+        programme_next != (uint64_t)s->programmes_count + 1)
+        return fail(s, "meta: next account or programme id differs from the journal");
+    if (meta_get_bytes(s->txn, s->l, "key_pk", pk, sizeof pk) != LEDGER_OK ||
+        memcmp(pk, s->keys[0].pk, sizeof pk) != 0 ||
+        meta_get_str(s->txn, s->l, "origin", origin, sizeof origin) != LEDGER_OK ||
+        strcmp(origin, s->keys[0].name) != 0)
+        return fail(s, "meta: signing key or origin differs from the journal's last key");
+    /* Every complete subtree is stored once: floor(N / 2^level) per level. */
+    uint64_t nodes = 0;
+    for (unsigned level = 0; level < 64; level++)
+        nodes += s->tree_size >> level;
+    if (db_count(s, s->l->dbi_merkle) != nodes)
+        return fail(s, "Merkle store holds nodes the tree does not have");
+    return LEDGER_OK;
+}
+
 static int trial_balance_check(vstate *s)
 {
     for (uint32_t p = 1; p <= s->programmes_count; p++) {
@@ -592,6 +663,10 @@ static int verify_run(vstate *s)
     err = leaves_walk(s);
     if (err == LEDGER_OK)
         err = accounts_check(s);
+    if (err == LEDGER_OK)
+        err = programmes_check(s);
+    if (err == LEDGER_OK)
+        err = meta_check(s);
     if (err == LEDGER_OK)
         err = trial_balance_check(s);
     if (err == LEDGER_OK && s->pinned != NULL && !s->pinned_seen)

@@ -105,9 +105,24 @@ static void test_io_errors_write_nothing(void **state)
         assert_int_equal(tl_tree_size(&t), size);
         assert_int_equal(tl_balance(&t, "participant:P1:wallet"), 30);
     }
-    /* The fsync of the commit fails: nothing is durable, nothing visible. */
+    /* The fsync of the commit fails: nothing is durable, nothing visible,
+     * and the caller's info is left as it was (review: the checkpoint was
+     * copied into it before the commit). */
     commit_fail_rc = EIO;
-    post_three(&t, "eio-commit", LEDGER_IO, r);
+    {
+        char ids[3][32];
+        ledger_entry_in es[3];
+        ledger_commit_info info;
+        memset(&info, 0xAB, sizeof info);
+        for (int i = 0; i < 3; i++) {
+            snprintf(ids[i], sizeof ids[i], "eio-commit-%d", i);
+            es[i] = tl_transfer(ids[i], "programme:wages", "participant:P1:wallet", 10);
+        }
+        assert_int_equal(ledger_post(t.l, es, 3, false, r, &info), LEDGER_IO);
+        unsigned char *bytes = (unsigned char *)&info;
+        for (size_t i = 0; i < sizeof info; i++)
+            assert_int_equal(bytes[i], 0xAB);
+    }
     assert_int_equal(tl_tree_size(&t), size);
     assert_int_equal(tl_balance(&t, "participant:P1:wallet"), 30);
     /* The same entries then post once, and the log stays consistent. */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ledger/keyfile.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 
@@ -381,26 +382,148 @@ static void test_key_rotation(void **state)
     e = tl_transfer("after-reopen", "programme:wages", "participant:P1:wallet", 5);
     assert_int_equal(tl_post(&f->t, &e, NULL), LEDGER_OK);
 
-    /* A crash after the rotation committed but before the rename: the next
-     * open finishes it. Simulated by putting the old key file back and the
-     * new one aside. */
-    char keyfile[300], saved[300], cmd[700];
+    /* A crash after the rotation committed but before the renames: the next
+     * open finishes it. Simulated by putting the old files back and the new
+     * ones aside, where the rotation had written them. */
+    char keyfile[300], pubfile[300], saved_key[300], saved_pub[300], next_pub[300], cmd[1400];
     snprintf(keyfile, sizeof keyfile, "%s/signing.key", f->t.dir);
-    snprintf(saved, sizeof saved, "%s/signing.key.saved", f->t.dir);
-    snprintf(cmd, sizeof cmd, "cp -p '%s' '%s'", keyfile, saved);
+    snprintf(pubfile, sizeof pubfile, "%s/signing.pub", f->t.dir);
+    snprintf(saved_key, sizeof saved_key, "%s/saved.key", f->t.dir);
+    snprintf(saved_pub, sizeof saved_pub, "%s/saved.pub", f->t.dir);
+    snprintf(next_pub, sizeof next_pub, "%s/signing.pub.next", f->t.dir);
+    snprintf(path, sizeof path, "%s/signing.key.next", f->t.dir);
+    snprintf(cmd, sizeof cmd, "cp -p '%s' '%s' && cp -p '%s' '%s'", keyfile, saved_key, pubfile,
+             saved_pub);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(ledger_key_rotate(f->t.l, NULL), LEDGER_OK);
     ledger_close(f->t.l);
     f->t.l = NULL;
-    snprintf(path, sizeof path, "%s/signing.key.next", f->t.dir);
     assert_int_equal(rename(keyfile, path), 0);
-    assert_int_equal(rename(saved, keyfile), 0);
+    assert_int_equal(rename(pubfile, next_pub), 0);
+    assert_int_equal(rename(saved_key, keyfile), 0);
+    assert_int_equal(rename(saved_pub, pubfile), 0);
     tl_reopen(&f->t);
     assert_int_equal(access(path, F_OK), -1);
+    assert_int_equal(access(next_pub, F_OK), -1);
     e = tl_transfer("after-recovery", "programme:wages", "participant:P1:wallet", 5);
     assert_int_equal(tl_post(&f->t, &e, NULL), LEDGER_OK);
     assert_int_equal(ledger_verify(f->t.l, vkey_old, &r), LEDGER_OK);
+    assert_int_equal(ledger_verify(f->t.l, NULL, &r), LEDGER_OK); /* signing.pub follows */
     assert_int_equal(r.checkpoints, f->sizes_count + 5);
+
+    /* Regression (review): a crash before the commit of a rotation to a key
+     * sealed with another passphrase left signing.key.next that recovery
+     * tried to open with the current passphrase: the ledger could not be
+     * opened at all. Now the uncommitted rotation is dropped. */
+    char vkey_now[256];
+    assert_int_equal(ledger_vkey(f->t.l, vkey_now, sizeof vkey_now), LEDGER_OK);
+    ledger_close(f->t.l);
+    f->t.l = NULL;
+    {
+        uint8_t seed[32] = {42};
+        note_signer other;
+        note_verifier ov;
+        char text[256];
+        assert_int_equal(keyfile_create(path, seed, "a new passphrase"), LEDGER_OK);
+        assert_int_equal(note_signer_from_seed(&other, "cauris.test/demo", seed), 0);
+        note_verifier_of(&ov, &other);
+        assert_int_equal(note_vkey_format(text, sizeof text, &ov), 0);
+        FILE *fp = fopen(next_pub, "w");
+        assert_non_null(fp);
+        fprintf(fp, "%s\n", text);
+        fclose(fp);
+    }
+    tl_reopen(&f->t);
+    assert_int_equal(access(path, F_OK), -1);
+    assert_int_equal(access(next_pub, F_OK), -1);
+    char vkey_after[256];
+    assert_int_equal(ledger_vkey(f->t.l, vkey_after, sizeof vkey_after), LEDGER_OK);
+    assert_string_equal(vkey_after, vkey_now);
+    e = tl_transfer("after-dropped-rotation", "programme:wages", "participant:P1:wallet", 5);
+    assert_int_equal(tl_post(&f->t, &e, NULL), LEDGER_OK);
+}
+
+/* Changes one stored value through LMDB (a copy of the ledger, closed):
+ * XORs byte `at` of the value under `key` in database `db` with `x`, or,
+ * with at < 0, stores `value` (len bytes) under `key`. */
+static void lmdb_edit(const char *dir, const char *db, const void *key, size_t key_len, int at,
+                      uint8_t x, const void *value, size_t len)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_val k = {key_len, (void *)key}, v;
+    uint8_t buf[4096];
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 32);
+    assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
+    if (at >= 0) {
+        assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+        assert_true((size_t)at < v.mv_size && v.mv_size <= sizeof buf);
+        memcpy(buf, v.mv_data, v.mv_size);
+        buf[at] ^= x;
+        v.mv_data = buf;
+    } else {
+        v.mv_size = len;
+        v.mv_data = (void *)value;
+    }
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+/* Regression (review): verify did not compare the stored programmes, the
+ * meta values the next write starts from, or the number of Merkle nodes;
+ * each could be changed without verify noticing, and would have made the
+ * next batch wrong. */
+static void test_verify_checks_derived_state(void **state)
+{
+    fixture *f = *state;
+    char dir[64];
+    uint8_t b8[8];
+    /* The programme's currency in its stored record (name and id keys). */
+    copy_dir(f->t.dir, dir, sizeof dir);
+    lmdb_edit(dir, "programmes", "ndemo", 5, 8, 0x01, NULL, 0);
+    expect_verify_fails(dir, NULL, "programme demo: stored record differs");
+    remove_dir(dir);
+    /* The last batch time: the next batch would carry a time from it. */
+    copy_dir(f->t.dir, dir, sizeof dir);
+    lmdb_edit(dir, "meta", "time", 4, 0, 0x40, NULL, 0);
+    expect_verify_fails(dir, NULL, "meta: last batch number or time");
+    remove_dir(dir);
+    /* The hash the next checkpoint chains to. */
+    copy_dir(f->t.dir, dir, sizeof dir);
+    lmdb_edit(dir, "meta", "checkpoint_hash", 15, 3, 0x01, NULL, 0);
+    expect_verify_fails(dir, NULL, "meta: hash of the last checkpoint");
+    remove_dir(dir);
+    /* The next account id: lowered, the next opening would overwrite one. */
+    copy_dir(f->t.dir, dir, sizeof dir);
+    memset(b8, 0, sizeof b8);
+    b8[7] = 2;
+    lmdb_edit(dir, "meta", "account_next", 12, -1, 0, b8, sizeof b8);
+    expect_verify_fails(dir, NULL, "meta: next account or programme id");
+    remove_dir(dir);
+    /* A Merkle node beyond the tree: the next append would collide. */
+    copy_dir(f->t.dir, dir, sizeof dir);
+    uint8_t far[8] = {0x7f, 0, 0, 0, 0, 0, 0, 0}, hash[32] = {1};
+    lmdb_edit(dir, "merkle", far, sizeof far, -1, 0, hash, sizeof hash);
+    expect_verify_fails(dir, NULL, "Merkle store holds nodes");
+    remove_dir(dir);
+}
+
+/* Regression (review): verify kept at most 64 keys, so a ledger whose key
+ * was rotated 64 times no longer verified. */
+static void test_many_rotations(void **state)
+{
+    fixture *f = *state;
+    for (int i = 0; i < 70; i++)
+        assert_int_equal(ledger_key_rotate(f->t.l, NULL), LEDGER_OK);
+    ledger_verify_report r;
+    int err = ledger_verify(f->t.l, NULL, &r);
+    if (err != LEDGER_OK)
+        fail_msg("verify: %s", r.first_error);
 }
 
 /* Regression: a ledger of another storage layout was reported as "no
@@ -446,6 +569,8 @@ int main(void)
         cmocka_unit_test(test_verify_ok_then_tampering),
         cmocka_unit_test(test_key_rotation),
         cmocka_unit_test(test_format_version),
+        cmocka_unit_test(test_verify_checks_derived_state),
+        cmocka_unit_test(test_many_rotations),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
