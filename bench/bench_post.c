@@ -42,6 +42,10 @@
 #define BENCH_RUN_ENTRIES_MAX 100000000u
 #define BENCH_COMMIT_ENTRIES 8000u    /* entries per ledger_commit */
 #define BENCH_REQUESTS_PER_COMMIT 8u  /* variant B: 8 requests of 1,000 */
+#define BENCH_COMMIT_MAX 64000u       /* largest commit of the size table */
+#define BENCH_SIZES_COUNT 4           /* commit sizes 8,000 .. 64,000 */
+#define BENCH_SIZE_RUNS 3u            /* runs per commit size */
+#define BENCH_SIZE_RUN_ENTRIES 384000u /* entries per run: 6 commits of 64,000 */
 #define BENCH_MAP_BYTES ((size_t)4 << 30)
 #define BENCH_MAP_BYTES_FULL ((size_t)32 << 30)
 #define BENCH_FUNDING_AMOUNT 1000000000 /* XOF per wallet, before transfers */
@@ -59,6 +63,9 @@ _Static_assert(BENCH_COMMIT_ENTRIES <= LEDGER_REQUEST_ENTRIES_MAX,
                "variant A sends one request per commit");
 _Static_assert(BENCH_COMMIT_ENTRIES % BENCH_REQUESTS_PER_COMMIT == 0,
                "variant B splits a commit into equal requests");
+_Static_assert(BENCH_COMMIT_MAX / BENCH_COMMIT_ENTRIES <= BENCH_REQUESTS_PER_COMMIT,
+               "the largest commit is requests of 8,000");
+_Static_assert(BENCH_SIZE_RUN_ENTRIES % BENCH_COMMIT_MAX == 0, "whole commits of every size");
 _Static_assert(BENCH_CODE_MAX > sizeof "participant:P10000000:wallet",
                "wallet codes fit their buffer");
 
@@ -70,6 +77,7 @@ typedef struct bench_params {
     bool full;
     bool growth; /* also one run on a ledger opened with the default map */
     bool verify;
+    bool sizes; /* also the table of commit sizes */
 } bench_params;
 
 /* One ledger under test and the buffers of one commit, reused. */
@@ -236,9 +244,9 @@ static void work_init(bench_work *w, uint32_t accounts)
     w->accounts = accounts;
     w->rng = BENCH_SEED;
     w->codes = xcalloc(accounts, sizeof *w->codes);
-    w->entries = xcalloc(BENCH_COMMIT_ENTRIES, sizeof *w->entries);
-    w->results = xcalloc(BENCH_COMMIT_ENTRIES, sizeof *w->results);
-    w->ids = xcalloc(BENCH_COMMIT_ENTRIES, sizeof *w->ids);
+    w->entries = xcalloc(BENCH_COMMIT_MAX, sizeof *w->entries);
+    w->results = xcalloc(BENCH_COMMIT_MAX, sizeof *w->results);
+    w->ids = xcalloc(BENCH_COMMIT_MAX, sizeof *w->ids);
     for (uint32_t i = 0; i < accounts; i++)
         snprintf(w->codes[i], BENCH_CODE_MAX, "participant:P%" PRIu32 ":wallet", i + 1);
 }
@@ -372,10 +380,10 @@ static long long written_bytes(void)
     return end == v ? -1 : n;
 }
 
-/* Fills one commit of random transfers, client ids "r<run>-<n>". */
-static void transfers_fill(bench_work *w, uint32_t run_no, uint32_t *next_id)
+/* Fills one commit of `count` random transfers, client ids "r<run>-<n>". */
+static void transfers_fill(bench_work *w, uint32_t run_no, uint32_t *next_id, uint32_t count)
 {
-    for (uint32_t i = 0; i < BENCH_COMMIT_ENTRIES; i++) {
+    for (uint32_t i = 0; i < count; i++) {
         uint32_t a = rng_below(&w->rng, w->accounts);
         uint32_t b = rng_below(&w->rng, w->accounts - 1);
         if (b >= a)
@@ -387,29 +395,68 @@ static void transfers_fill(bench_work *w, uint32_t run_no, uint32_t *next_id)
     }
 }
 
-/* One warm-up commit, then `entries` timed; filling the buffers is outside
+/* One warm-up commit, then `entries` timed in commits of `per_commit`
+ * entries sent as `requests` equal requests; filling the buffers is outside
  * the timed region, only ledger_commit is timed. */
-static bench_run run_one(bench_work *w, unsigned variant, uint32_t run_no, uint32_t entries)
+static bench_run run_commits(bench_work *w, unsigned variant, uint32_t run_no, uint32_t entries,
+                             uint32_t per_commit, uint32_t requests)
 {
     bench_run r = {variant, run_no, w->entries_posted, 0, 0, -1};
-    uint32_t requests = variant == 0 ? 1 : BENCH_REQUESTS_PER_COMMIT;
     uint32_t next_id = 1;
-    transfers_fill(w, run_no, &next_id);
-    commit_checked(w, BENCH_COMMIT_ENTRIES, requests);
+    transfers_fill(w, run_no, &next_id, per_commit);
+    commit_checked(w, per_commit, requests);
     r.tree_before = w->entries_posted;
     long long written = written_bytes();
-    for (uint32_t done = 0; done < entries; done += BENCH_COMMIT_ENTRIES) {
-        transfers_fill(w, run_no, &next_id);
+    for (uint32_t done = 0; done < entries; done += per_commit) {
+        transfers_fill(w, run_no, &next_id, per_commit);
         double t0 = now_s();
-        commit_checked(w, BENCH_COMMIT_ENTRIES, requests);
+        commit_checked(w, per_commit, requests);
         r.seconds += now_s() - t0;
     }
     r.per_s = (double)entries / r.seconds;
     r.written_mb_per_commit = -1;
     if (written >= 0 && written_bytes() >= written)
-        r.written_mb_per_commit = (double)(written_bytes() - written) / 1e6 /
-                                  (double)(entries / BENCH_COMMIT_ENTRIES);
+        r.written_mb_per_commit =
+            (double)(written_bytes() - written) / 1e6 / (double)(entries / per_commit);
     return r;
+}
+
+static double median_of(double *v, size_t n);
+
+/* Variant A (one request of 8,000 per commit) or B (8 requests of 1,000). */
+static bench_run run_one(bench_work *w, unsigned variant, uint32_t run_no, uint32_t entries)
+{
+    return run_commits(w, variant, run_no, entries, BENCH_COMMIT_ENTRIES,
+                       variant == 0 ? 1 : BENCH_REQUESTS_PER_COMMIT);
+}
+
+/* How the group commit's size moves the rate: what the server's batcher
+ * gains by letting a commit grow under load. Sizes are taken in turn, run
+ * by run, so ledger growth weighs on all of them alike. */
+static void sizes_measure(bench_work *w, uint32_t *run_no)
+{
+    static const uint32_t sizes[BENCH_SIZES_COUNT] = {8000, 16000, 32000, 64000};
+    double per[BENCH_SIZES_COUNT][BENCH_SIZE_RUNS], mb[BENCH_SIZES_COUNT] = {0};
+    for (uint32_t run = 0; run < BENCH_SIZE_RUNS; run++) {
+        for (unsigned k = 0; k < BENCH_SIZES_COUNT; k++) {
+            bench_run r = run_commits(w, 0, ++*run_no, BENCH_SIZE_RUN_ENTRIES, sizes[k],
+                                      sizes[k] / BENCH_COMMIT_ENTRIES);
+            per[k][run] = r.per_s;
+            mb[k] = r.written_mb_per_commit;
+            fprintf(stderr, "size %" PRIu32 " run %" PRIu32 ": %.0f entries/s\n", sizes[k],
+                    run + 1, r.per_s);
+        }
+    }
+    printf("| entries per commit (requests of 8,000) | runs | median entries/s | min | max | "
+           "MB written per commit | median / 150,000 target |\n"
+           "|---|---|---|---|---|---|---|\n");
+    for (unsigned k = 0; k < BENCH_SIZES_COUNT; k++) {
+        double med = median_of(per[k], BENCH_SIZE_RUNS);
+        printf("| %" PRIu32 " | %u | %.0f | %.0f | %.0f | %.1f | %.2f |\n", sizes[k],
+               BENCH_SIZE_RUNS, med, per[k][0], per[k][BENCH_SIZE_RUNS - 1], mb[k],
+               med / BENCH_TARGET_PER_S);
+    }
+    printf("\n");
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -538,7 +585,7 @@ static uint32_t arg_u32(const char *s, uint32_t min, uint32_t max, const char *w
 static bench_params args_parse(int argc, char **argv)
 {
     bench_params p = {BENCH_ACCOUNTS_DEFAULT, BENCH_RUNS_DEFAULT, BENCH_RUN_ENTRIES_DEFAULT,
-                      BENCH_MAP_BYTES, false, true, true};
+                      BENCH_MAP_BYTES, false, true, true, true};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--full") == 0) {
@@ -558,9 +605,11 @@ static bench_params args_parse(int argc, char **argv)
             p.growth = false;
         } else if (strcmp(a, "--skip-verify") == 0) {
             p.verify = false;
+        } else if (strcmp(a, "--skip-sizes") == 0) {
+            p.sizes = false;
         } else {
             die("usage: bench_post [--full] [--runs N] [--entries N] [--accounts N] "
-                "[--skip-growth] [--skip-verify]");
+                "[--skip-growth] [--skip-verify] [--skip-sizes]");
         }
     }
     p.run_entries -= p.run_entries % BENCH_COMMIT_ENTRIES; /* whole commits */
@@ -596,6 +645,11 @@ int main(int argc, char **argv)
     }
     runs_print(&p, runs, runs_count);
     fflush(stdout);
+    if (p.sizes) {
+        uint32_t run_no = (uint32_t)runs_count;
+        sizes_measure(&w, &run_no);
+        fflush(stdout);
+    }
     ledger_close(w.l);
     w.l = NULL;
 

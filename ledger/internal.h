@@ -56,7 +56,21 @@ struct ledger {
     void *clock_ctx;
     char dir[4096];
     uint64_t file_dev, file_ino; /* of data.mdb: one handle per process */
+    struct code_cache_slot *code_cache; /* posting's code -> id (post.c) */
 };
+
+/* Account code -> id, remembered by the writer. An id never changes once
+ * its account is committed, and posting transactions open no accounts, so
+ * an id they read can be reused by every later posting. Direct-mapped: a
+ * slot holds the last code hashed to it; a miss reads LMDB. */
+#define CODE_CACHE_SLOTS 131072u
+typedef struct code_cache_slot {
+    uint64_t id; /* 0: empty */
+    uint32_t programme;
+    uint8_t len;
+    char code[LEDGER_CODE_MAX];
+} code_cache_slot;
+_Static_assert((CODE_CACHE_SLOTS & (CODE_CACHE_SLOTS - 1)) == 0, "a power of two");
 
 /* Stored programme record (native layout; not hashed, derived from leaves). */
 typedef struct programme_rec {

@@ -16,6 +16,7 @@
 #include "ledger/internal.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Errors that stop the whole commit (nothing is written) rather than
@@ -188,6 +189,51 @@ static bool entry_same(const codec_entry *stored, const codec_entry *e, bool leg
 
 /* ---- legs ---- */
 
+/* FNV-1a over the programme id and the code: spreads codes that share a
+ * long prefix ("participant:P1234:wallet") over the slots. */
+static uint64_t code_hash(uint32_t programme, const char *code, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (int i = 0; i < 4; i++) {
+        h ^= (programme >> (8 * i)) & 0xffu;
+        h *= 0x100000001b3u;
+    }
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)code[i];
+        h *= 0x100000001b3u;
+    }
+    return h;
+}
+
+/* The id of an account code for posting: from the writer's cache, else
+ * from LMDB (and then remembered). */
+static int posting_account_id(MDB_txn *txn, ledger *l, uint32_t programme, const char *code,
+                              uint64_t *id_out)
+{
+    size_t len = strlen(code);
+    if (len == 0 || len > LEDGER_CODE_MAX)
+        return LEDGER_UNKNOWN_ACCOUNT;
+    if (l->code_cache == NULL)
+        l->code_cache = calloc(CODE_CACHE_SLOTS, sizeof *l->code_cache);
+    code_cache_slot *slot = NULL;
+    if (l->code_cache != NULL) {
+        slot = &l->code_cache[code_hash(programme, code, len) & (CODE_CACHE_SLOTS - 1)];
+        if (slot->id != 0 && slot->programme == programme && slot->len == len &&
+            memcmp(slot->code, code, len) == 0) {
+            *id_out = slot->id;
+            return LEDGER_OK;
+        }
+    }
+    int err = acct_id_by_code(txn, l, programme, code, len, id_out);
+    if (err == LEDGER_OK && slot != NULL) {
+        slot->id = *id_out;
+        slot->programme = programme;
+        slot->len = (uint8_t)len;
+        memcpy(slot->code, code, len);
+    }
+    return err;
+}
+
 static int legs_from_input(MDB_txn *txn, ledger *l, const ledger_entry_in *in, codec_entry *e)
 {
     if (in->legs_count < LEDGER_LEGS_MIN || in->legs_count > LEDGER_LEGS_MAX)
@@ -200,8 +246,7 @@ static int legs_from_input(MDB_txn *txn, ledger *l, const ledger_entry_in *in, c
             return LEDGER_INVALID_FIELD;
         if (g->account == NULL)
             return LEDGER_UNKNOWN_ACCOUNT;
-        int err = acct_id_by_code(txn, l, e->programme, g->account, strlen(g->account),
-                                  &e->legs[i].account_id);
+        int err = posting_account_id(txn, l, e->programme, g->account, &e->legs[i].account_id);
         if (err != LEDGER_OK)
             return err;
         e->legs[i].side = (uint8_t)g->side;

@@ -540,6 +540,7 @@ void ledger_close(ledger *l)
         open_unregister(l);
     if (l->env != NULL)
         mdb_env_close(l->env);
+    free(l->code_cache);
     sodium_memzero(&l->signer, sizeof l->signer);
     pthread_mutex_destroy(&l->write_mutex);
     pthread_rwlock_destroy(&l->map_lock);

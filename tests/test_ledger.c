@@ -626,6 +626,24 @@ static void test_read_only_and_programmes(void **state)
     ledger_entry_in e = tl_transfer("cross", "partner:mfi1:cash", "programme:fund", 5);
     e.programme = "usd-pilot";
     assert_int_equal(tl_post(t, &e, NULL), LEDGER_UNKNOWN_ACCOUNT);
+    /* The same code in two programmes is two accounts, however the writer
+     * remembers codes. */
+    const char *cash = "partner:mfi1:cash";
+    int res;
+    assert_int_equal(ledger_accounts_open(t->l, "usd-pilot", &cash, 1, &res), LEDGER_OK);
+    assert_int_equal(res, LEDGER_OK);
+    for (int i = 0; i < 6; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "both-%d", i);
+        e = tl_transfer(id, "partner:mfi1:cash", "programme:fund", 100 + i);
+        e.programme = i % 2 ? "usd-pilot" : T_PROGRAMME;
+        assert_int_equal(tl_post(t, &e, NULL), LEDGER_OK);
+    }
+    int64_t b;
+    assert_int_equal(ledger_balance(t->l, "usd-pilot", cash, NULL, &b), LEDGER_OK);
+    assert_int_equal(b, 101 + 103 + 105);
+    assert_int_equal(ledger_balance(t->l, T_PROGRAMME, cash, NULL, &b), LEDGER_OK);
+    assert_int_equal(b, 77 + 100 + 102 + 104);
 }
 
 static void test_init_and_keys(void **state)
