@@ -40,11 +40,11 @@
 #define BENCH_RUN_ENTRIES_DEFAULT 200000u
 #define BENCH_RUN_ENTRIES_FULL 1000000u
 #define BENCH_RUN_ENTRIES_MAX 100000000u
-#define BENCH_COMMIT_ENTRIES 8000u    /* entries per ledger_commit */
-#define BENCH_REQUESTS_PER_COMMIT 8u  /* variant B: 8 requests of 1,000 */
-#define BENCH_COMMIT_MAX 64000u       /* largest commit of the size table */
-#define BENCH_SIZES_COUNT 4           /* commit sizes 8,000 .. 64,000 */
-#define BENCH_SIZE_RUNS 3u            /* runs per commit size */
+#define BENCH_COMMIT_ENTRIES 8000u     /* entries per ledger_commit */
+#define BENCH_REQUESTS_PER_COMMIT 8u   /* variant B: 8 requests of 1,000 */
+#define BENCH_COMMIT_MAX 64000u        /* largest commit of the size table */
+#define BENCH_SIZES_COUNT 4            /* commit sizes 8,000 .. 64,000 */
+#define BENCH_SIZE_RUNS 3u             /* runs per commit size */
 #define BENCH_SIZE_RUN_ENTRIES 384000u /* entries per run: 6 commits of 64,000 */
 #define BENCH_MAP_BYTES ((size_t)4 << 30)
 #define BENCH_MAP_BYTES_FULL ((size_t)32 << 30)
@@ -489,9 +489,8 @@ static void runs_print(const bench_params *p, const bench_run *runs, size_t n)
     for (size_t i = 0; i < n; i++) {
         const bench_run *r = &runs[i];
         printf("| %" PRIu32 " | %s | %" PRIu64 " | %" PRIu32 " | %.2f | %.0f | %.1f | %.1f |\n",
-               r->run_no, variant_names[r->variant], r->tree_before, p->run_entries,
-               r->seconds, r->per_s,
-               1e3 * r->seconds / (double)(p->run_entries / BENCH_COMMIT_ENTRIES),
+               r->run_no, variant_names[r->variant], r->tree_before, p->run_entries, r->seconds,
+               r->per_s, 1e3 * r->seconds / (double)(p->run_entries / BENCH_COMMIT_ENTRIES),
                r->written_mb_per_commit);
         per[r->variant][count[r->variant]++] = r->per_s;
     }
@@ -499,8 +498,8 @@ static void runs_print(const bench_params *p, const bench_run *runs, size_t n)
            "|---|---|---|---|---|---|\n");
     for (unsigned v = 0; v < BENCH_VARIANTS; v++) {
         med[v] = median_of(per[v], count[v]);
-        printf("| %s | %zu | %.0f | %.0f | %.0f | %.2f |\n", variant_names[v], count[v],
-               med[v], per[v][0], per[v][count[v] - 1], med[v] / BENCH_TARGET_PER_S);
+        printf("| %s | %zu | %.0f | %.0f | %.0f | %.2f |\n", variant_names[v], count[v], med[v],
+               per[v][0], per[v][count[v] - 1], med[v] / BENCH_TARGET_PER_S);
     }
     printf("\nB / A (medians): %.2f\n\n", med[1] / med[0]);
 }
@@ -565,8 +564,8 @@ static void verify_print(const bench_work *w)
             w->entries_posted);
     printf("| verify | leaves | entries | seconds | entries/s | / 300,000 target |\n"
            "|---|---|---|---|---|---|\n");
-    printf("| ledger_verify | %" PRIu64 " | %" PRIu64 " | %.2f | %.0f | %.2f |\n\n",
-           rep.leaves, rep.entries, s, (double)rep.entries / s,
+    printf("| ledger_verify | %" PRIu64 " | %" PRIu64 " | %.2f | %.0f | %.2f |\n\n", rep.leaves,
+           rep.entries, s, (double)rep.entries / s,
            (double)rep.entries / s / BENCH_VERIFY_TARGET_PER_S);
 }
 
@@ -584,8 +583,14 @@ static uint32_t arg_u32(const char *s, uint32_t min, uint32_t max, const char *w
 
 static bench_params args_parse(int argc, char **argv)
 {
-    bench_params p = {BENCH_ACCOUNTS_DEFAULT, BENCH_RUNS_DEFAULT, BENCH_RUN_ENTRIES_DEFAULT,
-                      BENCH_MAP_BYTES, false, true, true, true};
+    bench_params p = {BENCH_ACCOUNTS_DEFAULT,
+                      BENCH_RUNS_DEFAULT,
+                      BENCH_RUN_ENTRIES_DEFAULT,
+                      BENCH_MAP_BYTES,
+                      false,
+                      true,
+                      true,
+                      true};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--full") == 0) {
@@ -596,7 +601,8 @@ static bench_params args_parse(int argc, char **argv)
             p.runs = arg_u32(next, 1, BENCH_RUNS_MAX, "--runs");
             i++;
         } else if (strcmp(a, "--entries") == 0 && next != NULL) {
-            p.run_entries = arg_u32(next, BENCH_COMMIT_ENTRIES, BENCH_RUN_ENTRIES_MAX, "--entries");
+            p.run_entries =
+                arg_u32(next, BENCH_COMMIT_ENTRIES, BENCH_RUN_ENTRIES_MAX, "--entries");
             i++;
         } else if (strcmp(a, "--accounts") == 0 && next != NULL) {
             p.accounts = arg_u32(next, 2, BENCH_ACCOUNTS_MAX, "--accounts");

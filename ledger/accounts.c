@@ -11,8 +11,8 @@
 
 static int leaf_programme(batch *b, const programme_rec *p)
 {
-    codec_programme c = {p->id, {p->name, (uint16_t)strlen(p->name)}, {p->currency, 3},
-                         (uint8_t)p->digits};
+    codec_programme c = {
+        p->id, {p->name, (uint16_t)strlen(p->name)}, {p->currency, 3}, (uint8_t)p->digits};
     uint8_t leaf[CODEC_LEAF_MAX];
     size_t len;
     if (codec_programme_encode(leaf, sizeof leaf, &len, &c) != 0)
@@ -220,8 +220,7 @@ static int flags_fn(ledger *l, void *vctx, batch *b)
     return err;
 }
 
-int ledger_account_set_flags(ledger *l, const char *programme, const char *code,
-                             uint32_t flags)
+int ledger_account_set_flags(ledger *l, const char *programme, const char *code, uint32_t flags)
 {
     if (l == NULL || code == NULL || (flags & ~LEDGER_FLAGS_ALL) != 0)
         return LEDGER_INVALID_ARGUMENT;
@@ -234,8 +233,8 @@ int ledger_account_set_flags(ledger *l, const char *programme, const char *code,
 
 /* ---- reading ---- */
 
-int ledger_programmes_list(ledger *l, ledger_programme_info *out, size_t max,
-                           size_t *count_out, size_t *total_out)
+int ledger_programmes_list(ledger *l, ledger_programme_info *out, size_t max, size_t *count_out,
+                           size_t *total_out)
 {
     MDB_txn *txn;
     MDB_cursor *cur;

@@ -48,7 +48,8 @@ int merkle_store_get(void *vctx, uint32_t level, uint64_t index, uint8_t out[MER
     uint8_t key[8];
     be64_put(key, merkle_position(level, index));
     MDB_val k = {sizeof key, key}, v;
-    if (mdb_get(s->txn, s->l->dbi_merkle, &k, &v) != MDB_SUCCESS || v.mv_size != MERKLE_HASH_BYTES)
+    if (mdb_get(s->txn, s->l->dbi_merkle, &k, &v) != MDB_SUCCESS ||
+        v.mv_size != MERKLE_HASH_BYTES)
         return -1;
     memcpy(out, v.mv_data, MERKLE_HASH_BYTES);
     return 0;

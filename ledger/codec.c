@@ -258,8 +258,7 @@ int codec_key_decode(codec_key_event *out, const uint8_t *leaf, size_t len)
     return 0;
 }
 
-int codec_programme_encode(uint8_t *out, size_t cap, size_t *len_out,
-                           const codec_programme *p)
+int codec_programme_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_programme *p)
 {
     writer w = {out, cap, 0, 0};
     w_head(&w, CODEC_LEAF_PROGRAMME);

@@ -93,8 +93,7 @@ typedef struct codec_account {
 int codec_entry_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_entry *e);
 int codec_batch_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_batch *b);
 int codec_key_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_key_event *k);
-int codec_programme_encode(uint8_t *out, size_t cap, size_t *len_out,
-                           const codec_programme *p);
+int codec_programme_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_programme *p);
 int codec_account_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_account *a);
 
 /* The leaf's type, or -1 for too short / unknown version. */

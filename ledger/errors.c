@@ -74,7 +74,8 @@ static const char *const err_texts[LEDGER_ERR_COUNT] = {
         "a field is missing, too long or not valid UTF-8 (partner, principal, client id, "
         "reference, memo)",
     [LEDGER_REF_NOT_FOUND] = "the entry referred to does not exist",
-    [LEDGER_REF_INVALID] = "the entry referred to cannot be posted, voided or reversed this way",
+    [LEDGER_REF_INVALID] =
+        "the entry referred to cannot be posted, voided or reversed this way",
     [LEDGER_PENDING_ALREADY_RESOLVED] = "the pending entry was already posted or voided",
     [LEDGER_ALREADY_REVERSED] = "the entry was already reversed",
     [LEDGER_LEGS_MISMATCH] = "the legs given differ from those of the entry referred to",
@@ -121,8 +122,8 @@ const char *ledger_strerror(int err)
 }
 
 static const char *const kind_names[] = {
-    [LEDGER_KIND_POSTED] = "posted", [LEDGER_KIND_PENDING] = "pending",
-    [LEDGER_KIND_POST] = "post",     [LEDGER_KIND_VOID] = "void",
+    [LEDGER_KIND_POSTED] = "posted",     [LEDGER_KIND_PENDING] = "pending",
+    [LEDGER_KIND_POST] = "post",         [LEDGER_KIND_VOID] = "void",
     [LEDGER_KIND_REVERSAL] = "reversal",
 };
 

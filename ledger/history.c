@@ -72,8 +72,7 @@ static int sparse_at_or_after(MDB_txn *txn, ledger *l, uint64_t account, uint64_
 
 /* Where to start walking back to reach lines below `bound`: the first
  * sparse point at or after it, else the account's latest line. */
-static int anchor_for(MDB_txn *txn, ledger *l, const acct_rec *a, uint64_t bound,
-                      line_pos *out)
+static int anchor_for(MDB_txn *txn, ledger *l, const acct_rec *a, uint64_t bound, line_pos *out)
 {
     int err = sparse_at_or_after(txn, l, a->id, bound, &out->seq, &out->line_no);
     if (err == LEDGER_NOT_FOUND) {
@@ -172,8 +171,8 @@ static int account_resolve(MDB_txn *txn, ledger *l, const char *programme, const
     return err;
 }
 
-int ledger_balance(ledger *l, const char *programme, const char *code, const ledger_as_of *as_of,
-                   int64_t *balance_out)
+int ledger_balance(ledger *l, const char *programme, const char *code,
+                   const ledger_as_of *as_of, int64_t *balance_out)
 {
     MDB_txn *txn;
     programme_rec p;
@@ -406,7 +405,8 @@ int ledger_entry_find(ledger *l, const char *partner, const char *client_id, uin
     int rc = mdb_get(txn, l->dbi_keys, &k, &v);
     if (rc == MDB_SUCCESS && v.mv_size == 8)
         *seq_out = be64_get(v.mv_data);
-    err = rc == MDB_SUCCESS ? (v.mv_size == 8 ? LEDGER_OK : LEDGER_CORRUPT) : ledger_map_err(rc);
+    err =
+        rc == MDB_SUCCESS ? (v.mv_size == 8 ? LEDGER_OK : LEDGER_CORRUPT) : ledger_map_err(rc);
     ledger_read_end(l, txn);
     return err;
 }

@@ -49,13 +49,13 @@ struct ledger {
     note_signer signer;
     merkle_frontier frontier; /* of the committed tree; valid when frontier_ok */
     bool frontier_ok;
-    pthread_mutex_t write_mutex;  /* one writer */
-    pthread_rwlock_t map_lock;    /* readers shared; map resize exclusive */
+    pthread_mutex_t write_mutex; /* one writer */
+    pthread_rwlock_t map_lock;   /* readers shared; map resize exclusive */
     size_t map_size_max;
     ledger_clock_fn clock;
     void *clock_ctx;
     char dir[4096];
-    uint64_t file_dev, file_ino; /* of data.mdb: one handle per process */
+    uint64_t file_dev, file_ino;        /* of data.mdb: one handle per process */
     struct code_cache_slot *code_cache; /* posting's code -> id (post.c) */
 };
 
@@ -85,7 +85,7 @@ typedef struct programme_rec {
  * (store.c); LMDB values are not aligned: always memcpy in and out. */
 typedef struct acct_rec {
     uint64_t id;
-    uint64_t latest_seq;  /* LEDGER_SEQ_NONE before its first line */
+    uint64_t latest_seq; /* LEDGER_SEQ_NONE before its first line */
     uint64_t lines_count;
     int64_t debits_posted;
     int64_t credits_posted;
@@ -101,8 +101,8 @@ typedef struct acct_rec {
 _Static_assert(sizeof(acct_rec) == 136, "account record layout");
 
 typedef struct batch_rec {
-    uint64_t first_seq;  /* its header leaf */
-    uint64_t end_size;   /* tree size after it */
+    uint64_t first_seq; /* its header leaf */
+    uint64_t end_size;  /* tree size after it */
     int64_t time;
 } batch_rec;
 _Static_assert(sizeof(batch_rec) == 24, "batch record layout is part of the format");
@@ -178,15 +178,15 @@ typedef struct batch {
     ledger *l;
     MDB_txn *txn;
     uint64_t batch_no;
-    uint64_t first_seq;   /* the header leaf's seq */
-    uint64_t next_seq;    /* where the next leaf goes */
-    int64_t time;         /* recorded time of every entry in it */
+    uint64_t first_seq; /* the header leaf's seq */
+    uint64_t next_seq;  /* where the next leaf goes */
+    int64_t time;       /* recorded time of every entry in it */
     size_t hashes_count;
     size_t hashes_cap;
     uint8_t (*hashes)[MERKLE_HASH_BYTES]; /* leaves after the header */
-    const note_signer *retiring; /* a key rotation: the old key signs too */
-    programme_rec programme;     /* the last one looked up (entries of a batch */
-    bool programme_cached;       /* rarely change programme) */
+    const note_signer *retiring;          /* a key rotation: the old key signs too */
+    programme_rec programme;              /* the last one looked up (entries of a batch */
+    bool programme_cached;                /* rarely change programme) */
 } batch;
 
 /* The programme of that name, cached for the batch. */

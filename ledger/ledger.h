@@ -41,15 +41,15 @@
 
 #define LEDGER_LEGS_MIN 2
 #define LEDGER_LEGS_MAX 16
-#define LEDGER_CODE_MAX 64      /* account code, bytes */
-#define LEDGER_NAME_MAX 64      /* programme name, bytes */
-#define LEDGER_PARTNER_MAX 32   /* partner id, bytes */
-#define LEDGER_PRINCIPAL_MAX 64 /* who posted, bytes */
-#define LEDGER_CLIENT_ID_MAX 64 /* client entry id (idempotency key), bytes */
-#define LEDGER_EXTREF_MAX 64    /* external reference (MFI transaction id) */
-#define LEDGER_MEMO_MAX 256     /* memo, bytes */
-#define LEDGER_ORIGIN_MAX 128   /* checkpoint origin line, bytes */
-#define LEDGER_CURRENCY_LEN 3   /* ISO 4217 alphabetic code */
+#define LEDGER_CODE_MAX 64              /* account code, bytes */
+#define LEDGER_NAME_MAX 64              /* programme name, bytes */
+#define LEDGER_PARTNER_MAX 32           /* partner id, bytes */
+#define LEDGER_PRINCIPAL_MAX 64         /* who posted, bytes */
+#define LEDGER_CLIENT_ID_MAX 64         /* client entry id (idempotency key), bytes */
+#define LEDGER_EXTREF_MAX 64            /* external reference (MFI transaction id) */
+#define LEDGER_MEMO_MAX 256             /* memo, bytes */
+#define LEDGER_ORIGIN_MAX 128           /* checkpoint origin line, bytes */
+#define LEDGER_CURRENCY_LEN 3           /* ISO 4217 alphabetic code */
 #define LEDGER_REQUEST_ENTRIES_MAX 8192 /* entries in one request */
 #define LEDGER_BATCH_ENTRIES_MAX 65536  /* entries in one group commit */
 #define LEDGER_ACCOUNTS_OPEN_MAX 200000 /* accounts opened in one call */
@@ -67,49 +67,49 @@
 typedef enum ledger_err {
     LEDGER_OK = 0,
     /* per-entry results */
-    LEDGER_EXISTS,                      /* same partner+client id, same content: original seq */
-    LEDGER_EXISTS_WITH_DIFFERENT_FIELDS,/* same partner+client id, other content */
-    LEDGER_NOT_BALANCED,                /* debits != credits */
-    LEDGER_LEGS_COUNT,                  /* fewer than 2 or more than 16 legs */
-    LEDGER_INVALID_AMOUNT,              /* amount <= 0 */
+    LEDGER_EXISTS, /* same partner+client id, same content: original seq */
+    LEDGER_EXISTS_WITH_DIFFERENT_FIELDS, /* same partner+client id, other content */
+    LEDGER_NOT_BALANCED,                 /* debits != credits */
+    LEDGER_LEGS_COUNT,                   /* fewer than 2 or more than 16 legs */
+    LEDGER_INVALID_AMOUNT,               /* amount <= 0 */
     LEDGER_UNKNOWN_PROGRAMME,
     LEDGER_UNKNOWN_ACCOUNT,
-    LEDGER_INSUFFICIENT_FUNDS,          /* would overdraw a no-overdraft account */
-    LEDGER_ACCOUNT_LOCKED,              /* money would leave a locked account */
-    LEDGER_ACCOUNT_CLOSED,              /* any leg on a closed account */
-    LEDGER_OVERFLOW,                    /* a balance or total would overflow int64 */
-    LEDGER_INVALID_DATE,                /* value date not a real YYYYMMDD date */
-    LEDGER_INVALID_FIELD,               /* a string too long, empty where required, bad UTF-8 */
-    LEDGER_REF_NOT_FOUND,               /* referenced entry (pending / reversed) not found */
-    LEDGER_REF_INVALID,                 /* referenced entry is of the wrong kind or programme */
-    LEDGER_PENDING_ALREADY_RESOLVED,    /* pending entry already posted or voided */
-    LEDGER_ALREADY_REVERSED,            /* entry already reversed once */
-    LEDGER_LEGS_MISMATCH,               /* legs given for post/void differ from the pending ones */
-    LEDGER_ACCOUNT_REPEATED,            /* one account in two legs of an entry */
-    LEDGER_LINKED_ENTRY_FAILED,         /* atomic request: another entry of it failed */
-    LEDGER_ACCOUNT_EXISTS,              /* account code already open */
-    LEDGER_ACCOUNT_NOT_EMPTY,           /* closing an account with a balance or pending amounts */
-    LEDGER_FLAGS_INVALID,               /* a flag change the chart or a closure forbids */
-    LEDGER_INVALID_ACCOUNT_CODE,        /* code does not fit the chart of accounts */
+    LEDGER_INSUFFICIENT_FUNDS,       /* would overdraw a no-overdraft account */
+    LEDGER_ACCOUNT_LOCKED,           /* money would leave a locked account */
+    LEDGER_ACCOUNT_CLOSED,           /* any leg on a closed account */
+    LEDGER_OVERFLOW,                 /* a balance or total would overflow int64 */
+    LEDGER_INVALID_DATE,             /* value date not a real YYYYMMDD date */
+    LEDGER_INVALID_FIELD,            /* a string too long, empty where required, bad UTF-8 */
+    LEDGER_REF_NOT_FOUND,            /* referenced entry (pending / reversed) not found */
+    LEDGER_REF_INVALID,              /* referenced entry is of the wrong kind or programme */
+    LEDGER_PENDING_ALREADY_RESOLVED, /* pending entry already posted or voided */
+    LEDGER_ALREADY_REVERSED,         /* entry already reversed once */
+    LEDGER_LEGS_MISMATCH,            /* legs given for post/void differ from the pending ones */
+    LEDGER_ACCOUNT_REPEATED,         /* one account in two legs of an entry */
+    LEDGER_LINKED_ENTRY_FAILED,      /* atomic request: another entry of it failed */
+    LEDGER_ACCOUNT_EXISTS,           /* account code already open */
+    LEDGER_ACCOUNT_NOT_EMPTY,        /* closing an account with a balance or pending amounts */
+    LEDGER_FLAGS_INVALID,            /* a flag change the chart or a closure forbids */
+    LEDGER_INVALID_ACCOUNT_CODE,     /* code does not fit the chart of accounts */
     LEDGER_PROGRAMME_EXISTS,
     LEDGER_UNKNOWN_CURRENCY,
     /* call and system errors */
-    LEDGER_INVALID_ARGUMENT,            /* a caller error: NULL, count out of range */
-    LEDGER_NOT_FOUND,                   /* no such entry, checkpoint or account */
-    LEDGER_READ_ONLY,                   /* write on a handle opened read-only */
-    LEDGER_NOT_A_LEDGER,                /* directory holds no cauris ledger */
-    LEDGER_ALREADY_INITIALISED,         /* init on a directory that holds one */
-    LEDGER_ALREADY_OPEN,                /* this process has that ledger open already */
-    LEDGER_FORMAT_VERSION,              /* data written by another format version */
-    LEDGER_KEY_PASSPHRASE,              /* key sealed and passphrase missing or wrong */
-    LEDGER_KEY_MISMATCH,                /* key file does not match the ledger's key */
-    LEDGER_CORRUPT,                     /* stored data failed a check */
-    LEDGER_VERIFY_FAILED,               /* verification found a discrepancy */
-    LEDGER_IO,                          /* file system error (see errno) */
-    LEDGER_STORAGE,                     /* LMDB error */
+    LEDGER_INVALID_ARGUMENT,    /* a caller error: NULL, count out of range */
+    LEDGER_NOT_FOUND,           /* no such entry, checkpoint or account */
+    LEDGER_READ_ONLY,           /* write on a handle opened read-only */
+    LEDGER_NOT_A_LEDGER,        /* directory holds no cauris ledger */
+    LEDGER_ALREADY_INITIALISED, /* init on a directory that holds one */
+    LEDGER_ALREADY_OPEN,        /* this process has that ledger open already */
+    LEDGER_FORMAT_VERSION,      /* data written by another format version */
+    LEDGER_KEY_PASSPHRASE,      /* key sealed and passphrase missing or wrong */
+    LEDGER_KEY_MISMATCH,        /* key file does not match the ledger's key */
+    LEDGER_CORRUPT,             /* stored data failed a check */
+    LEDGER_VERIFY_FAILED,       /* verification found a discrepancy */
+    LEDGER_IO,                  /* file system error (see errno) */
+    LEDGER_STORAGE,             /* LMDB error */
     LEDGER_NOMEM,
-    LEDGER_MAP_LIMIT,                   /* map would grow past map_size_max */
-    LEDGER_ERR_COUNT                    /* not an error: the number of codes */
+    LEDGER_MAP_LIMIT, /* map would grow past map_size_max */
+    LEDGER_ERR_COUNT  /* not an error: the number of codes */
 } ledger_err;
 
 /* A sentence a person can act on, e.g. "insufficient funds in a no-overdraft
@@ -132,12 +132,15 @@ typedef enum ledger_account_type {
 /* Account flags. "Money leaving" an account is a leg that lowers its
  * balance on its normal side: a debit on a liability, equity or income
  * account, a credit on an asset or expense account. */
-#define LEDGER_FLAG_NO_OVERDRAFT 0x1u /* balance (normal side), less pending
-                                         outflows, never below 0 */
-#define LEDGER_FLAG_LOCKED 0x2u       /* no money leaves it (money may arrive);
-                                         reversals and voids are not refused */
-#define LEDGER_FLAG_CLOSED 0x4u       /* no legs at all but voids of what was
-                                         pending; final, only when empty */
+#define LEDGER_FLAG_NO_OVERDRAFT                                                               \
+    0x1u /* balance (normal side), less pending                                                \
+            outflows, never below 0 */
+#define LEDGER_FLAG_LOCKED                                                                     \
+    0x2u /* no money leaves it (money may arrive);                                             \
+            reversals and voids are not refused */
+#define LEDGER_FLAG_CLOSED                                                                     \
+    0x4u /* no legs at all but voids of what was                                               \
+            pending; final, only when empty */
 #define LEDGER_FLAGS_ALL 0x7u
 
 typedef enum ledger_side { LEDGER_DEBIT = 0, LEDGER_CREDIT = 1 } ledger_side;
@@ -149,8 +152,7 @@ const char *ledger_account_type_name(ledger_account_type type);
  * from its code (see DESIGN.md), e.g. "participant:P1:wallet" -> liability,
  * no-overdraft. Returns LEDGER_INVALID_ACCOUNT_CODE for a code that fits no
  * pattern. Pure function. */
-int ledger_chart_classify(const char *code, ledger_account_type *type_out,
-                          uint32_t *flags_out);
+int ledger_chart_classify(const char *code, ledger_account_type *type_out, uint32_t *flags_out);
 
 typedef struct ledger_account_info {
     uint64_t id;
@@ -188,21 +190,21 @@ typedef struct ledger ledger;
 typedef int64_t (*ledger_clock_fn)(void *ctx);
 
 typedef struct ledger_options {
-    const char *passphrase; /* sealed key: its passphrase; NULL otherwise */
-    bool read_only;         /* no key is loaded and no write is allowed */
-    size_t map_size_initial;/* ledger_init: bytes, 0 = 64 MiB; ledger_open keeps the
-                               size recorded in the file. Doubles when full */
-    size_t map_size_max;    /* bytes; 0 = 1 TiB */
+    const char *passphrase;  /* sealed key: its passphrase; NULL otherwise */
+    bool read_only;          /* no key is loaded and no write is allowed */
+    size_t map_size_initial; /* ledger_init: bytes, 0 = 64 MiB; ledger_open keeps the
+                                size recorded in the file. Doubles when full */
+    size_t map_size_max;     /* bytes; 0 = 1 TiB */
     ledger_clock_fn clock;
     void *clock_ctx;
 } ledger_options;
 
 typedef struct ledger_init_options {
-    const char *programme; /* first programme's name, [a-z0-9_-]{1,64} */
-    const char *currency;  /* ISO 4217, e.g. "GNF" */
-    const char *origin;    /* checkpoint origin; NULL = "cauris/<programme>/<random>" */
-    const char *passphrase;/* seal the key with it; NULL = plain key file */
-    ledger_options open;   /* map size and clock for the first commit */
+    const char *programme;  /* first programme's name, [a-z0-9_-]{1,64} */
+    const char *currency;   /* ISO 4217, e.g. "GNF" */
+    const char *origin;     /* checkpoint origin; NULL = "cauris/<programme>/<random>" */
+    const char *passphrase; /* seal the key with it; NULL = plain key file */
+    ledger_options open;    /* map size and clock for the first commit */
 } ledger_init_options;
 
 /* Creates a ledger in `dir` (created if missing; must hold no ledger): the
@@ -232,8 +234,8 @@ typedef struct ledger_programme_info {
 /* The ledger's programmes in the order they were created: up to `max` to
  * out[], their number to *count_out, and how many there are in all to
  * *total_out (which may be NULL). */
-int ledger_programmes_list(ledger *l, ledger_programme_info *out, size_t max,
-                           size_t *count_out, size_t *total_out);
+int ledger_programmes_list(ledger *l, ledger_programme_info *out, size_t max, size_t *count_out,
+                           size_t *total_out);
 
 /* The checkpoint origin and the verifier key ("name+hexid+base64"). */
 int ledger_origin(ledger *l, char *out, size_t cap);
@@ -276,11 +278,11 @@ int ledger_accounts_list(ledger *l, const char *programme, const char *prefix,
 /* ---- Entries ---- */
 
 typedef enum ledger_kind {
-    LEDGER_KIND_POSTED = 1,  /* ordinary entry: moves posted balances */
-    LEDGER_KIND_PENDING = 2, /* reserves amounts; posted or voided later, once */
-    LEDGER_KIND_POST = 3,    /* posts a pending entry (ref = the pending seq) */
-    LEDGER_KIND_VOID = 4,    /* voids a pending entry (ref = the pending seq) */
-    LEDGER_KIND_REVERSAL = 5,/* reverses a posted entry once (ref = its seq) */
+    LEDGER_KIND_POSTED = 1,   /* ordinary entry: moves posted balances */
+    LEDGER_KIND_PENDING = 2,  /* reserves amounts; posted or voided later, once */
+    LEDGER_KIND_POST = 3,     /* posts a pending entry (ref = the pending seq) */
+    LEDGER_KIND_VOID = 4,     /* voids a pending entry (ref = the pending seq) */
+    LEDGER_KIND_REVERSAL = 5, /* reverses a posted entry once (ref = its seq) */
 } ledger_kind;
 
 /* Operation codes recorded with each entry (what the entry means to the
@@ -311,7 +313,7 @@ int ledger_op_parse(const char *name, ledger_op *out);
 typedef struct ledger_leg_in {
     const char *account; /* account code within the entry's programme */
     ledger_side side;
-    int64_t amount;      /* > 0, minor units */
+    int64_t amount; /* > 0, minor units */
 } ledger_leg_in;
 
 typedef struct ledger_entry_in {
@@ -345,8 +347,8 @@ typedef struct ledger_request {
 } ledger_request;
 
 typedef struct ledger_commit_info {
-    uint64_t tree_size;   /* after the commit */
-    uint64_t batch;       /* batch number, 0 if nothing was written */
+    uint64_t tree_size; /* after the commit */
+    uint64_t batch;     /* batch number, 0 if nothing was written */
     size_t checkpoint_len;
     char checkpoint[LEDGER_CHECKPOINT_MAX]; /* the signed note covering them */
 } ledger_commit_info;
@@ -395,8 +397,7 @@ typedef struct ledger_entry {
 /* The entry at `seq`; LEDGER_NOT_FOUND if that leaf is not an entry. */
 int ledger_entry_get(ledger *l, uint64_t seq, ledger_entry *out);
 /* The seq of a partner's client entry id. */
-int ledger_entry_find(ledger *l, const char *partner, const char *client_id,
-                      uint64_t *seq_out);
+int ledger_entry_find(ledger *l, const char *partner, const char *client_id, uint64_t *seq_out);
 
 /* ---- Balances and statements ---- */
 
@@ -480,8 +481,7 @@ int ledger_proof_text(ledger *l, uint64_t seq, char *out, size_t cap, size_t *le
  * checkpoint's signature by `vkey`. LEDGER_OK or LEDGER_VERIFY_FAILED (with a
  * reason in `why`, which may be NULL). */
 int ledger_proof_text_verify(const char *text, size_t len, const char *vkey,
-                             const uint8_t *leaf, size_t leaf_len, char *why,
-                             size_t why_cap);
+                             const uint8_t *leaf, size_t leaf_len, char *why, size_t why_cap);
 
 /* ---- Verification ---- */
 

@@ -16,8 +16,8 @@
 #include <stdint.h>
 
 #define MERKLE_HASH_BYTES 32
-#define MERKLE_LEVELS_MAX 64       /* tree sizes up to 2^64 - 1 */
-#define MERKLE_PROOF_MAX 128       /* hashes in any proof we produce or accept */
+#define MERKLE_LEVELS_MAX 64 /* tree sizes up to 2^64 - 1 */
+#define MERKLE_PROOF_MAX 128 /* hashes in any proof we produce or accept */
 
 /* Reads the hash of complete subtree (level, index) into out; 0 or -1. */
 typedef int (*merkle_get_fn)(void *ctx, uint32_t level, uint64_t index,

@@ -48,8 +48,7 @@ static int add_checked(int64_t *total, int64_t amount)
     return LEDGER_OK;
 }
 
-int acct_apply_leg(acct_rec *a, ledger_kind kind, ledger_side side, int64_t amount,
-                   bool checks)
+int acct_apply_leg(acct_rec *a, ledger_kind kind, ledger_side side, int64_t amount, bool checks)
 {
     acct_rec c = *a;
     bool debit = side == LEDGER_DEBIT;
@@ -358,7 +357,8 @@ static int legs_apply(MDB_txn *txn, ledger *l, codec_entry *e, uint64_t seq,
         if (err == LEDGER_UNKNOWN_ACCOUNT)
             err = LEDGER_CORRUPT; /* resolved from a code or a stored entry */
         if (err == LEDGER_OK)
-            err = acct_apply_leg(a, (ledger_kind)e->kind, (ledger_side)g->side, g->amount, true);
+            err =
+                acct_apply_leg(a, (ledger_kind)e->kind, (ledger_side)g->side, g->amount, true);
         if (err != LEDGER_OK)
             return err;
         g->balance_after = acct_balance(a);
@@ -385,7 +385,8 @@ static int entry_write(batch *b, const codec_entry *e, acct_slot slots[LEDGER_LE
         return LEDGER_CORRUPT;
     int err = batch_leaf(b, leaf, len);
     for (unsigned i = 0; err == LEDGER_OK && i < e->legs_count; i++) {
-        err = acct_slot_store(b->txn, l, &slots[i], pending ? ACCT_STATE | ACCT_PENDING : ACCT_STATE);
+        err = acct_slot_store(b->txn, l, &slots[i],
+                              pending ? ACCT_STATE | ACCT_PENDING : ACCT_STATE);
         if (err == LEDGER_OK && history_kind(e->kind) &&
             slots[i].rec.lines_count % LEDGER_HISTORY_SPARSE_EVERY == 0)
             err = history_mark(b->txn, l, &slots[i].rec);

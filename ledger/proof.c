@@ -30,8 +30,7 @@ static int checkpoint_read(MDB_txn *txn, ledger *l, uint64_t size, char *out, si
     return LEDGER_OK;
 }
 
-int ledger_checkpoint_get(ledger *l, uint64_t tree_size, char *out, size_t cap,
-                          size_t *len_out)
+int ledger_checkpoint_get(ledger *l, uint64_t tree_size, char *out, size_t cap, size_t *len_out)
 {
     MDB_txn *txn;
     if (l == NULL || out == NULL || len_out == NULL)
@@ -162,9 +161,9 @@ int ledger_consistency_proof(ledger *l, uint64_t size_old, uint64_t size_new,
     if (err == LEDGER_OK && size_new > size)
         err = LEDGER_NOT_FOUND;
     merkle_store s = {l, txn};
-    if (err == LEDGER_OK && merkle_consistency_proof(proof, LEDGER_PROOF_MAX, count_out,
-                                                     size_old, size_new, merkle_store_get,
-                                                     &s) != 0)
+    if (err == LEDGER_OK &&
+        merkle_consistency_proof(proof, LEDGER_PROOF_MAX, count_out, size_old, size_new,
+                                 merkle_store_get, &s) != 0)
         err = LEDGER_CORRUPT;
     ledger_read_end(l, txn);
     return err;
@@ -184,8 +183,8 @@ int ledger_proof_text(ledger *l, uint64_t seq, char *out, size_t cap, size_t *le
         return err;
     err = inclusion_in(txn, l, seq, &size, leaf_hash, p.hashes, &p.hashes_count);
     if (err == LEDGER_OK)
-        err = checkpoint_read(txn, l, size, p.checkpoint, sizeof p.checkpoint,
-                              &p.checkpoint_len);
+        err =
+            checkpoint_read(txn, l, size, p.checkpoint, sizeof p.checkpoint, &p.checkpoint_len);
     ledger_read_end(l, txn);
     if (err != LEDGER_OK)
         return err;
@@ -221,8 +220,8 @@ int ledger_proof_text_verify(const char *text, size_t len, const char *vkey,
     if (strcmp(c.origin, v.name) != 0)
         return why_set(why, why_cap, "the checkpoint's origin is not the key's name");
     merkle_leaf_hash(leaf_hash, leaf, leaf_len);
-    if (merkle_inclusion_verify(leaf_hash, p.index, c.size,
-                                (const uint8_t(*)[32])p.hashes, p.hashes_count, c.root) != 0)
+    if (merkle_inclusion_verify(leaf_hash, p.index, c.size, (const uint8_t(*)[32])p.hashes,
+                                p.hashes_count, c.root) != 0)
         return why_set(why, why_cap, "the leaf is not in the tree of that checkpoint");
     if (why != NULL && why_cap > 0)
         why[0] = '\0';

@@ -46,8 +46,8 @@ static EVP_MD_CTX *sha256_ctx(void)
     return ctx;
 }
 
-static void sha256_sodium(uint8_t out[SHA256_BYTES], uint8_t prefix, const void *a, size_t a_len,
-                          const void *b, size_t b_len)
+static void sha256_sodium(uint8_t out[SHA256_BYTES], uint8_t prefix, const void *a,
+                          size_t a_len, const void *b, size_t b_len)
 {
     crypto_hash_sha256_state st;
     crypto_hash_sha256_init(&st);

@@ -385,18 +385,18 @@ int batch_rec_get(MDB_txn *txn, ledger *l, uint64_t batch_no, batch_rec *out)
 /* ---- opening ---- */
 
 static const char *const dbi_names[LEDGER_DBS_COUNT] = {
-    "meta",    "programmes", "accounts", "account_codes", "entries",         "entry_keys",
-    "links",   "history",    "merkle",   "checkpoints",   "batches",         "account_pending",
-    "account_names",
+    "meta",       "programmes",      "accounts",      "account_codes", "entries",
+    "entry_keys", "links",           "history",       "merkle",        "checkpoints",
+    "batches",    "account_pending", "account_names",
 };
 
 static MDB_dbi *dbi_slot(ledger *l, int i)
 {
     MDB_dbi *slots[LEDGER_DBS_COUNT] = {
-        &l->dbi_meta,    &l->dbi_programmes, &l->dbi_accounts, &l->dbi_codes,
-        &l->dbi_entries, &l->dbi_keys,       &l->dbi_links,    &l->dbi_history,
-        &l->dbi_merkle,  &l->dbi_checkpoints, &l->dbi_batches,
-        &l->dbi_pending, &l->dbi_names,
+        &l->dbi_meta,    &l->dbi_programmes,  &l->dbi_accounts, &l->dbi_codes,
+        &l->dbi_entries, &l->dbi_keys,        &l->dbi_links,    &l->dbi_history,
+        &l->dbi_merkle,  &l->dbi_checkpoints, &l->dbi_batches,  &l->dbi_pending,
+        &l->dbi_names,
     };
     return slots[i];
 }
@@ -465,8 +465,8 @@ static ledger *handle_new(const char *dir, const ledger_options *opt)
     if (l == NULL)
         return NULL;
     l->read_only = opt ? opt->read_only : false;
-    l->map_size_max = (opt && opt->map_size_max) ? opt->map_size_max
-                                                 : LEDGER_MAP_SIZE_MAX_DEFAULT;
+    l->map_size_max =
+        (opt && opt->map_size_max) ? opt->map_size_max : LEDGER_MAP_SIZE_MAX_DEFAULT;
     l->clock = (opt && opt->clock) ? opt->clock : clock_default;
     l->clock_ctx = opt ? opt->clock_ctx : NULL;
     snprintf(l->dir, sizeof l->dir, "%s", dir);

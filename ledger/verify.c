@@ -123,7 +123,8 @@ static int on_key(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
         return fail(s, "leaf %llu: key event must take effect at its batch's checkpoint",
                     (unsigned long long)seq);
     if (s->keys_count > 0 && strcmp(s->keys[0].name, v.name) != 0)
-        return fail(s, "leaf %llu: a new key must keep the ledger's name", (unsigned long long)seq);
+        return fail(s, "leaf %llu: a new key must keep the ledger's name",
+                    (unsigned long long)seq);
     if (s->pinned != NULL && memcmp(s->pinned->pk, v.pk, 32) == 0 &&
         strcmp(s->pinned->name, v.name) == 0)
         s->pinned_seen = true;
@@ -236,14 +237,14 @@ static int entry_ref_check(vstate *s, uint64_t seq, const codec_entry *e)
     if (info & LEAF_RESOLVED)
         return fail(s, "entry %llu resolves or reverses entry %llu a second time",
                     (unsigned long long)seq, (unsigned long long)e->ref);
-    if (entry_decode_at(s->txn, s->l, e->ref, &ref) != LEDGER_OK || ref.programme != e->programme ||
-        ref.legs_count != e->legs_count)
+    if (entry_decode_at(s->txn, s->l, e->ref, &ref) != LEDGER_OK ||
+        ref.programme != e->programme || ref.legs_count != e->legs_count)
         return fail(s, "entry %llu does not match the entry it refers to",
                     (unsigned long long)seq);
     for (unsigned i = 0; i < e->legs_count; i++) {
         uint8_t side = reversal ? (uint8_t)!ref.legs[i].side : ref.legs[i].side;
-        if (ref.legs[i].account_id != e->legs[i].account_id || ref.legs[i].amount != e->legs[i].amount ||
-            side != e->legs[i].side)
+        if (ref.legs[i].account_id != e->legs[i].account_id ||
+            ref.legs[i].amount != e->legs[i].amount || side != e->legs[i].side)
             return fail(s, "entry %llu: leg %u differs from the entry it refers to",
                         (unsigned long long)seq, i);
     }
@@ -279,10 +280,12 @@ static int entry_legs_replay(vstate *s, uint64_t seq, const codec_entry *e)
         if (*sum > INT64_MAX - g->amount)
             return fail(s, "entry %llu: total overflows", (unsigned long long)seq);
         *sum += g->amount;
-        int err = acct_apply_leg(a, (ledger_kind)e->kind, (ledger_side)g->side, g->amount, true);
+        int err =
+            acct_apply_leg(a, (ledger_kind)e->kind, (ledger_side)g->side, g->amount, true);
         if (err != LEDGER_OK)
-            return fail(s, "entry %llu: leg %u on %.*s breaks a rule: %s", (unsigned long long)seq,
-                        i, (int)a->code_len, a->code, ledger_err_name(err));
+            return fail(s, "entry %llu: leg %u on %.*s breaks a rule: %s",
+                        (unsigned long long)seq, i, (int)a->code_len, a->code,
+                        ledger_err_name(err));
         uint64_t prev = LEDGER_SEQ_NONE;
         if (history) {
             prev = a->latest_seq;
@@ -299,7 +302,8 @@ static int entry_legs_replay(vstate *s, uint64_t seq, const codec_entry *e)
             }
         }
         if (g->balance_after != acct_balance(a) || g->prev_seq != prev)
-            return fail(s, "entry %llu: recorded running balance or history link of %.*s is wrong",
+            return fail(s,
+                        "entry %llu: recorded running balance or history link of %.*s is wrong",
                         (unsigned long long)seq, (int)a->code_len, a->code);
     }
     if (debits != credits)
@@ -319,14 +323,16 @@ static int on_entry(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
     uint8_t key[1 + LEDGER_PARTNER_MAX + LEDGER_CLIENT_ID_MAX];
     if (codec_entry_decode(&e, leaf, len) != 0)
         return fail(s, "leaf %llu: entry does not decode", (unsigned long long)seq);
-    if (e.programme == 0 || e.programme > LEDGER_PROGRAMMES_MAX || !s->programme_seen[e.programme])
+    if (e.programme == 0 || e.programme > LEDGER_PROGRAMMES_MAX ||
+        !s->programme_seen[e.programme])
         return fail(s, "entry %llu: unknown programme", (unsigned long long)seq);
     if (e.kind < LEDGER_KIND_POSTED || e.kind > LEDGER_KIND_REVERSAL || e.op < 1 ||
         e.op > LEDGER_OP_MAX || !ledger_date_valid(e.value_date) ||
         e.legs_count < LEDGER_LEGS_MIN || !str_valid(e.partner, 1, LEDGER_PARTNER_MAX) ||
         !str_valid(e.principal, 1, LEDGER_PRINCIPAL_MAX) ||
         !str_valid(e.client_id, 1, LEDGER_CLIENT_ID_MAX) ||
-        !str_valid(e.external_ref, 0, LEDGER_EXTREF_MAX) || !str_valid(e.memo, 0, LEDGER_MEMO_MAX))
+        !str_valid(e.external_ref, 0, LEDGER_EXTREF_MAX) ||
+        !str_valid(e.memo, 0, LEDGER_MEMO_MAX))
         return fail(s, "entry %llu: a field is out of range", (unsigned long long)seq);
     if (e.recorded_at != s->hdr.time)
         return fail(s, "entry %llu: recorded time differs from its batch's",
@@ -404,7 +410,8 @@ static int checkpoint_check(vstate *s)
     if (err != LEDGER_OK)
         return err;
     if (memcmp(s->hdr.key_id, v->key_id, 4) != 0)
-        return fail(s, "batch %llu: header names another key", (unsigned long long)s->hdr.batch_no);
+        return fail(s, "batch %llu: header names another key",
+                    (unsigned long long)s->hdr.batch_no);
     be64_put(key, size);
     MDB_val k = {sizeof key, key}, val;
     if (mdb_get(s->txn, s->l->dbi_checkpoints, &k, &val) != MDB_SUCCESS)
@@ -423,8 +430,9 @@ static int checkpoint_check(vstate *s)
         return fail(s, "checkpoint of tree size %llu does not parse", (unsigned long long)size);
     merkle_frontier_root(&s->f, root);
     if (c.size != size || memcmp(c.root, root, 32) != 0 || strcmp(c.origin, v->name) != 0)
-        return fail(s, "checkpoint of tree size %llu: size, root or origin differs from the leaves",
-                    (unsigned long long)size);
+        return fail(
+            s, "checkpoint of tree size %llu: size, root or origin differs from the leaves",
+            (unsigned long long)size);
     char want[NOTE_LINE_MAX + 1] = "";
     if (s->has_prev_checkpoint) {
         char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
@@ -432,8 +440,9 @@ static int checkpoint_check(vstate *s)
                           sodium_base64_VARIANT_ORIGINAL);
         snprintf(want, sizeof want, "prev %s", b64);
     }
-    bool chained = s->has_prev_checkpoint ? (c.extensions_count == 1 && strcmp(c.extensions[0], want) == 0)
-                                          : c.extensions_count == 0;
+    bool chained = s->has_prev_checkpoint
+                       ? (c.extensions_count == 1 && strcmp(c.extensions[0], want) == 0)
+                       : c.extensions_count == 0;
     if (!chained)
         return fail(s, "checkpoint of tree size %llu does not chain to the previous one",
                     (unsigned long long)size);
@@ -510,8 +519,8 @@ static int leaves_walk(vstate *s)
             break;
         }
         if (expect >= s->tree_size) {
-            err = fail(s, "leaf %llu lies beyond the tree size %llu", (unsigned long long)expect,
-                       (unsigned long long)s->tree_size);
+            err = fail(s, "leaf %llu lies beyond the tree size %llu",
+                       (unsigned long long)expect, (unsigned long long)s->tree_size);
             break;
         }
         err = on_leaf(s, expect, v.mv_data, v.mv_size);
@@ -547,8 +556,8 @@ static int accounts_check(vstate *s)
             memcmp(&got, want, offsetof(acct_rec, pad)) != 0)
             return fail(s, "account %.*s: stored balance or history differs from the entries",
                         (int)want->code_len, want->code);
-        if (acct_id_by_code(s->txn, s->l, want->programme, want->code, want->code_len, &by_code) !=
-                LEDGER_OK ||
+        if (acct_id_by_code(s->txn, s->l, want->programme, want->code, want->code_len,
+                            &by_code) != LEDGER_OK ||
             by_code != id)
             return fail(s, "account %.*s: code does not lead to it", (int)want->code_len,
                         want->code);
@@ -603,8 +612,7 @@ static int meta_check(vstate *s)
     char origin[LEDGER_ORIGIN_MAX + 1];
     if (meta_get_u64(s->txn, s->l, "batch", &batch_no) != LEDGER_OK ||
         batch_no != s->batches_count ||
-        meta_get_u64(s->txn, s->l, "time", &time) != LEDGER_OK ||
-        (int64_t)time != s->last_time)
+        meta_get_u64(s->txn, s->l, "time", &time) != LEDGER_OK || (int64_t)time != s->last_time)
         return fail(s, "meta: last batch number or time differs from the journal");
     if (meta_get_bytes(s->txn, s->l, "checkpoint_hash", hash, sizeof hash) != LEDGER_OK ||
         memcmp(hash, s->prev_checkpoint_hash, sizeof hash) != 0)
@@ -644,8 +652,9 @@ static int trial_balance_check(vstate *s)
             *side += amount;
         }
         if (debits != credits)
-            return fail(s, "programme %s: trial balance does not balance (%lld debit, %lld credit)",
-                        s->programmes[p].name, (long long)debits, (long long)credits);
+            return fail(
+                s, "programme %s: trial balance does not balance (%lld debit, %lld credit)",
+                s->programmes[p].name, (long long)debits, (long long)credits);
     }
     return LEDGER_OK;
 }

@@ -640,14 +640,16 @@ static void test_post_malformed_posts_nothing(void **state)
     free(out);
     assert_int_equal(tree_size(f), size);
     out = run_expect(2, "balance", f->ledger, "programme:fund", NULL);
-    assert_contains(out, "this ledger holds 2 programmes (demo, usd-pilot): give --programme NAME");
+    assert_contains(out,
+                    "this ledger holds 2 programmes (demo, usd-pilot): give --programme NAME");
     free(out);
     out = run_expect(0, "programmes", f->ledger, NULL);
     assert_contains(out, "demo");
     assert_contains(out, "usd-pilot");
     assert_contains(out, "USD");
     free(out);
-    out = run_expect(0, "balance", f->ledger, "programme:fund", "--programme", "usd-pilot", NULL);
+    out =
+        run_expect(0, "balance", f->ledger, "programme:fund", "--programme", "usd-pilot", NULL);
     assert_contains(out, "0.00 USD");
     free(out);
 }

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 static const char *const base_accounts[] = {
-    "partner:mfi1:cash",     "participant:P1:wallet", "participant:P1:capital",
-    "participant:P1:grant",  "participant:P2:wallet", "participant:P2:capital",
+    "partner:mfi1:cash",    "participant:P1:wallet", "participant:P1:capital",
+    "participant:P1:grant", "participant:P2:wallet", "participant:P2:capital",
 };
 #define BASE_COUNT (sizeof base_accounts / sizeof base_accounts[0])
 
@@ -72,8 +72,8 @@ static int teardown(void **state)
 }
 
 /* A wage of 10,000 GNF with 10 % capitalisation, as the design splits it. */
-static ledger_entry_in wage(const char *client_id, const char *who_wallet, const char *who_capital,
-                            int64_t gross)
+static ledger_entry_in wage(const char *client_id, const char *who_wallet,
+                            const char *who_capital, int64_t gross)
 {
     int64_t capital = gross * 1000 / 10000;
     ledger_entry_in e = tl_transfer(client_id, "programme:wages", who_wallet, gross);
@@ -101,8 +101,8 @@ static void test_chart_and_accounts(void **state)
                      LEDGER_OK);
     assert_int_equal(info.type, LEDGER_ASSET);
 
-    const char *codes[] = {"participant:P1:wallet", "participant:P1:savings", "group:g1:member:P1",
-                           "participant::wallet", "group:g1:loan:P1"};
+    const char *codes[] = {"participant:P1:wallet", "participant:P1:savings",
+                           "group:g1:member:P1", "participant::wallet", "group:g1:loan:P1"};
     int results[5];
     assert_int_equal(ledger_accounts_open(t->l, T_PROGRAMME, codes, 5, results), LEDGER_OK);
     assert_int_equal(results[0], LEDGER_ACCOUNT_EXISTS);
@@ -115,13 +115,13 @@ static void test_chart_and_accounts(void **state)
 
     ledger_account_info list[4];
     size_t n = 0;
-    assert_int_equal(ledger_accounts_list(t->l, T_PROGRAMME, "participant:P1:", "", list, 4, &n),
-                     LEDGER_OK);
+    assert_int_equal(
+        ledger_accounts_list(t->l, T_PROGRAMME, "participant:P1:", "", list, 4, &n), LEDGER_OK);
     assert_int_equal(n, 3);
     assert_string_equal(list[0].code, "participant:P1:capital");
     assert_string_equal(list[2].code, "participant:P1:wallet");
-    assert_int_equal(ledger_accounts_list(t->l, T_PROGRAMME, "participant:", "participant:P1:wallet",
-                                          list, 4, &n),
+    assert_int_equal(ledger_accounts_list(t->l, T_PROGRAMME,
+                                          "participant:", "participant:P1:wallet", list, 4, &n),
                      LEDGER_OK);
     assert_int_equal(n, 2);
     assert_string_equal(list[0].code, "participant:P2:capital");
@@ -132,12 +132,14 @@ static void test_wage_split_and_payout(void **state)
     tl *t = *state;
     uint64_t seq;
     tl_fund(t, "fund-1", 1000000);
-    ledger_entry_in w = wage("wage-1", "participant:P1:wallet", "participant:P1:capital", 10000);
+    ledger_entry_in w =
+        wage("wage-1", "participant:P1:wallet", "participant:P1:capital", 10000);
     assert_int_equal(tl_post(t, &w, &seq), LEDGER_OK);
     assert_int_equal(tl_balance(t, "participant:P1:wallet"), 9000);
     assert_int_equal(tl_balance(t, "participant:P1:capital"), 1000);
     assert_int_equal(tl_balance(t, "programme:wages"), 10000);
-    ledger_entry_in p = tl_transfer("payout-1", "participant:P1:wallet", "partner:mfi1:cash", 9000);
+    ledger_entry_in p =
+        tl_transfer("payout-1", "participant:P1:wallet", "partner:mfi1:cash", 9000);
     p.op = LEDGER_OP_PAYOUT;
     assert_int_equal(tl_post(t, &p, NULL), LEDGER_OK);
     assert_int_equal(tl_balance(t, "participant:P1:wallet"), 0);
@@ -177,7 +179,8 @@ static void test_rejections(void **state)
 {
     tl *t = *state;
     tl_fund(t, "fund-1", 50000);
-    ledger_entry_in w = wage("wage-1", "participant:P1:wallet", "participant:P1:capital", 10000);
+    ledger_entry_in w =
+        wage("wage-1", "participant:P1:wallet", "participant:P1:capital", 10000);
     assert_int_equal(tl_post(t, &w, NULL), LEDGER_OK);
 
     ledger_entry_in e = tl_transfer("x1", "participant:P1:wallet", "partner:mfi1:cash", 100);
@@ -281,14 +284,16 @@ static void test_idempotency(void **state)
     tl *t = *state;
     uint64_t seq1, seq2;
     tl_fund(t, "fund-1", 50000);
-    ledger_entry_in w = wage("wage-1", "participant:P1:wallet", "participant:P1:capital", 10000);
+    ledger_entry_in w =
+        wage("wage-1", "participant:P1:wallet", "participant:P1:capital", 10000);
     assert_int_equal(tl_post(t, &w, &seq1), LEDGER_OK);
     snapshot before = snap(t);
     w.principal = "another clerk retrying";
     assert_int_equal(tl_post(t, &w, &seq2), LEDGER_EXISTS);
     assert_int_equal(seq2, seq1);
     assert_unchanged(t, &before);
-    ledger_entry_in w2 = wage("wage-1", "participant:P1:wallet", "participant:P1:capital", 10001);
+    ledger_entry_in w2 =
+        wage("wage-1", "participant:P1:wallet", "participant:P1:capital", 10001);
     assert_int_equal(tl_post(t, &w2, &seq2), LEDGER_EXISTS_WITH_DIFFERENT_FIELDS);
     w2 = wage("wage-1", "participant:P1:wallet", "participant:P1:capital", 10000);
     w2.memo = "changed";
@@ -320,7 +325,8 @@ static void test_two_phase(void **state)
     uint64_t pending, other, seq;
     tl_fund(t, "fund-1", 100000);
     /* A grant committed as pending reserves nothing on its credit side... */
-    ledger_entry_in g = tl_transfer("grant-1", "programme:grants", "participant:P1:grant", 30000);
+    ledger_entry_in g =
+        tl_transfer("grant-1", "programme:grants", "participant:P1:grant", 30000);
     g.kind = LEDGER_KIND_PENDING;
     g.op = LEDGER_OP_GRANT_COMMIT;
     assert_int_equal(tl_post(t, &g, &pending), LEDGER_OK);
@@ -331,13 +337,15 @@ static void test_two_phase(void **state)
     assert_int_equal(info.credits_pending, 30000);
 
     /* ...but a pending payout reserves its debit: it counts against overdraft. */
-    ledger_entry_in w = wage("wage-1", "participant:P1:wallet", "participant:P1:capital", 10000);
+    ledger_entry_in w =
+        wage("wage-1", "participant:P1:wallet", "participant:P1:capital", 10000);
     assert_int_equal(tl_post(t, &w, NULL), LEDGER_OK);
-    ledger_entry_in p = tl_transfer("payout-hold", "participant:P1:wallet", "partner:mfi1:cash",
-                                    6000);
+    ledger_entry_in p =
+        tl_transfer("payout-hold", "participant:P1:wallet", "partner:mfi1:cash", 6000);
     p.kind = LEDGER_KIND_PENDING;
     assert_int_equal(tl_post(t, &p, &other), LEDGER_OK);
-    ledger_entry_in p2 = tl_transfer("payout-2", "participant:P1:wallet", "partner:mfi1:cash", 3001);
+    ledger_entry_in p2 =
+        tl_transfer("payout-2", "participant:P1:wallet", "partner:mfi1:cash", 3001);
     expect_refused(t, &p2, LEDGER_INSUFFICIENT_FUNDS);
 
     /* Post the grant once. */
@@ -379,11 +387,12 @@ static void test_two_phase(void **state)
     expect_refused(t, &v, LEDGER_REF_NOT_FOUND);
 
     /* Legs given with a post must be the pending ones. */
-    ledger_entry_in g2 = tl_transfer("grant-2", "programme:grants", "participant:P1:grant", 500);
+    ledger_entry_in g2 =
+        tl_transfer("grant-2", "programme:grants", "participant:P1:grant", 500);
     g2.kind = LEDGER_KIND_PENDING;
     assert_int_equal(tl_post(t, &g2, &pending), LEDGER_OK);
-    ledger_entry_in post2 = tl_transfer("grant-2-post", "programme:grants", "participant:P1:grant",
-                                        400);
+    ledger_entry_in post2 =
+        tl_transfer("grant-2-post", "programme:grants", "participant:P1:grant", 400);
     post2.kind = LEDGER_KIND_POST;
     post2.ref = pending;
     expect_refused(t, &post2, LEDGER_LEGS_MISMATCH);
@@ -397,7 +406,8 @@ static void test_reversal(void **state)
     tl *t = *state;
     uint64_t wage_seq, rev_seq;
     tl_fund(t, "fund-1", 100000);
-    ledger_entry_in w = wage("wage-wrong", "participant:P1:wallet", "participant:P1:capital", 20000);
+    ledger_entry_in w =
+        wage("wage-wrong", "participant:P1:wallet", "participant:P1:capital", 20000);
     assert_int_equal(tl_post(t, &w, &wage_seq), LEDGER_OK);
     ledger_entry_in r;
     memset(&r, 0, sizeof r);
@@ -417,7 +427,8 @@ static void test_reversal(void **state)
     /* A reversal that would overdraw (the money was paid out) is refused. */
     w = wage("wage-2", "participant:P1:wallet", "participant:P1:capital", 10000);
     assert_int_equal(tl_post(t, &w, &wage_seq), LEDGER_OK);
-    ledger_entry_in p = tl_transfer("payout-2", "participant:P1:wallet", "partner:mfi1:cash", 9000);
+    ledger_entry_in p =
+        tl_transfer("payout-2", "participant:P1:wallet", "partner:mfi1:cash", 9000);
     assert_int_equal(tl_post(t, &p, NULL), LEDGER_OK);
     r.client_id = "wage-2-reversal";
     r.ref = wage_seq;
@@ -479,7 +490,8 @@ static void test_group_commit(void **state)
         tl_transfer("g-3", "programme:wages", "participant:P1:wallet", 300),
         tl_transfer("g-4", "participant:P2:wallet", "partner:mfi1:cash", 999), /* overdraws */
     };
-    ledger_entry_in c[1] = {tl_transfer("g-5", "participant:P1:wallet", "partner:mfi1:cash", 50)};
+    ledger_entry_in c[1] = {
+        tl_transfer("g-5", "participant:P1:wallet", "partner:mfi1:cash", 50)};
     ledger_result ra[2], rb[2], rc[1];
     ledger_request reqs[3] = {{a, 2, false, ra}, {b, 2, true, rb}, {c, 1, false, rc}};
     ledger_commit_info info;
@@ -504,7 +516,8 @@ static void test_group_commit(void **state)
     assert_int_equal(tl_balance(t, "participant:P1:wallet"), 50);
 
     /* A commit where everything is refused writes nothing. */
-    ledger_entry_in d[1] = {tl_transfer("g-6", "participant:P2:wallet", "partner:mfi1:cash", 999)};
+    ledger_entry_in d[1] = {
+        tl_transfer("g-6", "participant:P2:wallet", "partner:mfi1:cash", 999)};
     ledger_result rd[1];
     ledger_request r1 = {d, 1, false, rd};
     assert_int_equal(ledger_commit(t->l, &r1, 1, &info), LEDGER_OK);
@@ -603,7 +616,8 @@ static void test_read_only_and_programmes(void **state)
 
     /* A second programme with its own currency and accounts. */
     assert_int_equal(ledger_programme_create(t->l, "usd-pilot", "USD"), LEDGER_OK);
-    assert_int_equal(ledger_programme_create(t->l, "usd-pilot", "USD"), LEDGER_PROGRAMME_EXISTS);
+    assert_int_equal(ledger_programme_create(t->l, "usd-pilot", "USD"),
+                     LEDGER_PROGRAMME_EXISTS);
     assert_int_equal(ledger_programme_create(t->l, "x", "ZZZ"), LEDGER_UNKNOWN_CURRENCY);
     assert_int_equal(ledger_programme_create(t->l, "Bad Name", "USD"), LEDGER_INVALID_FIELD);
     ledger_account_info info;
@@ -652,7 +666,8 @@ static void test_init_and_keys(void **state)
     char dir[64] = "/tmp/cauris-init-XXXXXX", path[256], cmd[128];
     struct stat st;
     assert_non_null(mkdtemp(dir));
-    ledger_init_options io = {.programme = "pilot", .currency = "XOF", .passphrase = "correct horse"};
+    ledger_init_options io = {
+        .programme = "pilot", .currency = "XOF", .passphrase = "correct horse"};
     assert_int_equal(ledger_init(dir, &io), LEDGER_OK);
     snprintf(path, sizeof path, "%s/signing.key", dir);
     assert_int_equal(stat(path, &st), 0);

@@ -1014,8 +1014,14 @@ static void test_base64_alphabet_strict(void **state)
         assert_int_equal(note_checkpoint_parse(&c, text, sizeof good - 1), -1);
     }
     note_verifier v;
-    assert_int_equal(note_vkey_parse(&v, "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"), 0);
-    assert_int_equal(note_vkey_parse(&v, "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq\xcdLDE4izWy10TW"), -1);
+    assert_int_equal(
+        note_vkey_parse(&v,
+                        "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),
+        0);
+    assert_int_equal(
+        note_vkey_parse(
+            &v, "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq\xcdLDE4izWy10TW"),
+        -1);
 }
 
 int main(void)

@@ -48,9 +48,9 @@ static int setup(void **state)
         char ids[COMMITS][32];
         for (int i = 0; i <= c; i++) {
             snprintf(ids[i], sizeof ids[i], "c%d-%d", c, i);
-            es[i] = tl_transfer(ids[i], "programme:wages",
-                                i % 2 ? "participant:P1:wallet" : "participant:P2:wallet",
-                                100 + i);
+            es[i] =
+                tl_transfer(ids[i], "programme:wages",
+                            i % 2 ? "participant:P1:wallet" : "participant:P2:wallet", 100 + i);
             if (c == 20 && i == 3)
                 es[i].memo = "TAMPER-TARGET-7Q";
         }
@@ -136,12 +136,13 @@ static void test_inclusion_every_leaf(void **state)
             assert_int_equal(ledger_leaf_get(f->t.l, seq, leaf, sizeof leaf, &len), LEDGER_OK);
             merkle_leaf_hash(h, leaf, len);
             assert_memory_equal(h, leaf_hash, 32);
-            assert_int_equal(
-                merkle_inclusion_verify(leaf_hash, seq, size, (const uint8_t(*)[32])proof, n, root),
-                0);
+            assert_int_equal(merkle_inclusion_verify(leaf_hash, seq, size,
+                                                     (const uint8_t(*)[32])proof, n, root),
+                             0);
             if (seq + 1 < size)
                 assert_int_not_equal(merkle_inclusion_verify(leaf_hash, seq + 1, size,
-                                                             (const uint8_t(*)[32])proof, n, root),
+                                                             (const uint8_t(*)[32])proof, n,
+                                                             root),
                                      0);
         }
         assert_int_equal(ledger_inclusion_proof(f->t.l, size, size, leaf_hash, proof, &n),
@@ -158,8 +159,9 @@ static void test_consistency_every_pair(void **state)
         for (size_t j = i; j < f->sizes_count; j++) {
             assert_int_equal(ledger_root(f->t.l, f->sizes[i], r1), LEDGER_OK);
             assert_int_equal(ledger_root(f->t.l, f->sizes[j], r2), LEDGER_OK);
-            assert_int_equal(ledger_consistency_proof(f->t.l, f->sizes[i], f->sizes[j], proof, &n),
-                             LEDGER_OK);
+            assert_int_equal(
+                ledger_consistency_proof(f->t.l, f->sizes[i], f->sizes[j], proof, &n),
+                LEDGER_OK);
             assert_int_equal(merkle_consistency_verify(f->sizes[i], f->sizes[j], r1, r2,
                                                        (const uint8_t(*)[32])proof, n),
                              0);
@@ -171,10 +173,11 @@ static void test_consistency_every_pair(void **state)
             }
         }
     }
-    assert_int_equal(ledger_consistency_proof(f->t.l, 5, 4, proof, &n), LEDGER_INVALID_ARGUMENT);
-    assert_int_equal(ledger_consistency_proof(f->t.l, 1, f->sizes[f->sizes_count - 1] + 1, proof,
-                                              &n),
-                     LEDGER_NOT_FOUND);
+    assert_int_equal(ledger_consistency_proof(f->t.l, 5, 4, proof, &n),
+                     LEDGER_INVALID_ARGUMENT);
+    assert_int_equal(
+        ledger_consistency_proof(f->t.l, 1, f->sizes[f->sizes_count - 1] + 1, proof, &n),
+        LEDGER_NOT_FOUND);
 }
 
 static void test_offline_proof_text(void **state)
@@ -184,7 +187,8 @@ static void test_offline_proof_text(void **state)
     size_t len, leaf_len;
     uint8_t leaf[4096];
     assert_int_equal(ledger_vkey(f->t.l, vkey, sizeof vkey), LEDGER_OK);
-    assert_int_equal(ledger_proof_text(f->t.l, f->tamper_seq, text, sizeof text, &len), LEDGER_OK);
+    assert_int_equal(ledger_proof_text(f->t.l, f->tamper_seq, text, sizeof text, &len),
+                     LEDGER_OK);
     assert_int_equal(ledger_leaf_get(f->t.l, f->tamper_seq, leaf, sizeof leaf, &leaf_len),
                      LEDGER_OK);
     assert_int_equal(ledger_proof_text_verify(text, len, vkey, leaf, leaf_len, why, sizeof why),
@@ -233,7 +237,8 @@ static void remove_dir(const char *dir)
 
 /* Replaces every occurrence of `what` in the file (stale copies in free
  * pages too) with the same bytes, one of them changed. */
-static int file_patch(const char *path, const void *what, size_t len, size_t at, uint8_t xor_with)
+static int file_patch(const char *path, const void *what, size_t len, size_t at,
+                      uint8_t xor_with)
 {
     FILE *fp = fopen(path, "r+b");
     assert_non_null(fp);
@@ -290,7 +295,8 @@ static void test_verify_ok_then_tampering(void **state)
     char note[LEDGER_CHECKPOINT_MAX];
     size_t len;
     uint64_t size;
-    assert_int_equal(ledger_checkpoint_latest(f->t.l, note, sizeof note, &len, &size), LEDGER_OK);
+    assert_int_equal(ledger_checkpoint_latest(f->t.l, note, sizeof note, &len, &size),
+                     LEDGER_OK);
     const char *sig = strstr(note, "\xe2\x80\x94 ");
     assert_non_null(sig);
     size_t sig_off = (size_t)(sig - note) + 25;
@@ -363,13 +369,16 @@ static void test_key_rotation(void **state)
     assert_string_not_equal(vkey_old, vkey_new);
     assert_int_equal(note_vkey_parse(&v[0], vkey_old), 0);
     assert_int_equal(note_vkey_parse(&v[1], vkey_new), 0);
-    assert_int_equal(ledger_checkpoint_latest(f->t.l, note, sizeof note, &len, &size), LEDGER_OK);
+    assert_int_equal(ledger_checkpoint_latest(f->t.l, note, sizeof note, &len, &size),
+                     LEDGER_OK);
     assert_int_equal(note_verify(note, len, v, 2, &body_len, signed_by), 0);
     assert_true(signed_by[0] && signed_by[1]);
     /* Later checkpoints: the new key alone. */
-    ledger_entry_in e = tl_transfer("after-rotation", "programme:wages", "participant:P1:wallet", 5);
+    ledger_entry_in e =
+        tl_transfer("after-rotation", "programme:wages", "participant:P1:wallet", 5);
     assert_int_equal(tl_post(&f->t, &e, NULL), LEDGER_OK);
-    assert_int_equal(ledger_checkpoint_latest(f->t.l, note, sizeof note, &len, &size), LEDGER_OK);
+    assert_int_equal(ledger_checkpoint_latest(f->t.l, note, sizeof note, &len, &size),
+                     LEDGER_OK);
     assert_int_equal(note_verify(note, len, v, 2, &body_len, signed_by), 0);
     assert_true(!signed_by[0] && signed_by[1]);
     /* The ledger verifies pinned to the first key or to the new one. */
