@@ -205,8 +205,10 @@ static int flags_fn(ledger *l, void *vctx, batch *b)
         err = acct_id_by_code(b->txn, l, p.id, c->code, strlen(c->code), &id);
     if (err == LEDGER_OK)
         err = acct_load(b->txn, l, id, &a);
-    if (err != LEDGER_OK || a.flags == c->flags)
+    if (err != LEDGER_OK)
         return err;
+    if (a.flags == c->flags)
+        return LEDGER_OK; /* nothing changes: no leaf */
     if ((a.flags & LEDGER_FLAG_CLOSED) ||
         (a.flags & LEDGER_FLAG_NO_OVERDRAFT) != (c->flags & LEDGER_FLAG_NO_OVERDRAFT))
         return LEDGER_FLAGS_INVALID;
