@@ -80,22 +80,12 @@ int batch_begin(ledger *l, batch *b)
     if (l->read_only || !l->has_signer)
         return LEDGER_READ_ONLY;
     b->l = l;
-    pthread_rwlock_rdlock(&l->map_lock);
-    int rc = mdb_txn_begin(l->env, NULL, 0, &b->txn);
-    if (rc == MDB_MAP_RESIZED) {
-        pthread_rwlock_unlock(&l->map_lock);
-        pthread_rwlock_wrlock(&l->map_lock);
-        mdb_env_set_mapsize(l->env, 0);
-        pthread_rwlock_unlock(&l->map_lock);
-        pthread_rwlock_rdlock(&l->map_lock);
-        rc = mdb_txn_begin(l->env, NULL, 0, &b->txn);
-    }
-    if (rc != MDB_SUCCESS) {
-        pthread_rwlock_unlock(&l->map_lock);
+    int err = ledger_txn_begin(l, 0, &b->txn);
+    if (err != LEDGER_OK) {
         b->txn = NULL;
-        return ledger_map_err(rc);
+        return err;
     }
-    int err = meta_get_u64(b->txn, l, "tree_size", &size);
+    err = meta_get_u64(b->txn, l, "tree_size", &size);
     if (err == LEDGER_NOT_FOUND) /* the first batch of a new ledger */
         err = LEDGER_OK;
     if (err == LEDGER_OK && size > 0) {

@@ -389,19 +389,17 @@ int ledger_entry_get(ledger *l, uint64_t seq, ledger_entry *out)
 int ledger_entry_find(ledger *l, const char *partner, const char *client_id, uint64_t *seq_out)
 {
     MDB_txn *txn;
-    uint8_t key[1 + LEDGER_PARTNER_MAX + LEDGER_CLIENT_ID_MAX];
+    uint8_t key[ENTRY_KEY_MAX];
     if (l == NULL || partner == NULL || client_id == NULL || seq_out == NULL)
         return LEDGER_INVALID_ARGUMENT;
     size_t plen = strlen(partner), clen = strlen(client_id);
     if (plen == 0 || plen > LEDGER_PARTNER_MAX || clen == 0 || clen > LEDGER_CLIENT_ID_MAX)
         return LEDGER_INVALID_FIELD;
-    key[0] = (uint8_t)plen;
-    memcpy(key + 1, partner, plen);
-    memcpy(key + 1 + plen, client_id, clen);
+    size_t key_len = entry_key_make(key, partner, plen, client_id, clen);
     int err = ledger_read_begin(l, &txn);
     if (err != LEDGER_OK)
         return err;
-    MDB_val k = {1 + plen + clen, key}, v;
+    MDB_val k = {key_len, key}, v;
     int rc = mdb_get(txn, l->dbi_keys, &k, &v);
     if (rc == MDB_SUCCESS && v.mv_size == 8)
         *seq_out = be64_get(v.mv_data);

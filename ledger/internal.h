@@ -120,6 +120,18 @@ uint32_t be32_get(const uint8_t in[4]);
 /* ---- LMDB helpers (store.c) ---- */
 int ledger_map_err(int mdb_rc); /* LMDB rc -> ledger_err */
 int ledger_map_grow(ledger *l);
+/* Begins a transaction (flags 0 or MDB_RDONLY) under the shared map lock,
+ * adopting the map size first if another process grew it. On success the
+ * caller holds the lock until it ends the transaction. */
+int ledger_txn_begin(ledger *l, unsigned flags, MDB_txn **txn);
+/* dir + "/" + file into out[cap] ("" if it does not fit). */
+void ledger_path(char *out, size_t cap, const char *dir, const char *file);
+
+/* The idempotency key of a partner's client entry id (entry_keys):
+ * len(partner) || partner || client id. Returns its length. */
+#define ENTRY_KEY_MAX (1 + LEDGER_PARTNER_MAX + LEDGER_CLIENT_ID_MAX)
+size_t entry_key_make(uint8_t out[ENTRY_KEY_MAX], const char *partner, size_t partner_len,
+                      const char *client_id, size_t client_id_len);
 /* Begins a read transaction under the shared map lock. */
 int ledger_read_begin(ledger *l, MDB_txn **txn);
 void ledger_read_end(ledger *l, MDB_txn *txn);

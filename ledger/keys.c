@@ -23,13 +23,6 @@
 
 #include <sodium.h>
 
-static void key_path(char *out, size_t cap, const ledger *l, const char *file)
-{
-    int n = snprintf(out, cap, "%s/%s", l->dir, file);
-    if (n < 0 || (size_t)n >= cap)
-        out[0] = '\0';
-}
-
 int key_event_leaf(batch *b)
 {
     codec_key_event k;
@@ -59,11 +52,12 @@ int ledger_dir_sync(const char *dir)
  * durably (temporary file, fsync, rename). */
 static int vkey_file_write(ledger *l, const note_verifier *v, const char *file)
 {
-    char path[4200], tmp[4200], vkey[NOTE_VKEY_MAX];
+    char path[4200], tmp[4200], tmp_name[64], vkey[NOTE_VKEY_MAX];
     if (note_vkey_format(vkey, sizeof vkey, v) != 0)
         return LEDGER_CORRUPT;
-    key_path(path, sizeof path, l, file);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    snprintf(tmp_name, sizeof tmp_name, "%s.tmp", file);
+    ledger_path(path, sizeof path, l->dir, file);
+    ledger_path(tmp, sizeof tmp, l->dir, tmp_name);
     FILE *f = fopen(tmp, "w");
     if (f == NULL)
         return LEDGER_IO;
@@ -90,7 +84,7 @@ static int next_public_key(ledger *l, uint8_t pk[32])
 {
     char path[4200], text[NOTE_VKEY_MAX + 2];
     note_verifier v;
-    key_path(path, sizeof path, l, "signing.pub.next");
+    ledger_path(path, sizeof path, l->dir, "signing.pub.next");
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return -1;
@@ -109,10 +103,10 @@ int key_rotation_recover(ledger *l, const uint8_t journal_pk[32])
 {
     char next[4200], next_pub[4200], current[4200], pub[4200];
     uint8_t pk[32];
-    key_path(next, sizeof next, l, "signing.key.next");
-    key_path(next_pub, sizeof next_pub, l, "signing.pub.next");
-    key_path(current, sizeof current, l, "signing.key");
-    key_path(pub, sizeof pub, l, "signing.pub");
+    ledger_path(next, sizeof next, l->dir, "signing.key.next");
+    ledger_path(next_pub, sizeof next_pub, l->dir, "signing.pub.next");
+    ledger_path(current, sizeof current, l->dir, "signing.key");
+    ledger_path(pub, sizeof pub, l->dir, "signing.pub");
     if (access(next, F_OK) != 0) {
         unlink(next_pub);
         return LEDGER_OK;
@@ -154,8 +148,8 @@ int ledger_key_rotate(ledger *l, const char *passphrase)
         return LEDGER_INVALID_ARGUMENT;
     if (l->read_only || !l->has_signer)
         return LEDGER_READ_ONLY;
-    key_path(next, sizeof next, l, "signing.key.next");
-    key_path(current, sizeof current, l, "signing.key");
+    ledger_path(next, sizeof next, l->dir, "signing.key.next");
+    ledger_path(current, sizeof current, l->dir, "signing.key");
     pthread_mutex_lock(&l->write_mutex);
     /* An earlier rotation interrupted after its commit holds the journal's
      * key in signing.key.next: finish it before starting another. */
@@ -186,7 +180,7 @@ int ledger_key_rotate(ledger *l, const char *passphrase)
         err = key_rotation_recover(l, l->signer.pk);
     } else {
         char next_pub[4200];
-        key_path(next_pub, sizeof next_pub, l, "signing.pub.next");
+        ledger_path(next_pub, sizeof next_pub, l->dir, "signing.pub.next");
         unlink(next);
         unlink(next_pub);
     }

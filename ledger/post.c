@@ -152,14 +152,6 @@ static int fields_check(const ledger_entry_in *in, codec_entry *e)
 
 /* ---- idempotency ---- */
 
-static size_t entry_key(uint8_t *key, const codec_entry *e)
-{
-    key[0] = (uint8_t)e->partner.len;
-    memcpy(key + 1, e->partner.p, e->partner.len);
-    memcpy(key + 1 + e->partner.len, e->client_id.p, e->client_id.len);
-    return 1u + e->partner.len + e->client_id.len;
-}
-
 static bool str_eq(codec_str a, codec_str b)
 {
     return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
@@ -405,7 +397,7 @@ static int entry_apply(batch *b, const ledger_entry_in *in, ledger_result *res)
     codec_entry e;
     programme_rec p;
     acct_slot slots[LEDGER_LEGS_MAX];
-    uint8_t key[1 + LEDGER_PARTNER_MAX + LEDGER_CLIENT_ID_MAX];
+    uint8_t key[ENTRY_KEY_MAX];
     memset(&e, 0, sizeof e);
     res->seq = LEDGER_SEQ_NONE;
 
@@ -425,7 +417,8 @@ static int entry_apply(batch *b, const ledger_entry_in *in, ledger_result *res)
         return LEDGER_REF_INVALID; /* only post, void and reversal refer */
     }
 
-    size_t key_len = entry_key(key, &e);
+    size_t key_len =
+        entry_key_make(key, e.partner.p, e.partner.len, e.client_id.p, e.client_id.len);
     /* Claim the client id with one insert: it either takes the key (and
      * gives it back below if the entry is refused) or finds the entry that
      * already holds it. */

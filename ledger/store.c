@@ -10,6 +10,7 @@
 #include "ledger/internal.h"
 #include "ledger/keyfile.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -43,11 +44,11 @@ int ledger_map_err(int rc)
     }
 }
 
-int ledger_read_begin(ledger *l, MDB_txn **txn)
+int ledger_txn_begin(ledger *l, unsigned flags, MDB_txn **txn)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
         pthread_rwlock_rdlock(&l->map_lock);
-        int rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, txn);
+        int rc = mdb_txn_begin(l->env, NULL, flags, txn);
         if (rc == MDB_SUCCESS)
             return LEDGER_OK;
         pthread_rwlock_unlock(&l->map_lock);
@@ -61,6 +62,11 @@ int ledger_read_begin(ledger *l, MDB_txn **txn)
             return ledger_map_err(rc);
     }
     return LEDGER_STORAGE;
+}
+
+int ledger_read_begin(ledger *l, MDB_txn **txn)
+{
+    return ledger_txn_begin(l, MDB_RDONLY, txn);
 }
 
 void ledger_read_end(ledger *l, MDB_txn *txn)
@@ -401,11 +407,21 @@ static MDB_dbi *dbi_slot(ledger *l, int i)
     return slots[i];
 }
 
-static void path_join(char *out, size_t cap, const char *dir, const char *file)
+void ledger_path(char *out, size_t cap, const char *dir, const char *file)
 {
     int n = snprintf(out, cap, "%s/%s", dir, file);
     if (n < 0 || (size_t)n >= cap)
         out[0] = '\0';
+}
+
+size_t entry_key_make(uint8_t out[ENTRY_KEY_MAX], const char *partner, size_t partner_len,
+                      const char *client_id, size_t client_id_len)
+{
+    assert(partner_len <= LEDGER_PARTNER_MAX && client_id_len <= LEDGER_CLIENT_ID_MAX);
+    out[0] = (uint8_t)partner_len;
+    memcpy(out + 1, partner, partner_len);
+    memcpy(out + 1 + partner_len, client_id, client_id_len);
+    return 1 + partner_len + client_id_len;
 }
 
 /* Opens the environment and its databases; `create` makes them. */
@@ -565,7 +581,7 @@ static int signer_load(ledger *l, const char *passphrase)
     err = key_rotation_recover(l, pk);
     if (err != LEDGER_OK)
         return err;
-    path_join(path, sizeof path, l->dir, "signing.key");
+    ledger_path(path, sizeof path, l->dir, "signing.key");
     err = keyfile_load(seed, path, passphrase);
     if (err != LEDGER_OK)
         return err;
@@ -588,7 +604,7 @@ int ledger_open(ledger **out, const char *dir, const ledger_options *opt)
         return LEDGER_INVALID_ARGUMENT;
     if (sodium_init() < 0)
         return LEDGER_NOMEM;
-    path_join(path, sizeof path, dir, "data.mdb");
+    ledger_path(path, sizeof path, dir, "data.mdb");
     if (stat(path, &st) != 0)
         return LEDGER_NOT_A_LEDGER;
     ledger *l = handle_new(dir, opt);
@@ -659,7 +675,7 @@ static void init_undo(const char *dir)
     static const char *const files[] = {"signing.key", "signing.pub", "data.mdb", "lock.mdb"};
     char path[4200];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        path_join(path, sizeof path, dir, files[i]);
+        ledger_path(path, sizeof path, dir, files[i]);
         unlink(path);
     }
 }
@@ -698,7 +714,7 @@ int ledger_init(const char *dir, const ledger_init_options *opt)
         return LEDGER_NOMEM;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return LEDGER_IO;
-    path_join(path, sizeof path, dir, "data.mdb");
+    ledger_path(path, sizeof path, dir, "data.mdb");
     if (stat(path, &st) == 0)
         return LEDGER_ALREADY_INITIALISED;
     if (opt->origin != NULL) {
@@ -717,7 +733,7 @@ int ledger_init(const char *dir, const ledger_init_options *opt)
         return LEDGER_NOMEM;
     l->read_only = false;
     randombytes_buf(seed, sizeof seed);
-    path_join(path, sizeof path, dir, "signing.key");
+    ledger_path(path, sizeof path, dir, "signing.key");
     int err = keyfile_create(path, seed, opt->passphrase);
     if (err == LEDGER_IO && errno == EEXIST)
         err = LEDGER_ALREADY_INITIALISED;

@@ -320,7 +320,7 @@ static bool str_valid(codec_str v, size_t min, size_t max)
 static int on_entry(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
 {
     codec_entry e;
-    uint8_t key[1 + LEDGER_PARTNER_MAX + LEDGER_CLIENT_ID_MAX];
+    uint8_t key[ENTRY_KEY_MAX];
     if (codec_entry_decode(&e, leaf, len) != 0)
         return fail(s, "leaf %llu: entry does not decode", (unsigned long long)seq);
     if (e.programme == 0 || e.programme > LEDGER_PROGRAMMES_MAX ||
@@ -346,10 +346,9 @@ static int on_entry(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
         err = entry_legs_replay(s, seq, &e);
     if (err != LEDGER_OK)
         return err;
-    key[0] = (uint8_t)e.partner.len;
-    memcpy(key + 1, e.partner.p, e.partner.len);
-    memcpy(key + 1 + e.partner.len, e.client_id.p, e.client_id.len);
-    if (stored_u64(s, s->l->dbi_keys, key, 1u + e.partner.len + e.client_id.len, seq) != 0)
+    size_t key_len =
+        entry_key_make(key, e.partner.p, e.partner.len, e.client_id.p, e.client_id.len);
+    if (stored_u64(s, s->l->dbi_keys, key, key_len, seq) != 0)
         return fail(s, "entry %llu: its client id does not lead back to it",
                     (unsigned long long)seq);
     if (refers) {
@@ -689,7 +688,7 @@ static int pinned_key(const char *dir, const char *vkey, note_verifier *out)
 {
     char text[NOTE_VKEY_MAX + 2], path[4200];
     if (vkey == NULL) {
-        snprintf(path, sizeof path, "%s/signing.pub", dir);
+        ledger_path(path, sizeof path, dir, "signing.pub");
         FILE *f = fopen(path, "r");
         if (f == NULL)
             return 1; /* nothing to pin: the first key in the journal is trusted */
