@@ -282,7 +282,7 @@ int ledger_programmes_list(ledger *l, ledger_programme_info *out, size_t max, si
     return err;
 }
 
-void acct_to_info(const acct_rec *a, const programme_rec *p, ledger_account_info *out)
+static void acct_to_info(const acct_rec *a, const programme_rec *p, ledger_account_info *out)
 {
     memset(out, 0, sizeof *out);
     out->id = a->id;

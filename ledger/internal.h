@@ -147,8 +147,6 @@ int programme_by_id(MDB_txn *txn, ledger *l, uint32_t id, programme_rec *out);
 int programme_store(MDB_txn *txn, ledger *l, const programme_rec *p);
 /* The whole account, code included. */
 int acct_load(MDB_txn *txn, ledger *l, uint64_t id, acct_rec *out);
-/* What posting needs: everything but the code (code_len 0). */
-int acct_load_state(MDB_txn *txn, ledger *l, uint64_t id, acct_rec *out);
 /* Parts of an account to store. */
 #define ACCT_STATE 0x1u   /* balances, history link, flags */
 #define ACCT_PENDING 0x2u /* pending amounts */
@@ -168,7 +166,6 @@ int acct_slot_store(MDB_txn *txn, ledger *l, acct_slot *slot, unsigned parts);
 void acct_slot_release(acct_slot *slot);
 int acct_id_by_code(MDB_txn *txn, ledger *l, uint32_t programme, const char *code,
                     size_t code_len, uint64_t *id_out);
-void acct_to_info(const acct_rec *a, const programme_rec *p, ledger_account_info *out);
 
 /* The record of batch `batch_no`; a missing one is LEDGER_CORRUPT. */
 int batch_rec_get(MDB_txn *txn, ledger *l, uint64_t batch_no, batch_rec *out);

@@ -307,21 +307,3 @@ done:
     sodium_memzero(buf, sizeof buf);
     return rc;
 }
-
-int keyfile_is_sealed(const char *path)
-{
-    uint8_t buf[KEYFILE_SEALED_BYTES + 1];
-    int format = -1;
-    int rc;
-
-    if (path == NULL) {
-        return -1;
-    }
-    rc = keyfile_read(buf, &format, path);
-    /* A plain file's buffer holds the seed. */
-    sodium_memzero(buf, sizeof buf);
-    if (rc != LEDGER_OK) {
-        return -1;
-    }
-    return format == KEYFILE_FORMAT_SEALED ? 1 : 0;
-}

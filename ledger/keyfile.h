@@ -26,7 +26,4 @@ int keyfile_create(const char *path, const uint8_t seed[KEYFILE_SEED_BYTES],
 int keyfile_load(uint8_t seed_out[KEYFILE_SEED_BYTES], const char *path,
                  const char *passphrase);
 
-/* Whether the file at path is sealed: 1 sealed, 0 plain, -1 unreadable. */
-int keyfile_is_sealed(const char *path);
-
 #endif

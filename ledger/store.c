@@ -242,7 +242,8 @@ static int acct_from_state(MDB_txn *txn, ledger *l, uint64_t id, const MDB_val *
     return LEDGER_OK;
 }
 
-int acct_load_state(MDB_txn *txn, ledger *l, uint64_t id, acct_rec *out)
+/* Everything but the code (code_len 0). */
+static int acct_load_state(MDB_txn *txn, ledger *l, uint64_t id, acct_rec *out)
 {
     MDB_val v;
     int rc = id_get(txn, l->dbi_accounts, id, &v);
