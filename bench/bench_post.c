@@ -77,7 +77,8 @@ typedef struct bench_params {
     bool full;
     bool growth; /* also one run on a ledger opened with the default map */
     bool verify;
-    bool sizes; /* also the table of commit sizes */
+    bool sizes;       /* also the table of commit sizes */
+    bool ordered_ids; /* zero-padded client ids */
 } bench_params;
 
 /* One ledger under test and the buffers of one commit, reused. */
@@ -91,6 +92,8 @@ typedef struct bench_work {
     char (*ids)[BENCH_ID_MAX];
     uint64_t rng;
     uint64_t entries_posted; /* by this program, funding included */
+    bool ordered_ids;        /* zero-padded client ids: key order = posting order */
+    uint64_t phase_us[3];    /* apply, seal, sync: summed from ledger_commit_info */
 } bench_work;
 
 typedef struct bench_run {
@@ -100,6 +103,7 @@ typedef struct bench_run {
     double seconds;
     double per_s;
     double written_mb_per_commit; /* write(2) bytes (wchar), < 0 if unknown */
+    double phase_ms[3];           /* per commit: apply, seal, sync (ledger_commit_info) */
 } bench_run;
 
 static const char *const variant_names[BENCH_VARIANTS] = {
@@ -329,9 +333,13 @@ static void commit_checked(bench_work *w, uint32_t count, uint32_t requests)
             requests);
     for (uint32_t r = 0; r < requests; r++)
         reqs[r] = (ledger_request){w->entries + r * per, per, false, w->results + r * per};
-    int err = ledger_commit(w->l, reqs, requests, NULL);
+    static ledger_commit_info info;
+    int err = ledger_commit(w->l, reqs, requests, &info);
     if (err != LEDGER_OK)
         die("ledger_commit: %s", ledger_strerror(err));
+    w->phase_us[0] += info.apply_us;
+    w->phase_us[1] += info.seal_us;
+    w->phase_us[2] += info.sync_us;
     for (uint32_t i = 0; i < count; i++) {
         if (w->results[i].err != LEDGER_OK)
             die("entry %s refused: %s (%s)", w->entries[i].client_id,
@@ -389,7 +397,11 @@ static void transfers_fill(bench_work *w, uint32_t run_no, uint32_t *next_id, ui
         if (b >= a)
             b++; /* a uniform pair of two different wallets */
         int64_t amount = 1 + (int64_t)rng_below(&w->rng, BENCH_AMOUNT_MAX);
-        snprintf(w->ids[i], BENCH_ID_MAX, "r%" PRIu32 "-%" PRIu32, run_no, (*next_id)++);
+        if (w->ordered_ids)
+            snprintf(w->ids[i], BENCH_ID_MAX, "r%04" PRIu32 "-%010" PRIu32, run_no,
+                     (*next_id)++);
+        else
+            snprintf(w->ids[i], BENCH_ID_MAX, "r%" PRIu32 "-%" PRIu32, run_no, (*next_id)++);
         entry_fill(&w->entries[i], w->ids[i], LEDGER_OP_TRANSFER, w->codes[a], w->codes[b],
                    amount);
     }
@@ -401,12 +413,14 @@ static void transfers_fill(bench_work *w, uint32_t run_no, uint32_t *next_id, ui
 static bench_run run_commits(bench_work *w, unsigned variant, uint32_t run_no, uint32_t entries,
                              uint32_t per_commit, uint32_t requests)
 {
-    bench_run r = {variant, run_no, w->entries_posted, 0, 0, -1};
+    bench_run r = {variant, run_no, w->entries_posted, 0, 0, -1, {0, 0, 0}};
     uint32_t next_id = 1;
     transfers_fill(w, run_no, &next_id, per_commit);
     commit_checked(w, per_commit, requests);
     r.tree_before = w->entries_posted;
     long long written = written_bytes();
+    uint64_t phases[3];
+    memcpy(phases, w->phase_us, sizeof phases);
     for (uint32_t done = 0; done < entries; done += per_commit) {
         transfers_fill(w, run_no, &next_id, per_commit);
         double t0 = now_s();
@@ -414,6 +428,8 @@ static bench_run run_commits(bench_work *w, unsigned variant, uint32_t run_no, u
         r.seconds += now_s() - t0;
     }
     r.per_s = (double)entries / r.seconds;
+    for (int k = 0; k < 3; k++)
+        r.phase_ms[k] = (double)(w->phase_us[k] - phases[k]) / 1e3 / (double)(entries / per_commit);
     r.written_mb_per_commit = -1;
     if (written >= 0 && written_bytes() >= written)
         r.written_mb_per_commit =
@@ -437,24 +453,26 @@ static void sizes_measure(bench_work *w, uint32_t *run_no)
 {
     static const uint32_t sizes[BENCH_SIZES_COUNT] = {8000, 16000, 32000, 64000};
     double per[BENCH_SIZES_COUNT][BENCH_SIZE_RUNS], mb[BENCH_SIZES_COUNT] = {0};
+    double phase[BENCH_SIZES_COUNT][3] = {{0}};
     for (uint32_t run = 0; run < BENCH_SIZE_RUNS; run++) {
         for (unsigned k = 0; k < BENCH_SIZES_COUNT; k++) {
             bench_run r = run_commits(w, 0, ++*run_no, BENCH_SIZE_RUN_ENTRIES, sizes[k],
                                       sizes[k] / BENCH_COMMIT_ENTRIES);
             per[k][run] = r.per_s;
             mb[k] = r.written_mb_per_commit;
+            memcpy(phase[k], r.phase_ms, sizeof phase[k]); /* the last run's */
             fprintf(stderr, "size %" PRIu32 " run %" PRIu32 ": %.0f entries/s\n", sizes[k],
                     run + 1, r.per_s);
         }
     }
     printf("| entries per commit (requests of 8,000) | runs | median entries/s | min | max | "
-           "MB written per commit | median / 150,000 target |\n"
-           "|---|---|---|---|---|---|---|\n");
+           "apply / seal / sync ms per commit (last run) | MB written per commit | "
+           "median / 150,000 target |\n|---|---|---|---|---|---|---|---|\n");
     for (unsigned k = 0; k < BENCH_SIZES_COUNT; k++) {
         double med = median_of(per[k], BENCH_SIZE_RUNS);
-        printf("| %" PRIu32 " | %u | %.0f | %.0f | %.0f | %.1f | %.2f |\n", sizes[k],
-               BENCH_SIZE_RUNS, med, per[k][0], per[k][BENCH_SIZE_RUNS - 1], mb[k],
-               med / BENCH_TARGET_PER_S);
+        printf("| %" PRIu32 " | %u | %.0f | %.0f | %.0f | %.1f / %.1f / %.1f | %.1f | %.2f |\n",
+               sizes[k], BENCH_SIZE_RUNS, med, per[k][0], per[k][BENCH_SIZE_RUNS - 1],
+               phase[k][0], phase[k][1], phase[k][2], mb[k], med / BENCH_TARGET_PER_S);
     }
     printf("\n");
 }
@@ -485,13 +503,15 @@ static void runs_print(const bench_params *p, const bench_run *runs, size_t n)
     double per[BENCH_VARIANTS][BENCH_RUNS_MAX], med[BENCH_VARIANTS];
     size_t count[BENCH_VARIANTS] = {0, 0};
     printf("| run | variant | entries in ledger before | timed entries | seconds | entries/s | "
-           "ms per commit | MB written per commit |\n|---|---|---|---|---|---|---|---|\n");
+           "ms per commit | of which apply / seal / sync ms | MB written per commit |\n"
+           "|---|---|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < n; i++) {
         const bench_run *r = &runs[i];
-        printf("| %" PRIu32 " | %s | %" PRIu64 " | %" PRIu32 " | %.2f | %.0f | %.1f | %.1f |\n",
+        printf("| %" PRIu32 " | %s | %" PRIu64 " | %" PRIu32 " | %.2f | %.0f | %.1f | "
+               "%.1f / %.1f / %.1f | %.1f |\n",
                r->run_no, variant_names[r->variant], r->tree_before, p->run_entries, r->seconds,
                r->per_s, 1e3 * r->seconds / (double)(p->run_entries / BENCH_COMMIT_ENTRIES),
-               r->written_mb_per_commit);
+               r->phase_ms[0], r->phase_ms[1], r->phase_ms[2], r->written_mb_per_commit);
         per[r->variant][count[r->variant]++] = r->per_s;
     }
     printf("\n| variant | runs | median entries/s | min | max | median / 150,000 target |\n"
@@ -590,7 +610,8 @@ static bench_params args_parse(int argc, char **argv)
                       false,
                       true,
                       true,
-                      true};
+                      true,
+                      false};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--full") == 0) {
@@ -613,9 +634,11 @@ static bench_params args_parse(int argc, char **argv)
             p.verify = false;
         } else if (strcmp(a, "--skip-sizes") == 0) {
             p.sizes = false;
+        } else if (strcmp(a, "--ordered-ids") == 0) {
+            p.ordered_ids = true;
         } else {
             die("usage: bench_post [--full] [--runs N] [--entries N] [--accounts N] "
-                "[--skip-growth] [--skip-verify] [--skip-sizes]");
+                "[--skip-growth] [--skip-verify] [--skip-sizes] [--ordered-ids]");
         }
     }
     p.run_entries -= p.run_entries % BENCH_COMMIT_ENTRIES; /* whole commits */
@@ -632,6 +655,7 @@ int main(int argc, char **argv)
     machine_print(&p);
 
     work_init(&w, p.accounts);
+    w.ordered_ids = p.ordered_ids;
     ledger_make(&w, p.map_bytes, cleanup_dirs[0]);
     double setup_s = setup(&w);
     printf("Setup: %" PRIu32 " accounts opened and funded in %.2f s (%" PRIu64

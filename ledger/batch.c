@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -240,6 +241,19 @@ static int batch_checkpoint(batch *b, const uint8_t root[32], char signed_note[N
     return err;
 }
 
+static uint64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static uint32_t us_of(uint64_t ns)
+{
+    uint64_t us = ns / 1000u;
+    return us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
 int batch_finish(batch *b, ledger_commit_info *info)
 {
     ledger *l = b->l;
@@ -256,6 +270,7 @@ int batch_finish(batch *b, ledger_commit_info *info)
         batch_abort(b);
         return LEDGER_OK;
     }
+    uint64_t t_seal = mono_ns();
     f = l->frontier;
     merkle_frontier_root(&f, prev_root);
     err = batch_header(b, prev_root, header_hash);
@@ -289,7 +304,9 @@ int batch_finish(batch *b, ledger_commit_info *info)
         batch_abort(b);
         return err;
     }
+    uint64_t t_sync = mono_ns();
     int rc = mdb_txn_commit(b->txn); /* fsync: durable when it returns */
+    uint64_t t_done = mono_ns();
     b->txn = NULL;
     pthread_rwlock_unlock(&l->map_lock);
     free(b->hashes);
@@ -306,17 +323,24 @@ int batch_finish(batch *b, ledger_commit_info *info)
         info->batch = b->batch_no;
         memcpy(info->checkpoint, note, note_len);
         info->checkpoint_len = note_len;
+        info->apply_us = us_of(b->apply_ns);
+        info->seal_us = us_of(t_sync - t_seal);
+        info->sync_us = us_of(t_done - t_sync);
     }
     return LEDGER_OK;
 }
 
 int batch_run(ledger *l, batch_fn fn, void *ctx, ledger_commit_info *info)
 {
+    uint64_t apply_ns = 0; /* over every attempt */
     for (int attempt = 0; attempt <= BATCH_GROWTH_RETRIES_MAX; attempt++) {
         batch b;
         int err = batch_begin(l, &b);
         if (err == LEDGER_OK) {
+            uint64_t t0 = mono_ns();
             err = fn(l, ctx, &b);
+            apply_ns += mono_ns() - t0;
+            b.apply_ns = apply_ns;
             if (err == LEDGER_OK)
                 err = batch_finish(&b, info);
             else

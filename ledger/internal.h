@@ -194,6 +194,7 @@ typedef struct batch {
     size_t hashes_cap;
     uint8_t (*hashes)[MERKLE_HASH_BYTES]; /* leaves after the header */
     const note_signer *retiring;          /* a key rotation: the old key signs too */
+    uint64_t apply_ns;                    /* time spent applying, for ledger_commit_info */
     programme_rec programme;              /* the last one looked up (entries of a batch */
     bool programme_cached;                /* rarely change programme) */
 } batch;

@@ -506,6 +506,7 @@ static void test_group_commit(void **state)
     assert_int_equal(ra[0].seq, size_before + 1);
     assert_int_equal(rc[0].seq, size_before + 3);
     assert_int_equal(tl_tree_size(t), info.tree_size);
+    assert_true((uint64_t)info.apply_us + info.seal_us + info.sync_us > 0);
     assert_non_null(strstr(info.checkpoint, "cauris.test/demo\n"));
     char note[LEDGER_CHECKPOINT_MAX];
     size_t len;
