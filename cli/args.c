@@ -12,25 +12,32 @@
 #include <stdarg.h>
 #include <string.h>
 
+/* "cauris CMD: <message>\n" on stderr. */
+static void report(const char *cmd, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static void report(const char *cmd, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "cauris %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "cauris %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    report(cmd, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nsee cauris %s --help\n", cmd);
+    fprintf(stderr, "see cauris %s --help\n", cmd);
     return CLI_EXIT_USAGE;
 }
 
 int cli_fail(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "cauris %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    report(cmd, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     return CLI_EXIT_FAIL;
 }
 

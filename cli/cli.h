@@ -109,11 +109,13 @@ void cli_wipe(void *p, size_t n);
 
 #define CLI_PROGRAMMES_SHOWN 8 /* programme names listed in an error */
 
-/* The programme a command works on: `given` when the user gave one, else
- * the ledger's only programme. With several and none given, prints their
- * names and returns CLI_EXIT_USAGE. */
-int cli_programme_resolve(const char *cmd, ledger *l, const char *given,
-                          char out[LEDGER_NAME_MAX + 1]);
+/* cli_ledger_open, then the programme the command works on: `given` when
+ * the user gave one, else the ledger's only programme (with several and
+ * none given, prints their names and returns CLI_EXIT_USAGE). On success
+ * *out is open and programme[] holds the name. */
+int cli_ledger_open_programme(const char *cmd, const char *dir, bool writable,
+                              const char *passphrase_file, const char *given, ledger **out,
+                              char programme[LEDGER_NAME_MAX + 1]);
 
 /* The programme's currency and its minor-unit digits, read from its fixed
  * account programme:fund. Prints the reason and returns CLI_EXIT_FAIL. */

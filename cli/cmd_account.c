@@ -105,13 +105,11 @@ int cmd_account(int argc, char **argv)
                                                   : "needs DIR and one CODE");
     ledger *l = NULL;
     char prog[LEDGER_NAME_MAX + 1];
-    rc = cli_ledger_open("account", a.pos[1], true, pass_file, &l);
+    rc = cli_ledger_open_programme("account", a.pos[1], true, pass_file, programme, &l, prog);
     if (rc != CLI_EXIT_OK)
         return rc;
-    rc = cli_programme_resolve("account", l, programme, prog);
-    if (rc == CLI_EXIT_OK)
-        rc = is_open ? account_open("account", l, prog, &a)
-                     : account_flags("account", l, prog, verb, a.pos[2]);
+    rc = is_open ? account_open("account", l, prog, &a)
+                 : account_flags("account", l, prog, verb, a.pos[2]);
     ledger_close(l);
     return rc;
 }
@@ -146,13 +144,11 @@ int cmd_accounts(int argc, char **argv)
     char currency[LEDGER_CURRENCY_LEN + 1], after[LEDGER_CODE_MAX + 1] = "";
     char prog[LEDGER_NAME_MAX + 1];
     int digits;
-    rc = cli_ledger_open("accounts", a.pos[0], false, NULL, &l);
+    rc = cli_ledger_open_programme("accounts", a.pos[0], false, NULL, programme, &l, prog);
     if (rc != CLI_EXIT_OK)
         return rc;
-    rc = cli_programme_resolve("accounts", l, programme, prog);
     programme = prog;
-    if (rc == CLI_EXIT_OK)
-        rc = cli_programme_currency("accounts", l, programme, currency, &digits);
+    rc = cli_programme_currency("accounts", l, programme, currency, &digits);
     ledger_account_info *page = calloc(ACCOUNTS_PAGE, sizeof *page);
     if (rc == CLI_EXIT_OK && page == NULL)
         rc = cli_fail("accounts", "out of memory");

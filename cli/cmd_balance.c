@@ -110,12 +110,10 @@ int cmd_balance(int argc, char **argv)
         return rc;
     ledger *l = NULL;
     char prog[LEDGER_NAME_MAX + 1];
-    rc = cli_ledger_open("balance", a.pos[0], false, NULL, &l);
+    rc = cli_ledger_open_programme("balance", a.pos[0], false, NULL, programme, &l, prog);
     if (rc != CLI_EXIT_OK)
         return rc;
-    rc = cli_programme_resolve("balance", l, programme, prog);
-    if (rc == CLI_EXIT_OK)
-        rc = balances_print(l, prog, &a, &as_of, json);
+    rc = balances_print(l, prog, &a, &as_of, json);
     ledger_close(l);
     return rc;
 }
@@ -137,13 +135,11 @@ int cmd_trial_balance(int argc, char **argv)
         credits[CLI_AMOUNT_TEXT_MAX], prog[LEDGER_NAME_MAX + 1];
     int digits;
     ledger_trial_balance tb;
-    rc = cli_ledger_open("trial-balance", a.pos[0], false, NULL, &l);
+    rc = cli_ledger_open_programme("trial-balance", a.pos[0], false, NULL, programme, &l, prog);
     if (rc != CLI_EXIT_OK)
         return rc;
-    rc = cli_programme_resolve("trial-balance", l, programme, prog);
     programme = prog;
-    if (rc == CLI_EXIT_OK)
-        rc = cli_programme_currency("trial-balance", l, programme, currency, &digits);
+    rc = cli_programme_currency("trial-balance", l, programme, currency, &digits);
     int err = rc == CLI_EXIT_OK ? ledger_trial_balance_get(l, programme, &tb) : LEDGER_OK;
     ledger_close(l);
     if (rc != CLI_EXIT_OK)

@@ -150,12 +150,10 @@ int cmd_statement(int argc, char **argv)
     s.code = a.pos[1];
     s.page_size = (uint32_t)page_size;
     ledger *l = NULL;
-    rc = cli_ledger_open(STATEMENT_CMD, a.pos[0], false, NULL, &l);
+    rc = cli_ledger_open_programme(STATEMENT_CMD, a.pos[0], false, NULL, programme, &l, prog);
     if (rc != CLI_EXIT_OK)
         return rc;
-    rc = cli_programme_resolve(STATEMENT_CMD, l, programme, prog);
-    if (rc == CLI_EXIT_OK)
-        rc = cli_programme_currency(STATEMENT_CMD, l, prog, s.currency, &s.digits);
+    rc = cli_programme_currency(STATEMENT_CMD, l, prog, s.currency, &s.digits);
     if (rc == CLI_EXIT_OK)
         rc = statement_print(l, &s);
     ledger_close(l);

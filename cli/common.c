@@ -150,8 +150,8 @@ int cli_vkey_arg(const char *cmd, const char *arg, char *out, size_t cap)
     return CLI_EXIT_OK;
 }
 
-int cli_programme_resolve(const char *cmd, ledger *l, const char *given,
-                          char out[LEDGER_NAME_MAX + 1])
+static int programme_resolve(const char *cmd, ledger *l, const char *given,
+                             char out[LEDGER_NAME_MAX + 1])
 {
     ledger_programme_info progs[CLI_PROGRAMMES_SHOWN];
     size_t n = 0, total = 0;
@@ -175,4 +175,21 @@ int cli_programme_resolve(const char *cmd, ledger *l, const char *given,
         strcat(names, ", ...");
     return cli_usage_error(cmd, "this ledger holds %zu programmes (%s): give --programme NAME",
                            total, names);
+}
+
+int cli_ledger_open_programme(const char *cmd, const char *dir, bool writable,
+                              const char *passphrase_file, const char *given, ledger **out,
+                              char programme[LEDGER_NAME_MAX + 1])
+{
+    ledger *l = NULL;
+    int rc = cli_ledger_open(cmd, dir, writable, passphrase_file, &l);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    rc = programme_resolve(cmd, l, given, programme);
+    if (rc != CLI_EXIT_OK) {
+        ledger_close(l);
+        return rc;
+    }
+    *out = l;
+    return CLI_EXIT_OK;
 }

@@ -268,9 +268,8 @@ static void test_overflow(void **state)
     e = tl_transfer("big-2", "partner:mfi1:cash", "programme:fund", 1);
     expect_refused(t, &e, LEDGER_OVERFLOW);
     /* A sum of legs that overflows is refused before any balance moves. */
-    ledger_entry_in s;
-    memset(&s, 0, sizeof s);
-    s = tl_transfer("big-3", "partner:mfi1:cash", "participant:P1:wallet", INT64_MAX);
+    ledger_entry_in s =
+        tl_transfer("big-3", "partner:mfi1:cash", "participant:P1:wallet", INT64_MAX);
     s.legs_count = 3;
     s.legs[1] = (ledger_leg_in){"participant:P1:wallet", LEDGER_CREDIT, INT64_MAX};
     s.legs[2] = (ledger_leg_in){"participant:P2:wallet", LEDGER_CREDIT, 2};
@@ -349,13 +348,8 @@ static void test_two_phase(void **state)
     expect_refused(t, &p2, LEDGER_INSUFFICIENT_FUNDS);
 
     /* Post the grant once. */
-    ledger_entry_in post;
-    memset(&post, 0, sizeof post);
-    post = tl_transfer("grant-1-approve", "x", "y", 1);
-    post.kind = LEDGER_KIND_POST;
-    post.op = LEDGER_OP_GRANT_COMMIT;
-    post.legs_count = 0;
-    post.ref = pending;
+    ledger_entry_in post =
+        tl_ref("grant-1-approve", LEDGER_KIND_POST, LEDGER_OP_GRANT_COMMIT, pending);
     assert_int_equal(tl_post(t, &post, &seq), LEDGER_OK);
     assert_int_equal(tl_balance(t, "participant:P1:grant"), 30000);
     assert_int_equal(tl_balance(t, "programme:grants"), 30000);
@@ -409,13 +403,8 @@ static void test_reversal(void **state)
     ledger_entry_in w =
         wage("wage-wrong", "participant:P1:wallet", "participant:P1:capital", 20000);
     assert_int_equal(tl_post(t, &w, &wage_seq), LEDGER_OK);
-    ledger_entry_in r;
-    memset(&r, 0, sizeof r);
-    r = tl_transfer("wage-wrong-reversal", "a", "b", 1);
-    r.kind = LEDGER_KIND_REVERSAL;
-    r.op = LEDGER_OP_WAGE;
-    r.legs_count = 0;
-    r.ref = wage_seq;
+    ledger_entry_in r =
+        tl_ref("wage-wrong-reversal", LEDGER_KIND_REVERSAL, LEDGER_OP_WAGE, wage_seq);
     /* The capital leg is locked, but a correction is not a withdrawal. */
     assert_int_equal(tl_post(t, &r, &rev_seq), LEDGER_OK);
     assert_int_equal(tl_balance(t, "participant:P1:wallet"), 0);

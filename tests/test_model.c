@@ -25,16 +25,16 @@
 #define M_SEEDS 4
 #define M_ENTRIES_MAX 6
 #define M_REQUESTS_MAX 3
-#define M_SEQ_MAX 8192     /* leaves in one run, well above what it makes */
-#define M_COMMITS_MAX 512  /* commits in one run */
-#define M_IDS_MAX 4096     /* client ids in one run */
+#define M_SEQ_MAX 8192    /* leaves in one run, well above what it makes */
+#define M_COMMITS_MAX 512 /* commits in one run */
+#define M_IDS_MAX 4096    /* client ids in one run */
 
 static const char *const codes[M_ACCOUNTS] = {
     "partner:mfi1:cash",     "participant:p1:wallet", "participant:p2:wallet",
     "participant:p3:wallet", "programme:fund",        "programme:wages",
     "group:g1:cash",         "group:g1:member:p1",
 };
-static const bool debit_normal[M_ACCOUNTS] = {true, false, false, false,
+static const bool debit_normal[M_ACCOUNTS] = {true,  false, false, false,
                                               false, true,  true,  false};
 static const bool no_overdraft[M_ACCOUNTS] = {true, true, true, true, false, false, true, true};
 
@@ -301,8 +301,8 @@ static void one_round(tl *t, model *m)
             } else if (res->err == LEDGER_EXISTS) {
                 bool known = false;
                 for (size_t j = 0; j < m->ids_count; j++)
-                    known = known || (strcmp(m->ids[j], ids[r][i]) == 0 &&
-                                      m->id_seq[j] == res->seq);
+                    known = known ||
+                            (strcmp(m->ids[j], ids[r][i]) == 0 && m->id_seq[j] == res->seq);
                 assert_true(known);
             } else if (res->err == LEDGER_INSUFFICIENT_FUNDS && !reqs[r].atomic) {
                 check_refusal(t, m, &es[r][i]);

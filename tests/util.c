@@ -89,6 +89,16 @@ ledger_entry_in tl_transfer(const char *client_id, const char *debit, const char
     return e;
 }
 
+ledger_entry_in tl_ref(const char *client_id, ledger_kind kind, ledger_op op, uint64_t ref)
+{
+    ledger_entry_in e = tl_transfer(client_id, "", "", 1);
+    e.kind = kind;
+    e.op = op;
+    e.ref = ref;
+    e.legs_count = 0;
+    return e;
+}
+
 int tl_post(tl *t, const ledger_entry_in *e, uint64_t *seq)
 {
     ledger_result r = {-1, 0};

@@ -33,6 +33,8 @@ void tl_open(tl *t, const char *const *codes, size_t count);
 /* An entry of two legs: debit `from`, credit `to`. */
 ledger_entry_in tl_transfer(const char *client_id, const char *debit, const char *credit,
                             int64_t amount);
+/* A post, void or reversal of entry `ref`: its legs come from the ledger. */
+ledger_entry_in tl_ref(const char *client_id, ledger_kind kind, ledger_op op, uint64_t ref);
 /* Posts one entry alone; returns its result code, *seq if not NULL. */
 int tl_post(tl *t, const ledger_entry_in *e, uint64_t *seq);
 int64_t tl_balance(tl *t, const char *code);
