@@ -27,6 +27,7 @@
 
 _Static_assert(LEDGER_PAGE_MAX >= 1, "page");
 _Static_assert(LEDGER_REQUEST_ENTRIES_MAX <= LEDGER_BATCH_ENTRIES_MAX, "request fits a batch");
+_Static_assert(LEDGER_DIR_MAX + 32 < 4096, "a ledger file's path fits the handle's buffers");
 _Static_assert(LEDGER_CODE_MAX <= 255, "code length fits its byte");
 
 struct ledger {

@@ -52,6 +52,8 @@
 #define LEDGER_CURRENCY_LEN 3           /* ISO 4217 alphabetic code */
 #define LEDGER_REQUEST_ENTRIES_MAX 8192 /* entries in one request */
 #define LEDGER_BATCH_ENTRIES_MAX 65536  /* entries in one group commit */
+#define LEDGER_BATCH_REQUESTS_MAX 8192  /* requests in one group commit */
+#define LEDGER_DIR_MAX 4000             /* ledger directory path, bytes */
 #define LEDGER_ACCOUNTS_OPEN_MAX 200000 /* accounts opened in one call */
 #define LEDGER_PAGE_MAX 1000            /* statement lines per page */
 #define LEDGER_PROOF_MAX 128            /* hashes in one proof */

@@ -540,7 +540,7 @@ static int commit_fn(ledger *l, void *vctx, batch *b)
 int ledger_commit(ledger *l, ledger_request *requests, size_t count, ledger_commit_info *info)
 {
     size_t entries = 0;
-    if (l == NULL || (requests == NULL && count > 0))
+    if (l == NULL || (requests == NULL && count > 0) || count > LEDGER_BATCH_REQUESTS_MAX)
         return LEDGER_INVALID_ARGUMENT;
     for (size_t i = 0; i < count; i++) {
         const ledger_request *r = &requests[i];

@@ -601,7 +601,7 @@ int ledger_open(ledger **out, const char *dir, const ledger_options *opt)
     struct stat st;
     MDB_txn *txn;
     uint64_t version = 0;
-    if (out == NULL || dir == NULL)
+    if (out == NULL || dir == NULL || strlen(dir) > LEDGER_DIR_MAX)
         return LEDGER_INVALID_ARGUMENT;
     if (sodium_init() < 0)
         return LEDGER_NOMEM;
@@ -705,7 +705,7 @@ int ledger_init(const char *dir, const ledger_init_options *opt)
     char path[4200], origin[LEDGER_ORIGIN_MAX + 1];
     uint8_t seed[KEYFILE_SEED_BYTES];
     struct stat st;
-    if (dir == NULL || opt == NULL)
+    if (dir == NULL || opt == NULL || strlen(dir) > LEDGER_DIR_MAX)
         return LEDGER_INVALID_ARGUMENT;
     if (!ledger_name_valid(opt->programme))
         return LEDGER_INVALID_FIELD;

@@ -64,10 +64,14 @@ static void test_sigkill_while_posting(void **state)
             writer_child(t.dir, fds[1]);
         }
         close(fds[1]);
-        /* Let it post a while, then kill it wherever it is. */
-        usleep(30000 + 20000 * (useconds_t)round);
-        kill(pid, SIGKILL);
+        /* Once it has posted something, let it go on a while, then kill it
+         * wherever it is (waiting for the first reply keeps a slow machine
+         * from killing it before it starts). */
         int status, b;
+        assert_int_equal(read(fds[0], &b, sizeof b), (ssize_t)sizeof b);
+        acked = b > acked ? b : acked;
+        usleep(20000 + 20000 * (useconds_t)round);
+        kill(pid, SIGKILL);
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_true(WIFSIGNALED(status));
         while (read(fds[0], &b, sizeof b) == (ssize_t)sizeof b)

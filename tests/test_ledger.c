@@ -518,6 +518,13 @@ static void test_group_commit(void **state)
     /* Limits are checked at the boundary. */
     ledger_request big = {d, LEDGER_REQUEST_ENTRIES_MAX + 1, false, rd};
     assert_int_equal(ledger_commit(t->l, &big, 1, NULL), LEDGER_INVALID_ARGUMENT);
+    /* Regression: the number of requests had no limit (empty ones cost a
+     * loop each). */
+    static ledger_request empty[LEDGER_BATCH_REQUESTS_MAX + 1];
+    assert_int_equal(ledger_commit(t->l, empty, LEDGER_BATCH_REQUESTS_MAX + 1, NULL),
+                     LEDGER_INVALID_ARGUMENT);
+    assert_int_equal(ledger_commit(t->l, empty, LEDGER_BATCH_REQUESTS_MAX, &info), LEDGER_OK);
+    assert_int_equal(info.tree_size, size_before + 4);
 }
 
 /* Regression: any flags could be set, reopening a closed account or
@@ -701,6 +708,15 @@ static void test_init_and_keys(void **state)
     snprintf(path, sizeof path, "%s/other", dir);
     assert_int_equal(ledger_init(path, &bad), LEDGER_UNKNOWN_CURRENCY);
     assert_int_equal(ledger_open(&l, "/nonexistent/cauris", NULL), LEDGER_NOT_A_LEDGER);
+    /* Regression: a directory path longer than the handle's buffer was
+     * truncated silently. */
+    char *deep = malloc(LEDGER_DIR_MAX + 2);
+    memset(deep, 'd', LEDGER_DIR_MAX + 1);
+    deep[0] = '/';
+    deep[LEDGER_DIR_MAX + 1] = '\0';
+    assert_int_equal(ledger_open(&l, deep, NULL), LEDGER_INVALID_ARGUMENT);
+    assert_int_equal(ledger_init(deep, &bad), LEDGER_INVALID_ARGUMENT);
+    free(deep);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
 }
