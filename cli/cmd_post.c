@@ -324,16 +324,14 @@ static int entries_post(ledger *l, FILE *spool, const cli_jsonl_defaults *d, boo
     return rc;
 }
 
-static int post_run(const char *dir, FILE *spool, const cli_jsonl_defaults *d, bool atomic,
-                    const char *passphrase_file, const post_plan *plan, line_reader *r)
+/* Posts the checked plan through `l`, which the caller opened and closes. */
+static int post_run(ledger *l, FILE *spool, const cli_jsonl_defaults *d, bool atomic,
+                    const post_plan *plan, line_reader *r)
 {
-    ledger *l = NULL;
     chunk c;
     post_totals t = {0, 0, 0};
+    int rc = CLI_EXIT_OK;
     memset(&c, 0, sizeof c);
-    int rc = cli_ledger_open(POST_CMD, dir, true, passphrase_file, &l);
-    if (rc != CLI_EXIT_OK)
-        return rc;
     c.lines = calloc(LEDGER_REQUEST_ENTRIES_MAX, sizeof *c.lines);
     c.entries = calloc(LEDGER_REQUEST_ENTRIES_MAX, sizeof *c.entries);
     c.results = calloc(LEDGER_REQUEST_ENTRIES_MAX, sizeof *c.results);
@@ -362,7 +360,6 @@ static int post_run(const char *dir, FILE *spool, const cli_jsonl_defaults *d, b
     free(c.entries);
     free(c.results);
     free(c.line_nos);
-    ledger_close(l);
     if (rc == CLI_EXIT_OK && t.refused > 0)
         rc = CLI_EXIT_FAIL;
     return rc;
@@ -402,25 +399,27 @@ int cmd_post(int argc, char **argv)
     /* Lines without a programme go to --programme, else to the ledger's
      * only one; with several, each line must name its own. */
     char prog[LEDGER_NAME_MAX + 1];
+    ledger *l = NULL;
+    rc = cli_ledger_open(POST_CMD, a.pos[0], true, pass_file, &l);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (programme == NULL) {
-        ledger *l = NULL;
-        rc = cli_ledger_open(POST_CMD, a.pos[0], false, NULL, &l);
-        if (rc != CLI_EXIT_OK)
-            return rc;
         ledger_programme_info only;
         size_t n = 0, total = 0;
         if (ledger_programmes_list(l, &only, 1, &n, &total) == LEDGER_OK && total == 1) {
             snprintf(prog, sizeof prog, "%s", only.name);
             programme = prog;
         }
-        ledger_close(l);
     }
     cli_jsonl_defaults d = {programme, partner, principal};
 
     const char *path = a.pos[1];
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (in == NULL)
-        return cli_fail(POST_CMD, "cannot open %s: %s", path, strerror(errno));
+    if (in == NULL) {
+        rc = cli_fail(POST_CMD, "cannot open %s: %s", path, strerror(errno));
+        ledger_close(l);
+        return rc;
+    }
     FILE *spool = tmpfile();
     line_reader *r = malloc(sizeof *r);
     post_plan plan;
@@ -440,7 +439,8 @@ int cmd_post(int argc, char **argv)
                       "nothing was posted",
                       path, (unsigned long long)plan.entries, LEDGER_REQUEST_ENTRIES_MAX);
     if (rc == CLI_EXIT_OK)
-        rc = post_run(a.pos[0], spool, &d, atomic, pass_file, &plan, r);
+        rc = post_run(l, spool, &d, atomic, &plan, r);
+    ledger_close(l);
     plan_free(&plan);
     free(r);
     if (spool != NULL)
