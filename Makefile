@@ -13,6 +13,7 @@ BUILD    ?= build
 CC       ?= cc
 PKGS     := lmdb libsodium libcrypto
 CLI_PKGS := jansson
+RPC_PKGS := libevent libevent_pthreads libprotobuf-c jansson
 TEST_PKGS := cmocka
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wconversion -Wstrict-prototypes \
@@ -25,6 +26,10 @@ LDLIBS_LEDGER = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
 LEDGER_SRC := $(wildcard ledger/*.c)
 LEDGER_OBJ := $(LEDGER_SRC:%.c=$(BUILD)/%.o)
+RPC_SRC    := $(wildcard rpc/*.c)
+RPC_OBJ    := $(RPC_SRC:%.c=$(BUILD)/%.o)
+PROTO      := proto/cauris/v1/ledger.proto
+PROTO_GEN  := $(BUILD)/gen/cauris/v1/ledger.pb-c
 CLI_SRC    := $(wildcard cli/*.c)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC   := $(wildcard tests/test_*.c)
@@ -35,6 +40,8 @@ BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 LIB := $(BUILD)/libcauris.a
+RPC_LIB := $(BUILD)/libcaurisrpc.a
+LDLIBS_RPC = $(shell pkg-config --libs $(RPC_PKGS) 2>/dev/null)
 CAURIS := $(BUILD)/cauris
 
 .PHONY: all deps test test-asan test-tsan run bench fuzz clean format check-deps
@@ -49,29 +56,49 @@ check-deps:
 $(BUILD)/ledger/%.o: ledger/%.c ledger/*.h | $(BUILD)/ledger
 	$(CC) $(CFLAGS_ALL) $(WARN) -c -o $@ $<
 
-$(BUILD)/cli/%.o: cli/%.c cli/*.h ledger/ledger.h | $(BUILD)/cli
+$(BUILD)/cli/%.o: cli/%.c cli/*.h ledger/ledger.h rpc/rpc.h | $(BUILD)/cli
 	$(CC) $(CFLAGS_ALL) $(WARN) $(shell pkg-config --cflags $(CLI_PKGS)) -c -o $@ $<
+
+# C code for the RPC messages is generated from proto/ at build time.
+$(PROTO_GEN).c $(PROTO_GEN).h: $(PROTO)
+	@mkdir -p $(BUILD)/gen
+	protoc-c -Iproto --c_out=$(BUILD)/gen $(PROTO)
+
+# Generated code is built with fewer warnings (-Wconversion trips it).
+$(PROTO_GEN).o: $(PROTO_GEN).c
+	$(CC) $(CFLAGS_ALL) -I$(BUILD)/gen $(shell pkg-config --cflags libprotobuf-c) -c -o $@ $<
+
+RPC_CFLAGS = -I$(BUILD)/gen $(shell pkg-config --cflags $(RPC_PKGS))
+$(BUILD)/rpc/%.o: rpc/%.c rpc/*.h ledger/ledger.h $(PROTO_GEN).h | $(BUILD)/rpc
+	$(CC) $(CFLAGS_ALL) $(WARN) $(RPC_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LEDGER_OBJ)
 	ar rcs $@ $^
 
-$(CAURIS): $(CLI_OBJ) $(LIB)
-	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(LIB) $(shell pkg-config --libs $(CLI_PKGS)) $(LDLIBS_LEDGER)
+$(RPC_LIB): $(RPC_OBJ) $(PROTO_GEN).o
+	ar rcs $@ $^
+
+$(CAURIS): $(CLI_OBJ) $(RPC_LIB) $(LIB)
+	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(RPC_LIB) $(LIB) $(shell pkg-config --libs $(CLI_PKGS)) \
+	  $(LDLIBS_RPC) $(LDLIBS_LEDGER)
 
 # Tests: -Wconversion is left out (cmocka's macros trip it); the rest holds.
-$(BUILD)/tests/%.o: tests/%.c tests/*.h ledger/*.h | $(BUILD)/tests
-	$(CC) $(CFLAGS_ALL) -Wall -Wextra -Werror $(shell pkg-config --cflags $(TEST_PKGS)) -c -o $@ $<
+$(BUILD)/tests/%.o: tests/%.c tests/*.h ledger/*.h rpc/*.h $(PROTO_GEN).h | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -Wall -Wextra -Werror $(RPC_CFLAGS) \
+	  $(shell pkg-config --cflags $(TEST_PKGS)) -c -o $@ $<
 
 # Fault-injection tests wrap LMDB calls with the linker (WRAP_<test name>).
 WRAP_faults := -Wl,--wrap=mdb_put -Wl,--wrap=mdb_txn_commit
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB_OBJ) $(LIB)
-	$(CC) $(SAN) $(WRAP_$*) -o $@ $< $(TEST_LIB_OBJ) $(LIB) $(shell pkg-config --libs $(TEST_PKGS)) $(LDLIBS_LEDGER)
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB_OBJ) $(RPC_LIB) $(LIB)
+	$(CC) $(SAN) $(WRAP_$*) -o $@ $< $(TEST_LIB_OBJ) $(RPC_LIB) $(LIB) \
+	  $(shell pkg-config --libs $(TEST_PKGS)) $(LDLIBS_RPC) $(LDLIBS_LEDGER)
 
-$(BUILD)/bench/%: bench/%.c $(LIB) | $(BUILD)/bench
-	$(CC) $(CFLAGS_ALL) -Wall -Wextra -Werror -o $@ $< $(LIB) $(LDLIBS_LEDGER)
+$(BUILD)/bench/%: bench/%.c $(RPC_LIB) $(LIB) | $(BUILD)/bench
+	$(CC) $(CFLAGS_ALL) -Wall -Wextra -Werror $(RPC_CFLAGS) -o $@ $< $(RPC_LIB) $(LIB) \
+	  $(LDLIBS_RPC) $(LDLIBS_LEDGER)
 
-$(BUILD)/ledger $(BUILD)/cli $(BUILD)/tests $(BUILD)/bench:
+$(BUILD)/ledger $(BUILD)/cli $(BUILD)/rpc $(BUILD)/tests $(BUILD)/bench:
 	mkdir -p $@
 
 test: check-deps
@@ -111,6 +138,13 @@ build-fuzz/fuzz_jsonl: tests/fuzz/fuzz_jsonl.c $(CLI_LIB_SRC) $(LEDGER_SRC) ledg
 	clang $(CSTD) $(FUZZ_FLAGS) -I. $(shell pkg-config --cflags $(PKGS) $(CLI_PKGS)) -o $@ \
 	  $< $(CLI_LIB_SRC) $(LEDGER_SRC) $(shell pkg-config --libs $(PKGS) $(CLI_PKGS)) -lpthread
 
+# The JSON codec and the arena, over the generated ledger.proto code.
+build-fuzz/fuzz_pbjson: tests/fuzz/fuzz_pbjson.c rpc/pbjson.c rpc/arena.c rpc/pbjson.h rpc/arena.h \
+  $(PROTO_GEN).c
+	@mkdir -p build-fuzz
+	clang $(CSTD) $(FUZZ_FLAGS) -I. -I$(BUILD)/gen $(shell pkg-config --cflags $(RPC_PKGS)) -o $@ \
+	  $< rpc/pbjson.c rpc/arena.c $(PROTO_GEN).c $(shell pkg-config --libs libprotobuf-c jansson)
+
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LEDGER_SRC) ledger/*.h
 	@mkdir -p build-fuzz
 	clang $(CSTD) $(FUZZ_FLAGS) -I. $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(LEDGER_SRC) \
@@ -130,7 +164,7 @@ fuzz: check-deps
 	done
 
 format:
-	clang-format -i ledger/*.[ch] cli/*.[ch] tests/*.[ch] bench/*.c
+	clang-format -i ledger/*.[ch] rpc/*.[ch] cli/*.[ch] tests/*.[ch] bench/*.c
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz

@@ -52,6 +52,8 @@ int cmd_verify(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_programme(int argc, char **argv);
 int cmd_programmes(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* ---- arguments and messages (args.c) ---- */
 

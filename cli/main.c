@@ -27,6 +27,8 @@ static const cli_cmd commands[] = {
     {"checkpoint", cmd_checkpoint, "print a signed checkpoint"},
     {"proof", cmd_proof, "inclusion and consistency proofs; check a proof offline"},
     {"key", cmd_key, "rotate the signing key"},
+    {"token", cmd_token, "create, list or revoke RPC access tokens"},
+    {"serve", cmd_serve, "run caurisd, the Connect RPC server, on a ledger"},
     {"verify", cmd_verify, "recompute and check the whole ledger"},
 };
 

@@ -51,6 +51,7 @@ static const char *const err_names[LEDGER_ERR_COUNT] = {
     [LEDGER_STORAGE] = "storage",
     [LEDGER_NOMEM] = "nomem",
     [LEDGER_MAP_LIMIT] = "map_limit",
+    [LEDGER_TOKEN_INVALID] = "token_invalid",
 };
 
 static const char *const err_texts[LEDGER_ERR_COUNT] = {
@@ -105,6 +106,8 @@ static const char *const err_texts[LEDGER_ERR_COUNT] = {
     [LEDGER_STORAGE] = "storage (LMDB) error",
     [LEDGER_NOMEM] = "out of memory",
     [LEDGER_MAP_LIMIT] = "the ledger reached its configured maximum size",
+    [LEDGER_TOKEN_INVALID] =
+        "the access token is not valid: mistyped, unknown, revoked or not a cauris token",
 };
 
 const char *ledger_err_name(int err)

@@ -5,7 +5,8 @@
  *
  * Layers: init.c (open/close, map growth) -> batch.c (one write transaction,
  * Merkle append, signed checkpoint, commit) -> post.c / accounts.c (the
- * double-entry rules) ; history.c, proof.c, verify.c read.
+ * double-entry rules) ; history.c, proof.c, verify.c read. token.c keeps the
+ * RPC access tokens beside the journal, in write transactions of its own.
  */
 #ifndef CAURIS_LEDGER_INTERNAL_H
 #define CAURIS_LEDGER_INTERNAL_H
@@ -18,9 +19,10 @@
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 
-#define LEDGER_FORMAT_VERSION_CURRENT 1u
+/* 2: the "tokens" database (token.c). */
+#define LEDGER_FORMAT_VERSION_CURRENT 2u
 #define LEDGER_HISTORY_SPARSE_EVERY 64u /* one history index key per N lines */
-#define LEDGER_DBS_COUNT 13
+#define LEDGER_DBS_COUNT 14
 #define LEDGER_MAP_SIZE_DEFAULT ((size_t)64 << 20)
 #define LEDGER_MAP_SIZE_MAX_DEFAULT ((size_t)1 << 40)
 #define LEDGER_PROGRAMMES_MAX 256
@@ -45,6 +47,7 @@ struct ledger {
     MDB_dbi dbi_merkle;      /* post-order position BE -> hash of a complete subtree */
     MDB_dbi dbi_checkpoints; /* tree size BE -> signed checkpoint note */
     MDB_dbi dbi_batches;     /* batch number BE -> batch_rec */
+    MDB_dbi dbi_tokens;      /* token id (8 bytes) -> token_rec (token.c); not leaves */
     bool read_only;
     bool has_signer;
     note_signer signer;

@@ -13,7 +13,8 @@
  *   - entries of 2..16 balanced legs, posted in group commits: one LMDB write
  *     transaction, one Merkle append, one signed checkpoint, one fsync;
  *   - account history (running balance per line), statements, balances as of
- *     a date or a tree size, inclusion and consistency proofs, verification.
+ *     a date or a tree size, inclusion and consistency proofs, verification;
+ *   - the RPC server's access tokens (stored hashed, outside the journal).
  *
  * What it never does: network I/O, protobuf, printing. Nothing is ever
  * deleted or rewritten; corrections are new entries (reversals).
@@ -110,8 +111,9 @@ typedef enum ledger_err {
     LEDGER_IO,                  /* file system error (see errno) */
     LEDGER_STORAGE,             /* LMDB error */
     LEDGER_NOMEM,
-    LEDGER_MAP_LIMIT, /* map would grow past map_size_max */
-    LEDGER_ERR_COUNT  /* not an error: the number of codes */
+    LEDGER_MAP_LIMIT,     /* map would grow past map_size_max */
+    LEDGER_TOKEN_INVALID, /* access token malformed, unknown, wrong or revoked */
+    LEDGER_ERR_COUNT      /* not an error: the number of codes */
 } ledger_err;
 
 /* A sentence a person can act on, e.g. "insufficient funds in a no-overdraft
@@ -520,5 +522,97 @@ typedef struct ledger_trial_balance {
 } ledger_trial_balance;
 
 int ledger_trial_balance_get(ledger *l, const char *programme, ledger_trial_balance *out);
+
+/* ---- Access tokens (RPC): not journal leaves ----
+ *
+ * A token lets a partner's system call the RPC server. It belongs to one
+ * partner, is scoped to one programme and carries roles. Tokens live in the
+ * LMDB environment beside the journal but are not leaves: creating or
+ * revoking one is not signed, not in the Merkle log and not checked by
+ * ledger_verify(). Only a hash of each token's secret is stored; the text is
+ * shown once, by ledger_token_create(). Nothing is deleted: a revoked token
+ * is kept with the time it was revoked.
+ *
+ * Text of a token: "cauris_" || id (16 lowercase hex characters) || "_" ||
+ * secret (32 random bytes, unpadded base64url: 43 characters). */
+
+#define LEDGER_ROLE_POST 0x1u
+#define LEDGER_ROLE_APPROVE 0x2u
+#define LEDGER_ROLE_READ 0x4u
+#define LEDGER_ROLE_ADMIN 0x8u
+#define LEDGER_ROLES_ALL 0xfu
+#define LEDGER_ROLES_TEXT_MAX 23 /* "post,approve,read,admin", bytes */
+#define LEDGER_TOKEN_ID_LEN 16   /* hex characters of a token id */
+#define LEDGER_TOKEN_TEXT_MAX 80 /* a token as given to its holder, bytes */
+#define LEDGER_TOKEN_NAME_MAX 64 /* label of the holder (person or system) */
+#define LEDGER_TOKENS_MAX 10000  /* tokens in one ledger, revoked ones included */
+
+typedef struct ledger_token_info {
+    char id[LEDGER_TOKEN_ID_LEN + 1];
+    char partner[LEDGER_PARTNER_MAX + 1];
+    char programme[LEDGER_NAME_MAX + 1];
+    char name[LEDGER_TOKEN_NAME_MAX + 1]; /* becomes the principal of what it posts */
+    uint32_t roles;
+    int64_t created_at; /* unix seconds (the ledger's clock) */
+    int64_t revoked_at; /* 0 while valid */
+} ledger_token_info;
+
+/* "post,read" -> roles bits. Names are post, approve, read, admin, joined by
+ * ',' with no spaces; a name may repeat. 0, or LEDGER_INVALID_ARGUMENT for
+ * NULL, an empty text, an empty or unknown name (*roles_out then untouched). */
+int ledger_roles_parse(const char *text, uint32_t *roles_out);
+/* Roles bits -> names joined by ',' in the order post,approve,read,admin;
+ * "" for 0; unknown bits are left out. Fits in LEDGER_ROLES_TEXT_MAX + 1
+ * bytes; with less, cut short (always NUL-terminated when cap > 0). */
+void ledger_roles_format(uint32_t roles, char *out, size_t cap);
+
+/* Creates a token for `partner` (1..LEDGER_PARTNER_MAX bytes of UTF-8, the
+ * rule of an entry's partner id) in `programme` with `roles` and a holder
+ * `name` (at most LEDGER_TOKEN_NAME_MAX bytes of UTF-8 with no control
+ * character; NULL or "" = "token-<id>"). One small LMDB write transaction
+ * of its own, durable when it returns; it waits for a commit running in this
+ * process or another. On success writes the token text, NUL-terminated, to
+ * token_out (shown once: only a hash of the secret is stored; the caller
+ * wipes it when done) and its info to info_out (which may be NULL).
+ * Errors: LEDGER_INVALID_ARGUMENT (NULL l or token_out; roles 0 or outside
+ * LEDGER_ROLES_ALL; the ledger already holds LEDGER_TOKENS_MAX tokens),
+ * LEDGER_INVALID_FIELD (partner or name), LEDGER_UNKNOWN_PROGRAMME,
+ * LEDGER_READ_ONLY, LEDGER_MAP_LIMIT, storage errors. */
+int ledger_token_create(ledger *l, const char *programme, const char *partner, const char *name,
+                        uint32_t roles, char token_out[LEDGER_TOKEN_TEXT_MAX + 1],
+                        ledger_token_info *info_out);
+
+/* All tokens (revoked too) in id order: up to `max` to out[] (which may be
+ * NULL when max is 0), the number written to *count_out. Works on a
+ * read-only handle. LEDGER_CORRUPT if a stored record fails its checks. */
+int ledger_token_list(ledger *l, ledger_token_info *out, size_t max, size_t *count_out);
+
+/* Marks a token revoked: kept, with revoked_at (the ledger's clock). A
+ * write transaction of its own, like ledger_token_create(). LEDGER_NOT_FOUND
+ * for an unknown or malformed id; revoking twice is LEDGER_OK and keeps the
+ * first time. LEDGER_READ_ONLY on a read-only handle. */
+int ledger_token_revoke(ledger *l, const char *id);
+
+/* Checks a token text of token_len bytes (no NUL needed). LEDGER_OK with its
+ * info (info_out may be NULL), or LEDGER_TOKEN_INVALID for anything wrong
+ * with the token (NULL, malformed, unknown id, wrong secret, revoked): one
+ * code, so a caller learns nothing about which part was wrong. The secret is
+ * compared in constant time. A storage failure is returned as such
+ * (LEDGER_STORAGE, LEDGER_CORRUPT, ...), never as a verdict on the token.
+ * Read-only: one read transaction and one hash; works on a read-only handle
+ * and never waits for a writer. */
+int ledger_token_check(ledger *l, const char *token, size_t token_len,
+                       ledger_token_info *info_out);
+
+/* ---- Storage ---- */
+
+typedef struct ledger_storage_stats {
+    uint64_t map_size_bytes; /* the LMDB map as now sized */
+    uint64_t map_used_bytes; /* pages in use, as of the last commit */
+    uint64_t readers_used;   /* reader slots taken */
+} ledger_storage_stats;
+
+/* How much of the LMDB map is in use (for the server's metrics). */
+int ledger_storage_stats_get(ledger *l, ledger_storage_stats *out);
 
 #endif /* CAURIS_LEDGER_H */

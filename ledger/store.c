@@ -394,7 +394,7 @@ int batch_rec_get(MDB_txn *txn, ledger *l, uint64_t batch_no, batch_rec *out)
 static const char *const dbi_names[LEDGER_DBS_COUNT] = {
     "meta",       "programmes",      "accounts",      "account_codes", "entries",
     "entry_keys", "links",           "history",       "merkle",        "checkpoints",
-    "batches",    "account_pending", "account_names",
+    "batches",    "account_pending", "account_names", "tokens",
 };
 
 static MDB_dbi *dbi_slot(ledger *l, int i)
@@ -403,7 +403,7 @@ static MDB_dbi *dbi_slot(ledger *l, int i)
         &l->dbi_meta,    &l->dbi_programmes,  &l->dbi_accounts, &l->dbi_codes,
         &l->dbi_entries, &l->dbi_keys,        &l->dbi_links,    &l->dbi_history,
         &l->dbi_merkle,  &l->dbi_checkpoints, &l->dbi_batches,  &l->dbi_pending,
-        &l->dbi_names,
+        &l->dbi_names,   &l->dbi_tokens,
     };
     return slots[i];
 }

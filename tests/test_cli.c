@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@
 #define OUT_MAX (4u << 20) /* bytes of output kept from one run */
 
 static char cauris_bin[4096];
+
+static char *file_read(const char *path, size_t *len);
 
 /* ---- running the binary ---- */
 
@@ -115,6 +118,65 @@ static char *run_expect(int status, ...)
     }
     assert_int_equal(got, status);
     return out;
+}
+
+/* Runs cauris with the NULL-terminated arguments, stdin empty, and keeps
+ * stdout (*out) and stderr (*err) apart, both malloc'd and NUL-terminated:
+ * for commands whose stdout a script captures. Returns the exit status. */
+static int run_split(char **out, char **err, ...)
+{
+    const char *argv[64];
+    size_t n = 0;
+    va_list ap;
+    argv[n++] = cauris_bin;
+    va_start(ap, err);
+    for (const char *a = va_arg(ap, const char *); a != NULL; a = va_arg(ap, const char *)) {
+        assert_true(n < 63);
+        argv[n++] = a;
+    }
+    va_end(ap);
+    argv[n] = NULL;
+    char err_path[] = "/tmp/cauris-cli-stderr-XXXXXX";
+    int err_fd = mkstemp(err_path);
+    assert_true(err_fd >= 0);
+    int out_pipe[2];
+    assert_int_equal(pipe(out_pipe), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int null_fd = open("/dev/null", O_RDONLY);
+        dup2(null_fd, 0);
+        dup2(out_pipe[1], 1);
+        dup2(err_fd, 2);
+        close(out_pipe[0]);
+        close(out_pipe[1]);
+        execv(cauris_bin, (char *const *)argv);
+        _exit(127);
+    }
+    close(out_pipe[1]);
+    char *buf = malloc(OUT_MAX + 1);
+    assert_non_null(buf);
+    size_t used = 0;
+    for (;;) {
+        ssize_t r = read(out_pipe[0], buf + used, OUT_MAX - used);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        used += (size_t)r;
+        assert_true(used < OUT_MAX);
+    }
+    close(out_pipe[0]);
+    buf[used] = '\0';
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    close(err_fd);
+    size_t err_len;
+    *err = file_read(err_path, &err_len);
+    unlink(err_path);
+    *out = buf;
+    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
 static void assert_contains(const char *haystack, const char *needle)
@@ -291,7 +353,7 @@ static void test_help_and_usage(void **state)
     (void)state;
     static const char *const cmds[] = {"init",       "account",   "accounts", "post",
                                        "balance",    "statement", "entry",    "trial-balance",
-                                       "checkpoint", "proof",     "verify"};
+                                       "checkpoint", "proof",     "verify",   "token"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         char *out = run_expect(0, cmds[i], "--help", NULL);
         assert_contains(out, "usage: cauris ");
@@ -1020,6 +1082,202 @@ static void test_key_rotate(void **state)
     free(new_text);
 }
 
+/* `cauris token create` prints the token alone on stdout (what
+ * `$(cauris token create ...)` captures) and its id, partner, programme and
+ * roles on stderr. Returns the token, malloc'd, without its newline. */
+static char *token_create(fx *f, const char *partner, const char *roles, const char *name,
+                          char id[17])
+{
+    char *out, *err;
+    int rc = name ? run_split(&out, &err, "token", "create", f->ledger, "--partner", partner,
+                              "--roles", roles, "--name", name, NULL)
+                  : run_split(&out, &err, "token", "create", f->ledger, "--partner", partner,
+                              "--roles", roles, NULL);
+    if (rc != 0)
+        fprintf(stderr, "token create: exit %d\n%s%s", rc, out, err);
+    assert_int_equal(rc, 0);
+    assert_int_equal(strlen(out), 68); /* the token (67) and a newline: nothing else */
+    assert_int_equal(out[67], '\n');
+    assert_memory_equal(out, "cauris_", 7);
+    out[67] = '\0';
+    snprintf(id, 17, "%.16s", out + 7);
+    char expect[200];
+    snprintf(expect, sizeof expect, "token %s created for partner %s, programme demo, roles %s",
+             id, partner, roles);
+    assert_contains(err, expect);
+    assert_contains(err, "shown only this once");
+    assert_not_contains(err, out + 24); /* the secret */
+    free(err);
+    return out;
+}
+
+static void test_tokens(void **state)
+{
+    fx *f = *state;
+    char id1[17], id2[17];
+    init_ledger(f, "demo", "GNF");
+    char *out = run_expect(0, "token", "list", f->ledger, NULL);
+    assert_string_equal(out, "0 tokens (0 valid, 0 revoked)\n");
+    free(out);
+
+    char *tok1 = token_create(f, "mfi1", "post,read", NULL, id1);
+    char *tok2 = token_create(f, "mfi2", "post,approve,read,admin", "ops robot", id2);
+    assert_string_not_equal(id1, id2);
+    assert_string_not_equal(tok1, tok2);
+
+    /* The list: every field but the secret, which the ledger does not have. */
+    out = run_expect(0, "token", "list", f->ledger, NULL);
+    assert_contains(out, "id  ");
+    assert_contains(out, "state\n");
+    char line_start[100];
+    snprintf(line_start, sizeof line_start, "\n%s  mfi1 ", id1);
+    assert_contains(out, line_start);
+    char default_name[40];
+    snprintf(default_name, sizeof default_name, "token-%s", id1);
+    assert_contains(out, default_name);
+    assert_contains(out, " post,read ");
+    assert_contains(out, " post,approve,read,admin ");
+    assert_contains(out, " ops robot ");
+    assert_contains(out, " demo ");
+    assert_int_equal(count_of(out, "Z  valid\n"), 2);
+    assert_contains(out, "2 tokens (2 valid, 0 revoked)\n");
+    assert_not_contains(out, tok1 + 24);
+    assert_not_contains(out, tok2 + 24);
+    free(out);
+
+    out = run_expect(0, "token", "list", f->ledger, "--json", NULL);
+    char field[100];
+    snprintf(field, sizeof field, "\"id\": \"%s\"", id1);
+    assert_contains(out, field);
+    assert_contains(out, "\"partner\": \"mfi2\"");
+    assert_contains(out, "\"name\": \"ops robot\"");
+    assert_contains(out, "\"programme\": \"demo\"");
+    assert_contains(out, "\"admin\"");
+    assert_contains(out, "\"revoked_at\": null");
+    assert_int_equal(count_of(out, "\"state\": \"valid\""), 2);
+    assert_not_contains(out, tok1 + 24);
+    free(out);
+
+    /* Revoked: listed as such, with the time; revoking again is fine. */
+    out = run_expect(0, "token", "revoke", f->ledger, id1, NULL);
+    snprintf(field, sizeof field, "token %s revoked\n", id1);
+    assert_string_equal(out, field);
+    free(out);
+    free(run_expect(0, "token", "revoke", f->ledger, id1, NULL));
+    out = run_expect(0, "token", "list", f->ledger, NULL);
+    const char *line = strstr(out, line_start);
+    assert_non_null(line);
+    char first[300];
+    snprintf(first, sizeof first, "%.*s", (int)strcspn(line + 1, "\n"), line + 1);
+    assert_contains(first, "Z  revoked 20");
+    assert_contains(out, "2 tokens (1 valid, 1 revoked)\n");
+    free(out);
+    out = run_expect(0, "token", "list", f->ledger, "--json", NULL);
+    assert_contains(out, "\"state\": \"revoked\"");
+    assert_contains(out, "\"revoked_at\": \"20");
+    free(out);
+
+    /* Mistakes: 2 for usage, 1 for what the ledger refuses. */
+    out = run_expect(1, "token", "revoke", f->ledger, "0123456789abcdef", NULL);
+    assert_contains(out, "no token with id 0123456789abcdef");
+    free(out);
+    out = run_expect(2, "token", "revoke", f->ledger, tok2, NULL);
+    assert_contains(out, "is not a token id");
+    free(out);
+    out = run_expect(2, "token", "revoke", f->ledger, NULL);
+    assert_contains(out, "see cauris token revoke --help");
+    free(out);
+    out = run_expect(2, "token", "create", f->ledger, "--roles", "read", NULL);
+    assert_contains(out, "--partner ID is required");
+    free(out);
+    out = run_expect(2, "token", "create", f->ledger, "--partner", "mfi1", NULL);
+    assert_contains(out, "--roles is required");
+    free(out);
+    out = run_expect(2, "token", "create", f->ledger, "--partner", "mfi1", "--roles",
+                     "post,write", NULL);
+    assert_contains(out, "'post,write' is not a list of roles");
+    free(out);
+    out = run_expect(1, "token", "create", f->ledger, "--partner", "mfi1", "--roles", "read",
+                     "--programme", "nosuch", NULL);
+    assert_contains(out, "no programme named 'nosuch'");
+    free(out);
+    out = run_expect(1, "token", "create", f->ledger, "--partner",
+                     "a-partner-id-longer-than-32-bytes", "--roles", "read", NULL);
+    assert_contains(out, "partner id must be 1 to 32 bytes");
+    free(out);
+    out = run_expect(2, "token", NULL);
+    assert_contains(out, "needs create, list or revoke");
+    free(out);
+    out = run_expect(2, "token", "delete", f->ledger, id2, NULL);
+    assert_contains(out, "unknown action 'delete'");
+    free(out);
+    char path[400];
+    out = run_expect(1, "token", "list", fx_path(f, "none", path, sizeof path), NULL);
+    assert_contains(out, "holds no cauris ledger");
+    free(out);
+    out = run_expect(0, "token", "list", f->ledger, NULL);
+    assert_contains(out, "2 tokens (1 valid, 1 revoked)\n"); /* none of that changed it */
+    free(out);
+
+    static const char *const verbs[] = {"create", "list", "revoke"};
+    for (size_t i = 0; i < 3; i++) {
+        char usage[64];
+        snprintf(usage, sizeof usage, "usage: cauris token %s", verbs[i]);
+        out = run_expect(0, "token", verbs[i], "--help", NULL);
+        assert_contains(out, usage);
+        free(out);
+    }
+
+    /* With two programmes, create asks which one. */
+    free(run_expect(0, "programme", "create", f->ledger, "usd-pilot", "--currency", "USD",
+                    NULL));
+    out = run_expect(2, "token", "create", f->ledger, "--partner", "mfi1", "--roles", "read",
+                     NULL);
+    assert_contains(out, "give --programme NAME");
+    free(out);
+    out = run_expect(0, "token", "create", f->ledger, "--partner", "mfi1", "--roles", "read",
+                     "--programme", "usd-pilot", NULL);
+    assert_contains(out, "programme usd-pilot");
+    free(out);
+    free(tok1);
+    free(tok2);
+}
+
+static void test_tokens_sealed_key(void **state)
+{
+    fx *f = *state;
+    char pass[400], id[17];
+    setenv("CAURIS_PASSPHRASE", "correct horse battery staple", 1);
+    free(run_expect(0, "init", f->ledger, "--programme", "demo", "--currency", "GNF", NULL));
+    unsetenv("CAURIS_PASSPHRASE");
+    /* Writing a token opens the ledger for writing, which needs the key. */
+    char *out = run_expect(1, "token", "create", f->ledger, "--partner", "mfi1", "--roles",
+                           "read", NULL);
+    assert_contains(out, "sealed");
+    assert_contains(out, "CAURIS_PASSPHRASE");
+    free(out);
+    file_write(fx_path(f, "pass.txt", pass, sizeof pass), "wrong\n");
+    out = run_expect(1, "token", "create", f->ledger, "--partner", "mfi1", "--roles", "read",
+                     "--passphrase-file", pass, NULL);
+    assert_contains(out, "passphrase is missing or wrong");
+    free(out);
+    file_write(pass, "correct horse battery staple\n");
+    setenv("CAURIS_PASSPHRASE", "correct horse battery staple", 1);
+    free(token_create(f, "mfi1", "read", NULL, id));
+    unsetenv("CAURIS_PASSPHRASE");
+    /* Listing reads: no key needed. */
+    out = run_expect(0, "token", "list", f->ledger, NULL);
+    assert_contains(out, id);
+    free(out);
+    out = run_expect(1, "token", "revoke", f->ledger, id, NULL);
+    assert_contains(out, "sealed");
+    free(out);
+    free(run_expect(0, "token", "revoke", f->ledger, id, "--passphrase-file", pass, NULL));
+    out = run_expect(0, "token", "list", f->ledger, NULL);
+    assert_contains(out, "1 token (0 valid, 1 revoked)\n");
+    free(out);
+}
+
 int main(void)
 {
     const char *bin = getenv("CAURIS_BIN");
@@ -1052,6 +1310,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_key_rotate, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_verify_detects_tampering, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_only_programme_by_default, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_tokens, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_tokens_sealed_key, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

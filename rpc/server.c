@@ -1,0 +1,512 @@
+/*
+ * server.c — caurisd: Connect unary over HTTP/1.1 on libevent's evhttp.
+ *
+ * One event loop thread accepts connections, reads requests, checks the
+ * route, content type, token and role, decodes the body into a per-request
+ * arena, runs the method's handler and encodes the reply. Reads run here,
+ * in LMDB read-only transactions, and never wait for the writer. Postings go
+ * to the writer thread (writer.c) and are answered when their group commit
+ * is durable.
+ *
+ * Never: apply a ledger rule (handlers.c maps to ledger/), or write the
+ * ledger from this thread.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ledger/ledger.h"
+#include "rpc/arena.h"
+#include "rpc/conn.h"
+#include "rpc/connect.h"
+#include "rpc/handlers.h"
+#include "rpc/log.h"
+#include "rpc/metrics.h"
+#include "rpc/pbjson.h"
+#include "rpc/rpc.h"
+#include "rpc/writer.h"
+
+#define SERVICE_PREFIX "/cauris.v1.Ledger/"
+#define ARENA_BYTES_BASE ((size_t)32 << 20)
+#define ARENA_BODY_FACTOR 8u /* decoded messages take a few times their bytes */
+#define STOP_FLUSH_S 2       /* after the last commit, time to send replies */
+
+typedef struct server {
+    rpc_server_options opt;
+    ledger *ledger;
+    struct event_base *base;
+    struct evhttp *http;
+    struct evhttp_bound_socket *bound;
+    rpc_writer *writer;
+    rpc_conns *conns;
+    rpc_metrics metrics;
+    struct event *sig_int, *sig_term;
+    bool stopping;
+} server;
+
+/* A request waiting for the writer. */
+typedef struct pending {
+    rpc_call call;
+    server *srv;
+    const rpc_route *route;
+    struct evhttp_request *req; /* NULL once the client has gone */
+    rpc_conn *conn;             /* NULL once the client has gone */
+    bool json;
+} pending;
+
+/* ---- replies ---- */
+
+static void reply_error(server *s, struct evhttp_request *req, const rpc_route *route,
+                        connect_code code, int http_status, const char *message)
+{
+    char body[CONNECT_MESSAGE_MAX * 6 + 64];
+    size_t len = connect_error_body(body, sizeof body, code, message);
+    struct evbuffer *out = evhttp_request_get_output_buffer(req);
+    evbuffer_add(out, body, len);
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    evhttp_add_header(h, "Content-Type", "application/json");
+    int status = http_status ? http_status : connect_code_http_status(code);
+    evhttp_send_reply(req, status, NULL, NULL);
+    rpc_metrics_request(&s->metrics, route, code);
+    rpc_log(code == CONNECT_INTERNAL || code == CONNECT_DATA_LOSS ? RPC_LOG_ERROR : RPC_LOG_DEBUG,
+            "%s %s: %s", route ? route->method : evhttp_request_get_uri(req),
+            connect_code_name(code), message);
+}
+
+static void free_text(const void *data, size_t len, void *arg)
+{
+    (void)len;
+    (void)arg;
+    free((void *)data);
+}
+
+/* Encodes the handler's response in the request's own format. */
+static void reply_message(server *s, struct evhttp_request *req, const rpc_route *route,
+                          const ProtobufCMessage *msg, bool json)
+{
+    struct evbuffer *out = evhttp_request_get_output_buffer(req);
+    if (json) {
+        char *text = NULL;
+        size_t len = 0;
+        if (pbjson_encode(msg, &text, &len) != 0) {
+            reply_error(s, req, route, CONNECT_RESOURCE_EXHAUSTED, 0,
+                        "out of memory encoding the reply");
+            return;
+        }
+        evbuffer_add_reference(out, text, len, free_text, NULL);
+    } else {
+        size_t len = protobuf_c_message_get_packed_size(msg);
+        struct evbuffer_iovec v;
+        if (evbuffer_reserve_space(out, (ev_ssize_t)(len ? len : 1), &v, 1) != 1) {
+            reply_error(s, req, route, CONNECT_RESOURCE_EXHAUSTED, 0,
+                        "out of memory encoding the reply");
+            return;
+        }
+        v.iov_len = protobuf_c_message_pack(msg, v.iov_base);
+        evbuffer_commit_space(out, &v, 1);
+    }
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      json ? "application/json" : "application/proto");
+    evhttp_send_reply(req, 200, "OK", NULL);
+    rpc_metrics_request(&s->metrics, route, CONNECT_OK);
+}
+
+static void reply_call(server *s, struct evhttp_request *req, const rpc_route *route,
+                       rpc_call *c, bool json)
+{
+    if (c->code != CONNECT_OK || c->response == NULL)
+        reply_error(s, req, route, c->code != CONNECT_OK ? c->code : CONNECT_INTERNAL, 0,
+                    c->message[0] ? c->message : "no response");
+    else
+        reply_message(s, req, route, c->response, json);
+}
+
+/* ---- the Connect request path ---- */
+
+/* "application/proto" or "application/json", parameters ignored. 1 = json,
+ * 0 = binary, -1 = neither. */
+static int content_type_parse(const char *ct)
+{
+    if (ct == NULL)
+        return -1;
+    size_t n = strcspn(ct, "; ");
+    if (n == 17 && strncasecmp(ct, "application/proto", n) == 0)
+        return 0;
+    if (n == 16 && strncasecmp(ct, "application/json", n) == 0)
+        return 1;
+    return -1;
+}
+
+/* The Bearer token's holder into c->token; false with the reply sent. */
+static bool authenticate(server *s, struct evhttp_request *req, const rpc_route *route,
+                         rpc_call *c)
+{
+    const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+    if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
+        reply_error(s, req, route, CONNECT_UNAUTHENTICATED, 0,
+                    "this call needs the header 'Authorization: Bearer <token>'");
+        return false;
+    }
+    const char *token = auth + 7;
+    int err = ledger_token_check(s->ledger, token, strlen(token), &c->token);
+    if (err == LEDGER_TOKEN_INVALID) {
+        reply_error(s, req, route, CONNECT_UNAUTHENTICATED, 0,
+                    "the token is not valid (unknown, revoked or mistyped)");
+        return false;
+    }
+    if (err != LEDGER_OK) {
+        char message[256];
+        snprintf(message, sizeof message, "checking the token: %s", ledger_strerror(err));
+        reply_error(s, req, route, connect_code_of_ledger(err), 0, message);
+        return false;
+    }
+    if ((c->token.roles & route->role) == 0) {
+        char roles[64];
+        ledger_roles_format(route->role, roles, sizeof roles);
+        char message[256];
+        snprintf(message, sizeof message, "%s needs a token with the role '%s'", route->method,
+                 roles);
+        reply_error(s, req, route, CONNECT_PERMISSION_DENIED, 0, message);
+        return false;
+    }
+    return true;
+}
+
+static const ProtobufCMessage *body_decode(server *s, struct evhttp_request *req,
+                                           const rpc_route *route, rpc_arena *arena, bool json)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    const uint8_t *data = len ? evbuffer_pullup(in, -1) : (const uint8_t *)"";
+    char why[CONNECT_MESSAGE_MAX];
+    const ProtobufCMessage *msg = NULL;
+    if (json) {
+        msg = pbjson_decode(route->input, (const char *)data, len, arena, RPC_STRING_BYTES_MAX,
+                            why, sizeof why);
+    } else {
+        ProtobufCAllocator allocator;
+        rpc_arena_allocator(arena, &allocator);
+        msg = protobuf_c_message_unpack(route->input, &allocator, len, data);
+        if (msg == NULL)
+            snprintf(why, sizeof why, "the body is not a valid %s message (or is too large)",
+                     route->input->name);
+        else if (pbjson_check(msg, RPC_STRING_BYTES_MAX, why, sizeof why) != 0)
+            msg = NULL;
+    }
+    if (msg == NULL)
+        reply_error(s, req, route, CONNECT_INVALID_ARGUMENT, 0, why);
+    (void)s;
+    return msg;
+}
+
+static void on_conn_gone(void *arg)
+{
+    pending *p = arg;
+    p->req = NULL; /* evhttp frees the request: the commit goes on, the reply is dropped */
+    p->conn = NULL;
+}
+
+static void pending_free(pending *p)
+{
+    rpc_arena_destroy(p->call.arena);
+    free(p);
+}
+
+/* The writer is done with a posting: answer it, if its client is still
+ * there. */
+static void on_job_done(rpc_job *job)
+{
+    pending *p = job->ctx;
+    server *s = p->srv;
+    p->route->finish(&p->call);
+    uint64_t posted = 0;
+    if (job->err == LEDGER_OK)
+        for (uint32_t i = 0; i < job->request.entries_count; i++)
+            posted += job->request.results[i].err == LEDGER_OK;
+    rpc_metrics_entries(&s->metrics, posted, job->err == LEDGER_OK ? job->request.entries_count - posted : 0);
+    if (p->req != NULL) {
+        rpc_conn_unwatch(p->conn);
+        reply_call(s, p->req, p->route, &p->call, p->json);
+    } else {
+        rpc_metrics_request(&s->metrics, p->route, CONNECT_CANCELED);
+    }
+    pending_free(p);
+}
+
+static void rpc_request(server *s, struct evhttp_request *req, rpc_conn *conn, const char *method)
+{
+    const rpc_route *route = rpc_route_find(method, strlen(method));
+    if (route == NULL) {
+        reply_error(s, req, NULL, CONNECT_UNIMPLEMENTED, 404,
+                    "no such method in cauris.v1.Ledger");
+        return;
+    }
+    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
+        reply_error(s, req, route, CONNECT_UNIMPLEMENTED, 405, "Connect unary calls use POST");
+        return;
+    }
+    int json = content_type_parse(
+        evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type"));
+    if (json < 0) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Accept-Post",
+                          "application/json, application/proto");
+        reply_error(s, req, route, CONNECT_INVALID_ARGUMENT, 415,
+                    "Content-Type must be application/proto or application/json");
+        return;
+    }
+    pending *p = calloc(1, sizeof *p);
+    size_t body = evbuffer_get_length(evhttp_request_get_input_buffer(req));
+    rpc_arena *arena = rpc_arena_create(ARENA_BYTES_BASE + ARENA_BODY_FACTOR * body);
+    if (p == NULL || arena == NULL) {
+        free(p);
+        rpc_arena_destroy(arena);
+        reply_error(s, req, route, CONNECT_RESOURCE_EXHAUSTED, 0, "out of memory");
+        return;
+    }
+    p->srv = s;
+    p->route = route;
+    p->req = req;
+    p->conn = conn;
+    p->json = json == 1;
+    p->call.ledger = s->ledger;
+    p->call.arena = arena;
+    p->call.entries_max = s->opt.entries_per_request_max;
+    p->call.job.ctx = p;
+    if (!authenticate(s, req, route, &p->call) ||
+        (p->call.request = body_decode(s, req, route, arena, p->json)) == NULL) {
+        pending_free(p);
+        return;
+    }
+    if (route->handle(&p->call) == RPC_SUBMIT) {
+        if (s->stopping || rpc_writer_submit(s->writer, &p->call.job) != 0) {
+            reply_error(s, req, route, s->stopping ? CONNECT_UNAVAILABLE : CONNECT_RESOURCE_EXHAUSTED,
+                        0, s->stopping ? "the server is stopping; retry later"
+                                       : "the posting queue is full; retry shortly");
+            pending_free(p);
+            return;
+        }
+        rpc_conn_watch(conn, on_conn_gone, p);
+        return;
+    }
+    reply_call(s, req, route, &p->call, p->json);
+    pending_free(p);
+}
+
+/* ---- plain paths ---- */
+
+static void metrics_request(server *s, struct evhttp_request *req)
+{
+    rpc_metrics_gauges g = {0};
+    rpc_writer_stats ws = {0};
+    if (s->writer != NULL)
+        rpc_writer_stats_get(s->writer, &ws);
+    g.queued_entries = ws.queued_entries;
+    g.connections_open = rpc_conns_open(s->conns);
+    char note[LEDGER_CHECKPOINT_MAX];
+    size_t len;
+    ledger_checkpoint_latest(s->ledger, note, sizeof note, &len, &g.tree_size);
+    ledger_storage_stats st;
+    if (ledger_storage_stats_get(s->ledger, &st) == LEDGER_OK) {
+        g.map_size_bytes = st.map_size_bytes;
+        g.map_used_bytes = st.map_used_bytes;
+    }
+    size_t text_len = 0;
+    char *text = rpc_metrics_render(&s->metrics, &g, &text_len);
+    if (text == NULL) {
+        reply_error(s, req, NULL, CONNECT_RESOURCE_EXHAUSTED, 0, "out of memory");
+        return;
+    }
+    evbuffer_add_reference(evhttp_request_get_output_buffer(req), text, text_len, free_text,
+                           NULL);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "text/plain; version=0.0.4");
+    evhttp_send_reply(req, 200, "OK", NULL);
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    server *s = arg;
+    rpc_conn *conn = rpc_conn_admit(s->conns, evhttp_request_get_connection(req));
+    if (conn == NULL) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        reply_error(s, req, NULL, CONNECT_UNAVAILABLE, 0,
+                    "too many connections to this server; retry shortly");
+        return;
+    }
+    const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+    if (path == NULL)
+        path = "";
+    enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+    bool get = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
+    if (strncmp(path, SERVICE_PREFIX, strlen(SERVICE_PREFIX)) == 0) {
+        rpc_request(s, req, conn, path + strlen(SERVICE_PREFIX));
+    } else if (strcmp(path, "/healthz") == 0 && get) {
+        evbuffer_add(evhttp_request_get_output_buffer(req), "ok\n", 3);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
+        evhttp_send_reply(req, 200, "OK", NULL);
+    } else if (strcmp(path, "/metrics") == 0 && get) {
+        metrics_request(s, req);
+    } else {
+        reply_error(s, req, NULL, CONNECT_NOT_FOUND, 404,
+                    "no such path; calls are POST /cauris.v1.Ledger/<Method>");
+    }
+}
+
+/* ---- start and stop ---- */
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    server *s = arg;
+    if (s->stopping)
+        return;
+    s->stopping = true;
+    rpc_log(RPC_LOG_INFO, "signal %d: stopping; finishing queued commits", (int)sig);
+    if (s->bound != NULL) {
+        evhttp_del_accept_socket(s->http, s->bound);
+        s->bound = NULL;
+    }
+    /* Commits what is queued and answers it; then lets the replies drain. */
+    rpc_writer_stop(s->writer);
+    s->writer = NULL;
+    struct timeval tv = {STOP_FLUSH_S, 0};
+    event_base_loopexit(s->base, &tv);
+}
+
+static int port_file_write(const char *path, uint16_t port)
+{
+    char tmp[4096];
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (n < 0 || (size_t)n >= sizeof tmp)
+        return -1;
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "%u\n", (unsigned)port);
+    if (fclose(f) != 0)
+        return -1;
+    return rename(tmp, path);
+}
+
+static int listen_start(server *s)
+{
+    s->bound = evhttp_bind_socket_with_handle(s->http, s->opt.listen_host, s->opt.port);
+    if (s->bound == NULL) {
+        rpc_log(RPC_LOG_ERROR, "cannot listen on %s:%u: %s", s->opt.listen_host,
+                (unsigned)s->opt.port, strerror(errno));
+        return -1;
+    }
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    uint16_t port = s->opt.port;
+    if (getsockname(evhttp_bound_socket_get_fd(s->bound), (struct sockaddr *)&ss, &sl) == 0)
+        port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                              : ((struct sockaddr_in *)&ss)->sin_port);
+    if (s->opt.port_file != NULL && port_file_write(s->opt.port_file, port) != 0) {
+        rpc_log(RPC_LOG_ERROR, "cannot write the port file %s: %s", s->opt.port_file,
+                strerror(errno));
+        return -1;
+    }
+    rpc_log(RPC_LOG_INFO, "serving %s on http://%s:%u", s->opt.data_dir, s->opt.listen_host,
+            (unsigned)port);
+    return 0;
+}
+
+static void on_commit(void *ctx, uint64_t entries, uint64_t micros,
+                      const ledger_commit_info *info)
+{
+    server *s = ctx;
+    rpc_metrics_commit(&s->metrics, micros);
+    rpc_log(RPC_LOG_DEBUG, "commit: %llu entries, tree size %llu, %llu us",
+            (unsigned long long)entries, (unsigned long long)info->tree_size,
+            (unsigned long long)micros);
+}
+
+static int http_start(server *s)
+{
+    s->http = evhttp_new(s->base);
+    if (s->http == NULL)
+        return -1;
+    evhttp_set_gencb(s->http, on_request, s);
+    evhttp_set_timeout(s->http, (int)s->opt.timeout_s);
+    evhttp_set_max_headers_size(s->http, RPC_HEADERS_BYTES_MAX);
+    evhttp_set_max_body_size(s->http, (ev_ssize_t)s->opt.body_bytes_max);
+    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                            EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+    s->conns = rpc_conns_attach(s->http, s->opt.connections_max, s->opt.body_bytes_max,
+                                &s->metrics);
+    if (s->conns == NULL)
+        return -1;
+    return listen_start(s);
+}
+
+static void server_free(server *s)
+{
+    if (s->writer != NULL)
+        rpc_writer_stop(s->writer);
+    if (s->http != NULL)
+        evhttp_free(s->http);
+    rpc_conns_free(s->conns);
+    if (s->sig_int != NULL)
+        event_free(s->sig_int);
+    if (s->sig_term != NULL)
+        event_free(s->sig_term);
+    if (s->base != NULL)
+        event_base_free(s->base);
+    if (s->ledger != NULL)
+        ledger_close(s->ledger);
+    rpc_metrics_destroy(&s->metrics);
+}
+
+int rpc_server_run(const rpc_server_options *o)
+{
+    server s;
+    memset(&s, 0, sizeof s);
+    s.opt = *o;
+    rpc_log_setup(o->log_level, o->log);
+    rpc_metrics_init(&s.metrics);
+    signal(SIGPIPE, SIG_IGN);
+    int rc = -1;
+    ledger_options lo = {.passphrase = o->passphrase};
+    int err = o->data_dir ? ledger_open(&s.ledger, o->data_dir, &lo) : LEDGER_INVALID_ARGUMENT;
+    if (err != LEDGER_OK) {
+        rpc_log(RPC_LOG_ERROR, "cannot open the ledger %s: %s", o->data_dir ? o->data_dir : "(none)",
+                ledger_strerror(err));
+        goto done;
+    }
+    if (evthread_use_pthreads() != 0 || (s.base = event_base_new()) == NULL) {
+        rpc_log(RPC_LOG_ERROR, "cannot start the event loop");
+        goto done;
+    }
+    s.writer = rpc_writer_start(s.ledger, s.base, on_job_done, o->queue_entries_max,
+                                o->commit_entries_max);
+    if (s.writer == NULL) {
+        rpc_log(RPC_LOG_ERROR, "cannot start the writer thread");
+        goto done;
+    }
+    rpc_writer_observe(s.writer, on_commit, &s);
+    s.sig_int = evsignal_new(s.base, SIGINT, on_signal, &s);
+    s.sig_term = evsignal_new(s.base, SIGTERM, on_signal, &s);
+    if (s.sig_int == NULL || s.sig_term == NULL || evsignal_add(s.sig_int, NULL) != 0 ||
+        evsignal_add(s.sig_term, NULL) != 0 || http_start(&s) != 0)
+        goto done;
+    event_base_dispatch(s.base);
+    rpc_log(RPC_LOG_INFO, "stopped");
+    rc = 0;
+done:
+    server_free(&s);
+    return rc;
+}

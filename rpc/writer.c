@@ -1,0 +1,227 @@
+/*
+ * writer.c — group commit: the single thread that owns the ledger's writes.
+ *
+ * Jobs arrive on the event loop's thread (rpc_writer_submit) into a bounded
+ * queue. The writer thread takes all of it (up to the commit limits), runs
+ * one ledger_commit, and moves the jobs to a done list that the event loop
+ * drains when woken (event_active is thread-safe once libevent's pthreads
+ * locking is on). Replies are therefore only ever sent after the commit
+ * that made their entries durable.
+ *
+ * Never: touch a connection, decode or encode messages.
+ */
+#include "rpc/writer.h"
+
+#include <assert.h>
+#include <event2/event.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct rpc_writer {
+    ledger *ledger;
+    pthread_t thread;
+    pthread_mutex_t mutex; /* guards the queue, the counters and `stopping` */
+    pthread_cond_t cond;
+    rpc_job *queue_head, *queue_tail;
+    uint64_t queued_entries;
+    uint32_t queue_entries_max, commit_entries_max;
+    bool stopping;
+    /* Finished jobs, handed to the event loop. */
+    pthread_mutex_t done_mutex;
+    rpc_job *done_head, *done_tail;
+    struct event *done_event;
+    rpc_job_done_fn done;
+    rpc_commit_observer_fn observer;
+    void *observer_ctx;
+    rpc_writer_stats stats;
+    ledger_request batch[LEDGER_BATCH_REQUESTS_MAX]; /* the writer thread's */
+    rpc_job *batch_jobs[LEDGER_BATCH_REQUESTS_MAX];
+};
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Takes the jobs of the next commit off the queue; 0 when stopping and
+ * nothing is left. Always takes at least one job, so a request as large as
+ * the commit limit still goes through. */
+static size_t batch_take(rpc_writer *w)
+{
+    size_t n = 0;
+    uint64_t entries = 0;
+    pthread_mutex_lock(&w->mutex);
+    while (w->queue_head == NULL && !w->stopping)
+        pthread_cond_wait(&w->cond, &w->mutex);
+    while (w->queue_head != NULL && n < LEDGER_BATCH_REQUESTS_MAX) {
+        rpc_job *job = w->queue_head;
+        uint32_t count = job->request.entries_count;
+        if (n > 0 && entries + count > w->commit_entries_max)
+            break;
+        w->queue_head = job->next;
+        if (w->queue_head == NULL)
+            w->queue_tail = NULL;
+        job->next = NULL;
+        w->queued_entries -= count;
+        entries += count;
+        w->batch_jobs[n] = job;
+        w->batch[n] = job->request;
+        n++;
+    }
+    pthread_mutex_unlock(&w->mutex);
+    return n;
+}
+
+static void batch_hand_back(rpc_writer *w, size_t n)
+{
+    pthread_mutex_lock(&w->done_mutex);
+    for (size_t i = 0; i < n; i++) {
+        rpc_job *job = w->batch_jobs[i];
+        if (w->done_tail != NULL)
+            w->done_tail->next = job;
+        else
+            w->done_head = job;
+        w->done_tail = job;
+    }
+    pthread_mutex_unlock(&w->done_mutex);
+    event_active(w->done_event, EV_READ, 0);
+}
+
+static void *writer_main(void *arg)
+{
+    rpc_writer *w = arg;
+    for (;;) {
+        size_t n = batch_take(w);
+        if (n == 0)
+            break;
+        ledger_commit_info info;
+        uint64_t entries = 0;
+        for (size_t i = 0; i < n; i++)
+            entries += w->batch[i].entries_count;
+        uint64_t t0 = now_us();
+        int err = ledger_commit(w->ledger, w->batch, n, &info);
+        uint64_t micros = now_us() - t0;
+        for (size_t i = 0; i < n; i++) {
+            w->batch_jobs[i]->err = err;
+            if (err == LEDGER_OK)
+                w->batch_jobs[i]->info = info;
+        }
+        pthread_mutex_lock(&w->mutex);
+        w->stats.commits++;
+        w->stats.entries += entries;
+        w->stats.commit_us_total += micros;
+        pthread_mutex_unlock(&w->mutex);
+        if (w->observer != NULL && err == LEDGER_OK)
+            w->observer(w->observer_ctx, entries, micros, &info);
+        batch_hand_back(w, n);
+    }
+    return NULL;
+}
+
+/* On the event loop's thread: every finished job to its submitter. */
+static void done_drain(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    rpc_writer *w = arg;
+    pthread_mutex_lock(&w->done_mutex);
+    rpc_job *job = w->done_head;
+    w->done_head = w->done_tail = NULL;
+    pthread_mutex_unlock(&w->done_mutex);
+    while (job != NULL) {
+        rpc_job *next = job->next;
+        job->next = NULL;
+        w->done(job);
+        job = next;
+    }
+}
+
+rpc_writer *rpc_writer_start(ledger *l, struct event_base *base, rpc_job_done_fn done,
+                             uint32_t queue_entries_max, uint32_t commit_entries_max)
+{
+    assert(l != NULL && base != NULL && done != NULL);
+    if (commit_entries_max == 0 || commit_entries_max > LEDGER_BATCH_ENTRIES_MAX ||
+        queue_entries_max < LEDGER_REQUEST_ENTRIES_MAX)
+        return NULL;
+    rpc_writer *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return NULL;
+    w->ledger = l;
+    w->done = done;
+    w->queue_entries_max = queue_entries_max;
+    w->commit_entries_max = commit_entries_max;
+    pthread_mutex_init(&w->mutex, NULL);
+    pthread_mutex_init(&w->done_mutex, NULL);
+    pthread_cond_init(&w->cond, NULL);
+    w->done_event = event_new(base, -1, 0, done_drain, w);
+    if (w->done_event == NULL)
+        goto fail;
+    if (pthread_create(&w->thread, NULL, writer_main, w) != 0)
+        goto fail;
+    return w;
+fail:
+    if (w->done_event != NULL)
+        event_free(w->done_event);
+    pthread_cond_destroy(&w->cond);
+    pthread_mutex_destroy(&w->done_mutex);
+    pthread_mutex_destroy(&w->mutex);
+    free(w);
+    return NULL;
+}
+
+int rpc_writer_submit(rpc_writer *w, rpc_job *job)
+{
+    uint32_t count = job->request.entries_count;
+    assert(count >= 1 && count <= LEDGER_REQUEST_ENTRIES_MAX);
+    pthread_mutex_lock(&w->mutex);
+    if (w->stopping || w->queued_entries + count > w->queue_entries_max) {
+        pthread_mutex_unlock(&w->mutex);
+        return -1;
+    }
+    job->next = NULL;
+    job->err = LEDGER_OK;
+    if (w->queue_tail != NULL)
+        w->queue_tail->next = job;
+    else
+        w->queue_head = job;
+    w->queue_tail = job;
+    w->queued_entries += count;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->mutex);
+    return 0;
+}
+
+void rpc_writer_observe(rpc_writer *w, rpc_commit_observer_fn fn, void *ctx)
+{
+    pthread_mutex_lock(&w->mutex);
+    w->observer = fn;
+    w->observer_ctx = ctx;
+    pthread_mutex_unlock(&w->mutex);
+}
+
+void rpc_writer_stats_get(rpc_writer *w, rpc_writer_stats *out)
+{
+    pthread_mutex_lock(&w->mutex);
+    *out = w->stats;
+    out->queued_entries = w->queued_entries;
+    pthread_mutex_unlock(&w->mutex);
+}
+
+void rpc_writer_stop(rpc_writer *w)
+{
+    pthread_mutex_lock(&w->mutex);
+    w->stopping = true;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->mutex);
+    pthread_join(w->thread, NULL);
+    done_drain(-1, 0, w); /* what the loop has not handed back yet */
+    event_free(w->done_event);
+    pthread_cond_destroy(&w->cond);
+    pthread_mutex_destroy(&w->done_mutex);
+    pthread_mutex_destroy(&w->mutex);
+    free(w);
+}
