@@ -10,6 +10,7 @@
 #   make bench    run the benchmarks at a size that finishes in minutes
 
 BUILD    ?= build
+LISTEN   ?= 127.0.0.1:8080
 CC       ?= cc
 PKGS     := lmdb libsodium libcrypto
 CLI_PKGS := jansson
@@ -44,7 +45,7 @@ RPC_LIB := $(BUILD)/libcaurisrpc.a
 LDLIBS_RPC = $(shell pkg-config --libs $(RPC_PKGS) 2>/dev/null)
 CAURIS := $(BUILD)/cauris
 
-.PHONY: all deps test test-asan test-tsan run bench fuzz clean format check-deps
+.PHONY: all deps test test-asan test-tsan run bench fuzz clean format check-deps interop
 all: $(CAURIS)
 
 deps:
@@ -117,7 +118,7 @@ test-tsan: check-deps
 
 run: check-deps
 	@$(MAKE) --no-print-directory $(CAURIS)
-	@sh cli/demo.sh $(CAURIS) demo
+	@sh cli/demo.sh $(CAURIS) demo $(LISTEN)
 
 bench: check-deps
 	@$(MAKE) --no-print-directory $(BENCH_BIN)
@@ -163,8 +164,13 @@ fuzz: check-deps
 	  if [ $$rc -ne 0 ]; then tail -n 40 build-fuzz/$$name.log; exit 1; fi; \
 	done
 
+# The Node.js Connect client (tests/interop) against the server, alone.
+interop: check-deps
+	@$(MAKE) --no-print-directory $(CAURIS)
+	@sh tests/interop/run.sh $(CAURIS)
+
 format:
 	clang-format -i ledger/*.[ch] rpc/*.[ch] cli/*.[ch] tests/*.[ch] bench/*.c
 
 clean:
-	rm -rf build build-asan build-tsan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz tests/interop/gen

@@ -5,7 +5,12 @@
 set -e
 PKGS="build-essential pkg-config liblmdb-dev lmdb-utils libsodium-dev libevent-dev \
 libprotobuf-c-dev protobuf-c-compiler libcmocka-dev libjansson-dev libssl-dev clang \
-libclang-rt-14-dev"
+libclang-rt-14-dev protobuf-compiler"
+# The interop test (tests/interop) runs the Node.js Connect client: Node.js
+# >= 18.14.1 with npm. Debian's nodejs and npm are installed only where there
+# is none: a NodeSource nodejs bundles npm and conflicts with Debian's npm.
+command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

@@ -55,6 +55,27 @@ int cmd_programmes(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 
+/* ---- a running server instead of a ledger directory (remote.c) ---- */
+
+/* The global options given before the command (main.c parses them). */
+typedef struct cli_remote_opts {
+    const char *server;     /* --server URL, else $CAURIS_SERVER: "http://host:port" */
+    const char *token;      /* --token TOKEN */
+    const char *token_file; /* --token-file FILE: the token on its first line */
+    bool json_wire;         /* --json-wire: application/json instead of application/proto */
+} cli_remote_opts;
+
+/* Whether command `name` has a --server form (post, balance, statement,
+ * proof, checkpoint). */
+bool cli_remote_supported(const char *name);
+
+/* Runs command argv[0] (one cli_remote_supported() accepts) against the
+ * server o->server, with the token of --token, --token-file or
+ * $CAURIS_TOKEN. Prints what the local command prints; a server's error as
+ * "cauris CMD: server: CODE: MESSAGE". Returns an exit code: a missing
+ * token or a malformed URL is CLI_EXIT_USAGE. */
+int cli_remote_main(const cli_remote_opts *o, int argc, char **argv);
+
 /* ---- arguments and messages (args.c) ---- */
 
 /* One long option "--name VALUE" (or "--name=VALUE"); a flag when `value`

@@ -1,18 +1,22 @@
 #!/bin/sh
-# demo.sh — `make run`: a small demo ledger in ./demo, shown.
+# demo.sh — `make run`: a small demo ledger in ./demo, shown, then served.
 #
-#   sh cli/demo.sh CAURIS_BIN DIR
+#   sh cli/demo.sh CAURIS_BIN DIR [LISTEN]
 #
 # If DIR holds no ledger, creates one (programme "demo", GNF), opens a
 # partner's cash account and three participants' wallet, capital and grant
 # accounts, and posts a month of a cash-for-work programme: the donor's
 # funding at the MFI, two weekly wage runs split 90 % wallet / 10 %
-# capitalisation, and payouts. Then prints balances, a statement and the
-# result of `cauris verify`. If DIR already holds one, only shows it.
+# capitalisation, and payouts, and creates an access token with every role
+# (kept in DIR/admin.token, mode 0600, so that later runs can print it).
+# Then prints balances, a statement and the result of `cauris verify`, the
+# token and curl examples, and serves the ledger on LISTEN (default
+# 127.0.0.1:8080) until Ctrl-C.
 set -eu
 
 bin=${1:?usage: sh cli/demo.sh CAURIS_BIN DIR}
 dir=${2:?usage: sh cli/demo.sh CAURIS_BIN DIR}
+listen=${3:-127.0.0.1:8080}
 prog=demo
 participants="P1 P2 P3"
 
@@ -64,4 +68,24 @@ echo
 echo "== verify"
 "$bin" verify "$dir"
 echo
-echo "(the RPC server, caurisd, comes in a later issue; for now the demo is the CLI only)"
+if [ ! -f "$dir/admin.token" ]; then
+  (umask 077 && "$bin" token create "$dir" --partner mfi1 --roles post,approve,read,admin \
+    --name demo-admin >"$dir/admin.token")
+fi
+token=$(cat "$dir/admin.token")
+url="http://$listen"
+cat <<EOF
+== serving $dir on $url (Ctrl-C stops it)
+
+admin token (partner mfi1, programme $prog, roles post,approve,read,admin):
+  $token
+
+Try, from another terminal:
+  curl -s -H 'Authorization: Bearer $token' -H 'Content-Type: application/json' \\
+    $url/cauris.v1.Ledger/GetBalances -d '{"participant":"P1"}'
+  curl -s -H 'Authorization: Bearer $token' -H 'Content-Type: application/json' \\
+    $url/cauris.v1.Ledger/GetStatement -d '{"account":"participant:P1:wallet"}'
+  $bin --server $url --token $token balance participant:P1:wallet
+
+EOF
+exec "$bin" serve "$dir" --listen "$listen"

@@ -258,24 +258,23 @@ static rpc_outcome balance_add(rpc_call *c, const char *programme, const char *c
     b->account = str_copy(c, code);
     if (b->account == NULL)
         return fail_nomem(c);
-    if (as_of != NULL) {
-        int err = ledger_balance(c->ledger, programme, code, as_of, &b->balance);
-        if (err != LEDGER_OK)
-            return fail(c, connect_code_of_ledger(err), "account '%.64s': %s", code,
-                        ledger_strerror(err));
-        return RPC_DONE;
-    }
     ledger_account_info info;
     int err = ledger_account_get(c->ledger, programme, code, &info);
+    if (err == LEDGER_OK && as_of != NULL)
+        err = ledger_balance(c->ledger, programme, code, as_of, &b->balance);
     if (err != LEDGER_OK)
         return fail(c, connect_code_of_ledger(err), "account '%.64s': %s", code,
                     ledger_strerror(err));
-    b->balance = info.balance;
-    b->debits_pending = info.debits_pending;
-    b->credits_pending = info.credits_pending;
+    /* Type, locked and closed are the account's state now, also for a
+     * balance as of the past; pending amounts only exist now. */
     b->type = (char *)ledger_account_type_name(info.type);
     b->locked = (info.flags & LEDGER_FLAG_LOCKED) != 0;
     b->closed = (info.flags & LEDGER_FLAG_CLOSED) != 0;
+    if (as_of == NULL) {
+        b->balance = info.balance;
+        b->debits_pending = info.debits_pending;
+        b->credits_pending = info.credits_pending;
+    }
     return RPC_DONE;
 }
 

@@ -40,7 +40,7 @@
 #define SERVICE_PREFIX "/cauris.v1.Ledger/"
 #define ARENA_BYTES_BASE ((size_t)32 << 20)
 #define ARENA_BODY_FACTOR 8u /* decoded messages take a few times their bytes */
-#define STOP_FLUSH_S 2       /* after the last commit, time to send replies */
+#define STOP_FLUSH_MS 250    /* after the last commit, time to send its replies */
 
 typedef struct server {
     rpc_server_options opt;
@@ -381,7 +381,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     /* Commits what is queued and answers it; then lets the replies drain. */
     rpc_writer_stop(s->writer);
     s->writer = NULL;
-    struct timeval tv = {STOP_FLUSH_S, 0};
+    struct timeval tv = {0, STOP_FLUSH_MS * 1000};
     event_base_loopexit(s->base, &tv);
 }
 

@@ -3,6 +3,8 @@
 # prints one summary line: "summary: N passed, N failed".
 # A binary that crashes or exits non-zero without cmocka's counts is one
 # failure.
+# The CLI's remote mode must not catch the local tests' commands.
+unset CAURIS_SERVER CAURIS_TOKEN
 passed=0
 failed=0
 failed_names=""

@@ -1,0 +1,74 @@
+/*
+ * e2e.h — end-to-end helpers: a real ledger directory made with the real
+ * `cauris` binary, the real server (`cauris serve`) started on a free
+ * loopback port in its own process, raw HTTP exchanges for the tests that
+ * must send what no well-behaved client sends, and the C client for the
+ * rest.
+ */
+#ifndef CAURIS_TESTS_E2E_H
+#define CAURIS_TESTS_E2E_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ledger/ledger.h"
+
+#define E2E_PROGRAMME "demo"
+
+typedef struct e2e_server {
+    char dir[256];
+    pid_t pid;
+    uint16_t port;
+    char url[64];
+    char token[LEDGER_TOKEN_TEXT_MAX + 1];      /* post, read */
+    char read_token[LEDGER_TOKEN_TEXT_MAX + 1]; /* read only */
+} e2e_server;
+
+/* The cauris binary ($CAURIS_BIN, else $CAURIS_ROOT/build/cauris). */
+const char *e2e_bin(void);
+/* Runs the cauris binary with a NULL-terminated argument list; returns its
+ * exit status. Output goes to the test's log. */
+int e2e_cauris(const char *arg, ...);
+/* A new ledger in a temporary directory: programme "demo" (GNF), the
+ * accounts partner:mfi1:cash and participant:P<i>:wallet / :capital for i
+ * in 1..participants, and the tokens. Does not start the server. */
+void e2e_ledger_create(e2e_server *s, int participants);
+/* Starts `cauris serve` on the ledger with extra options (NULL-terminated
+ * list, may be empty); waits until it listens. */
+void e2e_start(e2e_server *s, const char *const *extra);
+/* SIGTERM and wait: asserts a clean exit. */
+void e2e_stop(e2e_server *s);
+/* SIGKILL and wait. */
+void e2e_kill(e2e_server *s);
+/* A cmocka teardown: kills the servers and removes the ledgers that a
+ * failed test left behind. */
+int e2e_cleanup(void **state);
+/* Removes the directory (the server must be stopped). */
+void e2e_remove(e2e_server *s);
+
+/* A connected socket to the server, for the tests that hold one open. */
+int e2e_connect_raw(const e2e_server *s);
+
+/* Sends `request` on a new connection and reads the reply until the server
+ * closes or a whole response (Content-Length) has arrived, at most `cap`-1
+ * bytes, NUL-terminated. Returns the HTTP status, 0 when no reply came. */
+int e2e_http(const e2e_server *s, const void *request, size_t len, char *reply, size_t cap);
+/* Builds a POST to /cauris.v1.Ledger/<method> with the given content type,
+ * token (NULL: none) and body, and sends it with e2e_http. */
+int e2e_post(const e2e_server *s, const char *method, const char *content_type,
+             const char *token, const void *body, size_t body_len, char *reply, size_t cap);
+/* The body of a reply (after the blank line), or "" */
+const char *e2e_body(const char *reply);
+
+/* A JSON call through the C client (binary when `binary`); returns 0 and a
+ * malloc'd reply, or -1 with the Connect code in code[32]. */
+int e2e_call(const e2e_server *s, const char *token, const char *method, const char *json,
+             bool binary, char **reply, char code[32]);
+/* A balance read through GetBalances. */
+int64_t e2e_balance(const e2e_server *s, const char *account);
+/* The ledger's tree size through GetCheckpoint. */
+uint64_t e2e_tree_size(const e2e_server *s);
+
+#endif
