@@ -41,6 +41,24 @@ static const char *const option_names[SERVE_OPTIONS] = {
     "entries-max", "connections-max", "timeout-s",         "queue-entries-max", "commit-entries-max",
 };
 
+/* The config file, then the command line, into `o`. */
+static int serve_options(const cli_args *a, const char *config, const char *const *values,
+                         rpc_server_options *o)
+{
+    char err[512];
+    if (config != NULL && rpc_config_load(o, config, err, sizeof err) != 0)
+        return cli_fail(SERVE_CMD, "%s", err);
+    for (size_t i = 0; i < SERVE_OPTIONS; i++)
+        if (values[i] != NULL &&
+            rpc_server_option_set(o, option_names[i], values[i], err, sizeof err) != 0)
+            return cli_usage_error(SERVE_CMD, "%s", err);
+    if (a->pos_count == 1)
+        o->data_dir = a->pos[0];
+    if (o->data_dir == NULL)
+        return cli_usage_error(SERVE_CMD, "needs a ledger directory (DIR or --data-dir)");
+    return CLI_EXIT_OK;
+}
+
 int cmd_serve(int argc, char **argv)
 {
     const char *values[SERVE_OPTIONS] = {NULL};
@@ -61,24 +79,16 @@ int cmd_serve(int argc, char **argv)
         return cli_usage_error(SERVE_CMD, "takes at most one ledger directory");
     rpc_server_options o;
     rpc_server_options_default(&o);
-    char err[512];
-    if (config != NULL && rpc_config_load(&o, config, err, sizeof err) != 0)
-        return cli_fail(SERVE_CMD, "%s", err);
-    for (size_t i = 0; i < SERVE_OPTIONS; i++)
-        if (values[i] != NULL && rpc_server_option_set(&o, option_names[i], values[i], err,
-                                                       sizeof err) != 0)
-            return cli_usage_error(SERVE_CMD, "%s", err);
-    if (a.pos_count == 1)
-        o.data_dir = a.pos[0];
-    if (o.data_dir == NULL)
-        return cli_usage_error(SERVE_CMD, "needs a ledger directory (DIR or --data-dir)");
-    char passphrase[CLI_PASSPHRASE_MAX];
-    bool found = false;
-    rc = cli_passphrase_get(SERVE_CMD, pass_file, passphrase, sizeof passphrase, &found);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    o.passphrase = found ? passphrase : NULL;
-    rc = rpc_server_run(&o) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-    cli_wipe(passphrase, sizeof passphrase);
+    rc = serve_options(&a, config, values, &o);
+    if (rc == CLI_EXIT_OK) {
+        char passphrase[CLI_PASSPHRASE_MAX];
+        bool found = false;
+        rc = cli_passphrase_get(SERVE_CMD, pass_file, passphrase, sizeof passphrase, &found);
+        o.passphrase = found ? passphrase : NULL;
+        if (rc == CLI_EXIT_OK)
+            rc = rpc_server_run(&o) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+        cli_wipe(passphrase, sizeof passphrase);
+    }
+    rpc_server_options_release(&o);
     return rc;
 }

@@ -147,7 +147,7 @@ int rpc_config_load(rpc_server_options *o, const char *path, char *err, size_t c
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return fail(err, cap, "%s: %s", path, strerror(errno));
-    /* Kept for the life of the process: the options borrow its strings. */
+    /* Kept in the options, whose strings borrow from it. */
     char *text = malloc(CONFIG_BYTES_MAX + 1);
     size_t len = text ? fread(text, 1, CONFIG_BYTES_MAX + 1, f) : 0;
     fclose(f);
@@ -158,6 +158,8 @@ int rpc_config_load(rpc_server_options *o, const char *path, char *err, size_t c
         return fail(err, cap, "%s: larger than %d bytes", path, CONFIG_BYTES_MAX);
     }
     text[len] = '\0';
+    free(o->config_text);
+    o->config_text = text;
     int line_no = 0;
     for (char *line = text, *next; line != NULL; line = next) {
         next = strchr(line, '\n');
@@ -172,8 +174,7 @@ int rpc_config_load(rpc_server_options *o, const char *path, char *err, size_t c
             continue;
         char *eq = strchr(s, '=');
         if (eq == NULL) {
-            fail(err, cap, "%s:%d: expected 'name = value'", path, line_no);
-            return -1; /* text stays: options may borrow earlier lines */
+            return fail(err, cap, "%s:%d: expected 'name = value'", path, line_no);
         }
         *eq = '\0';
         char *name = trim(s), *value = trim(eq + 1);
@@ -182,4 +183,10 @@ int rpc_config_load(rpc_server_options *o, const char *path, char *err, size_t c
             return fail(err, cap, "%s:%d: %s", path, line_no, why);
     }
     return 0;
+}
+
+void rpc_server_options_release(rpc_server_options *o)
+{
+    free(o->config_text);
+    o->config_text = NULL;
 }

@@ -54,7 +54,8 @@ typedef struct rpc_server_options {
     uint32_t queue_entries_max;
     uint32_t commit_entries_max; /* <= LEDGER_BATCH_ENTRIES_MAX */
     rpc_log_level log_level;
-    FILE *log; /* default stderr */
+    FILE *log;         /* default stderr */
+    char *config_text; /* the config file's text, which strings borrow */
 } rpc_server_options;
 
 /* Fills `o` with the defaults above (data_dir NULL). */
@@ -69,9 +70,12 @@ int rpc_server_option_set(rpc_server_options *o, const char *name, const char *v
                           size_t err_cap);
 
 /* Reads a config file of "name = value" lines (the names above; '#' starts a
- * comment) into `o`. The file's text is kept until the process ends (the
- * options borrow it). 0 on success, -1 with "FILE:LINE: why" in `err`. */
+ * comment) into `o`. The file's text stays in o->config_text, which the
+ * options' strings borrow, until rpc_server_options_release(). 0 on
+ * success, -1 with "FILE:LINE: why" in `err`. */
 int rpc_config_load(rpc_server_options *o, const char *path, char *err, size_t err_cap);
+/* Frees what rpc_config_load kept; the options' strings are then invalid. */
+void rpc_server_options_release(rpc_server_options *o);
 
 /* Opens the ledger, starts the writer thread, listens and serves until
  * SIGINT or SIGTERM, then stops accepting, finishes the queued commits and

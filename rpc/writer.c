@@ -114,9 +114,11 @@ static void *writer_main(void *arg)
         w->stats.commits++;
         w->stats.entries += entries;
         w->stats.commit_us_total += micros;
+        rpc_commit_observer_fn observer = w->observer;
+        void *observer_ctx = w->observer_ctx;
         pthread_mutex_unlock(&w->mutex);
-        if (w->observer != NULL && err == LEDGER_OK)
-            w->observer(w->observer_ctx, entries, micros, &info);
+        if (observer != NULL && err == LEDGER_OK)
+            observer(observer_ctx, entries, micros, &info);
         batch_hand_back(w, n);
     }
     return NULL;
