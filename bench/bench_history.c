@@ -23,12 +23,12 @@
 
 #define HIST_LINES_DEFAULT 1000000u
 #define HIST_LINES_MAX 20000000u
-#define HIST_COMMIT 8000u        /* entries per commit while building */
-#define HIST_COMMITS_PER_DAY 5u  /* 40,000 lines a day */
-#define HIST_QUERIES 20000u      /* timed queries per kind */
-#define HIST_PAGE 100u           /* lines per statement page */
+#define HIST_COMMIT 8000u       /* entries per commit while building */
+#define HIST_COMMITS_PER_DAY 5u /* 40,000 lines a day */
+#define HIST_QUERIES 20000u     /* timed queries per kind */
+#define HIST_PAGE 100u          /* lines per statement page */
 #define HIST_TARGET_P99_MS 2.0
-#define HIST_DAY0 1767225600     /* 2026-01-01T00:00Z */
+#define HIST_DAY0 1767225600 /* 2026-01-01T00:00Z */
 
 static int64_t clock_now;
 static int64_t bench_clock(void *ctx)
@@ -89,7 +89,8 @@ static void build(const char *dir, uint32_t lines, uint32_t *days_out)
         die("ledger_open", err);
     const char *cash = "partner:mfi1:cash";
     int res;
-    if ((err = ledger_accounts_open(l, "bench", &cash, 1, &res)) != LEDGER_OK || res != LEDGER_OK)
+    if ((err = ledger_accounts_open(l, "bench", &cash, 1, &res)) != LEDGER_OK ||
+        res != LEDGER_OK)
         die("ledger_accounts_open", err ? err : res);
     ledger_entry_in *es = calloc(HIST_COMMIT, sizeof *es);
     ledger_result *rs = calloc(HIST_COMMIT, sizeof *rs);
@@ -111,7 +112,8 @@ static void build(const char *dir, uint32_t lines, uint32_t *days_out)
                                       .value_date = 20260101,
                                       .legs_count = 2};
             es[i].legs[0] = (ledger_leg_in){cash, LEDGER_DEBIT, 1 + (int64_t)(i % 1000)};
-            es[i].legs[1] = (ledger_leg_in){"programme:fund", LEDGER_CREDIT, 1 + (int64_t)(i % 1000)};
+            es[i].legs[1] =
+                (ledger_leg_in){"programme:fund", LEDGER_CREDIT, 1 + (int64_t)(i % 1000)};
         }
         if ((err = ledger_post(l, es, n, false, rs, NULL)) != LEDGER_OK)
             die("ledger_post", err);
@@ -168,13 +170,14 @@ int main(int argc, char **argv)
            " days (built in %.1f s); %u queries of each kind at random positions, each in its "
            "own read transaction on a read-only handle.\n\n",
            info.lines_count, days, build_s, HIST_QUERIES);
-    printf("| query | n | p50 µs | p99 µs | max µs | 2 ms / p99 |\n|---|---|---|---|---|---|\n");
+    printf(
+        "| query | n | p50 µs | p99 µs | max µs | 2 ms / p99 |\n|---|---|---|---|---|---|\n");
 
     /* A page of 100 lines starting anywhere in the history. */
     uint64_t tree = info.latest_seq + 1;
     for (uint32_t q = 0; q < HIST_QUERIES; q++) {
-        ledger_statement_query sq = {"bench", "partner:mfi1:cash", 0, 0, 1 + rnd(tree - 1),
-                                     HIST_PAGE};
+        ledger_statement_query sq = {"bench", "partner:mfi1:cash", 0,
+                                     0,       1 + rnd(tree - 1),   HIST_PAGE};
         ledger_statement st;
         double a = now_s();
         if ((err = ledger_statement_get(l, &sq, page, &st)) != LEDGER_OK)

@@ -429,7 +429,8 @@ static bench_run run_commits(bench_work *w, unsigned variant, uint32_t run_no, u
     }
     r.per_s = (double)entries / r.seconds;
     for (int k = 0; k < 3; k++)
-        r.phase_ms[k] = (double)(w->phase_us[k] - phases[k]) / 1e3 / (double)(entries / per_commit);
+        r.phase_ms[k] =
+            (double)(w->phase_us[k] - phases[k]) / 1e3 / (double)(entries / per_commit);
     r.written_mb_per_commit = -1;
     if (written >= 0 && written_bytes() >= written)
         r.written_mb_per_commit =

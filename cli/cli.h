@@ -173,6 +173,22 @@ void cli_base64(char *out, size_t cap, const uint8_t *in, size_t len);
 #define CLI_JSONL_LINES_MAX 1000000u /* lines of one file */
 #define CLI_JSONL_ERROR_MAX 256      /* bytes of one error message */
 
+/* Reading a JSON-lines file line by line, with its line numbers. */
+typedef struct cli_line_reader {
+    FILE *f;
+    char buf[CLI_JSONL_LINE_MAX + 1];
+    size_t len;
+    bool too_long;
+    uint64_t no; /* 1-based number of the line in buf */
+} cli_line_reader;
+
+/* Reads the next line into r->buf (without its line end). Returns 1 for a
+ * line, 0 at the end of the input, -1 on a read error. A line longer than
+ * CLI_JSONL_LINE_MAX is consumed whole and flagged too_long. */
+int cli_line_next(cli_line_reader *r);
+/* A blank line or a '#' comment. */
+bool cli_line_skipped(const cli_line_reader *r);
+
 /* Defaults from the command line for fields a line leaves out. */
 typedef struct cli_jsonl_defaults {
     const char *programme;

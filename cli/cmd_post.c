@@ -50,49 +50,6 @@ static const char post_usage[] =
 
 #define POST_CMD "post"
 
-/* ---- reading lines ---- */
-
-typedef struct line_reader {
-    FILE *f;
-    char buf[CLI_JSONL_LINE_MAX + 1];
-    size_t len;
-    bool too_long;
-    uint64_t no; /* 1-based number of the line in buf */
-} line_reader;
-
-/* Reads the next line into r->buf (without its line end). Returns 1 for a
- * line, 0 at the end of the input, -1 on a read error. A line longer than
- * CLI_JSONL_LINE_MAX is consumed whole and flagged too_long. */
-static int line_next(line_reader *r)
-{
-    int c = EOF;
-    r->len = 0;
-    r->too_long = false;
-    while ((c = getc(r->f)) != EOF && c != '\n') {
-        if (r->len < CLI_JSONL_LINE_MAX)
-            r->buf[r->len++] = (char)c;
-        else
-            r->too_long = true;
-    }
-    if (c == EOF && ferror(r->f))
-        return -1;
-    if (c == EOF && r->len == 0 && !r->too_long)
-        return 0;
-    if (r->len > 0 && r->buf[r->len - 1] == '\r')
-        r->len--;
-    r->buf[r->len] = '\0';
-    r->no++;
-    return 1;
-}
-
-static bool line_skipped(const line_reader *r)
-{
-    size_t i = 0;
-    while (i < r->len && (r->buf[i] == ' ' || r->buf[i] == '\t'))
-        i++;
-    return !r->too_long && (i == r->len || r->buf[i] == '#');
-}
-
 /* ---- pass 1: check everything, collect the accounts to open ---- */
 
 typedef struct open_item {
@@ -148,13 +105,13 @@ static int plan_add_opens(post_plan *p, const cli_jsonl_line *line, uint64_t lin
 /* Reads `in` to its end, copying it to `spool`. Malformed lines are
  * reported on stderr and counted in plan->malformed. */
 static int plan_read(FILE *in, FILE *spool, const cli_jsonl_defaults *d, post_plan *plan,
-                     line_reader *r)
+                     cli_line_reader *r)
 {
     char err[CLI_JSONL_ERROR_MAX];
     int got;
     r->f = in;
     r->no = 0;
-    while ((got = line_next(r)) == 1) {
+    while ((got = cli_line_next(r)) == 1) {
         if (r->no > CLI_JSONL_LINES_MAX)
             return cli_fail(POST_CMD, "the file has more than %u lines; split it",
                             CLI_JSONL_LINES_MAX);
@@ -167,7 +124,7 @@ static int plan_read(FILE *in, FILE *spool, const cli_jsonl_defaults *d, post_pl
             plan->malformed++;
             continue;
         }
-        if (line_skipped(r))
+        if (cli_line_skipped(r))
             continue;
         cli_jsonl_line line;
         if (cli_jsonl_parse(r->buf, r->len, d, &line, err) != 0) {
@@ -296,14 +253,14 @@ static int chunk_post(ledger *l, chunk *c, bool atomic, post_totals *t)
 
 /* Re-reads the spooled input and posts its entries chunk by chunk. */
 static int entries_post(ledger *l, FILE *spool, const cli_jsonl_defaults *d, bool atomic,
-                        line_reader *r, chunk *c, post_totals *t)
+                        cli_line_reader *r, chunk *c, post_totals *t)
 {
     char err[CLI_JSONL_ERROR_MAX];
     int got, rc = CLI_EXIT_OK;
     r->f = spool;
     r->no = 0;
-    while (rc == CLI_EXIT_OK && (got = line_next(r)) == 1) {
-        if (line_skipped(r))
+    while (rc == CLI_EXIT_OK && (got = cli_line_next(r)) == 1) {
+        if (cli_line_skipped(r))
             continue;
         cli_jsonl_line *line = &c->lines[c->count];
         if (cli_jsonl_parse(r->buf, r->len, d, line, err) != 0) {
@@ -326,7 +283,7 @@ static int entries_post(ledger *l, FILE *spool, const cli_jsonl_defaults *d, boo
 
 /* Posts the checked plan through `l`, which the caller opened and closes. */
 static int post_run(ledger *l, FILE *spool, const cli_jsonl_defaults *d, bool atomic,
-                    const post_plan *plan, line_reader *r)
+                    const post_plan *plan, cli_line_reader *r)
 {
     chunk c;
     post_totals t = {0, 0, 0};
@@ -421,7 +378,7 @@ int cmd_post(int argc, char **argv)
         return rc;
     }
     FILE *spool = tmpfile();
-    line_reader *r = malloc(sizeof *r);
+    cli_line_reader *r = malloc(sizeof *r);
     post_plan plan;
     memset(&plan, 0, sizeof plan);
     if (spool == NULL || r == NULL)

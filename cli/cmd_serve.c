@@ -37,8 +37,8 @@ static const char serve_usage[] =
 #define SERVE_OPTIONS 10
 
 static const char *const option_names[SERVE_OPTIONS] = {
-    "data-dir",    "listen",          "port-file",         "log-level",         "body-bytes-max",
-    "entries-max", "connections-max", "timeout-s",         "queue-entries-max", "commit-entries-max",
+    "data-dir",    "listen",          "port-file", "log-level",         "body-bytes-max",
+    "entries-max", "connections-max", "timeout-s", "queue-entries-max", "commit-entries-max",
 };
 
 /* The config file, then the command line, into `o`. */

@@ -398,3 +398,35 @@ void cli_jsonl_line_free(cli_jsonl_line *line)
         json_decref((json_t *)line->json);
     memset(line, 0, sizeof *line);
 }
+
+/* ---- reading lines ---- */
+
+int cli_line_next(cli_line_reader *r)
+{
+    int c = EOF;
+    r->len = 0;
+    r->too_long = false;
+    while ((c = getc(r->f)) != EOF && c != '\n') {
+        if (r->len < CLI_JSONL_LINE_MAX)
+            r->buf[r->len++] = (char)c;
+        else
+            r->too_long = true;
+    }
+    if (c == EOF && ferror(r->f))
+        return -1;
+    if (c == EOF && r->len == 0 && !r->too_long)
+        return 0;
+    if (r->len > 0 && r->buf[r->len - 1] == '\r')
+        r->len--;
+    r->buf[r->len] = '\0';
+    r->no++;
+    return 1;
+}
+
+bool cli_line_skipped(const cli_line_reader *r)
+{
+    size_t i = 0;
+    while (i < r->len && (r->buf[i] == ' ' || r->buf[i] == '\t'))
+        i++;
+    return !r->too_long && (i == r->len || r->buf[i] == '#');
+}

@@ -331,46 +331,6 @@ static int b64_decode(const char *in, uint8_t *out, size_t cap, size_t *len_out)
 
 /* ---- post ---- */
 
-typedef struct line_reader {
-    FILE *f;
-    char buf[CLI_JSONL_LINE_MAX + 1];
-    size_t len;
-    bool too_long;
-    uint64_t no; /* 1-based number of the line in buf */
-} line_reader;
-
-/* The next line into r->buf without its line end: 1, 0 at the end, -1 on a
- * read error. A line longer than CLI_JSONL_LINE_MAX is consumed and flagged. */
-static int line_next(line_reader *r)
-{
-    int c = EOF;
-    r->len = 0;
-    r->too_long = false;
-    while ((c = getc(r->f)) != EOF && c != '\n') {
-        if (r->len < CLI_JSONL_LINE_MAX)
-            r->buf[r->len++] = (char)c;
-        else
-            r->too_long = true;
-    }
-    if (c == EOF && ferror(r->f))
-        return -1;
-    if (c == EOF && r->len == 0 && !r->too_long)
-        return 0;
-    if (r->len > 0 && r->buf[r->len - 1] == '\r')
-        r->len--;
-    r->buf[r->len] = '\0';
-    r->no++;
-    return 1;
-}
-
-static bool line_skipped(const line_reader *r)
-{
-    size_t i = 0;
-    while (i < r->len && (r->buf[i] == ' ' || r->buf[i] == '\t'))
-        i++;
-    return !r->too_long && (i == r->len || r->buf[i] == '#');
-}
-
 typedef struct post_state {
     remote *r;
     const char *path;
@@ -436,13 +396,13 @@ static int line_remote_check(post_state *s, const cli_jsonl_line *line, uint64_t
 
 /* Pass 1: reads the whole input, copying it to `spool`; reports every
  * malformed line on stderr. */
-static int post_check(post_state *s, FILE *in, FILE *spool, line_reader *lr)
+static int post_check(post_state *s, FILE *in, FILE *spool, cli_line_reader *lr)
 {
     char err[CLI_JSONL_ERROR_MAX];
     int got;
     lr->f = in;
     lr->no = 0;
-    while ((got = line_next(lr)) == 1) {
+    while ((got = cli_line_next(lr)) == 1) {
         if (lr->no > CLI_JSONL_LINES_MAX)
             return cli_fail(s->r->cmd, "the file has more than %u lines; split it",
                             CLI_JSONL_LINES_MAX);
@@ -455,7 +415,7 @@ static int post_check(post_state *s, FILE *in, FILE *spool, line_reader *lr)
             s->malformed++;
             continue;
         }
-        if (line_skipped(lr))
+        if (cli_line_skipped(lr))
             continue;
         cli_jsonl_line line;
         if (cli_jsonl_parse(lr->buf, lr->len, &remote_defaults, &line, err) != 0 ||
@@ -592,14 +552,14 @@ static int post_flush(post_state *s)
 }
 
 /* Pass 2: re-reads the checked spool and posts its entries batch by batch. */
-static int post_send(post_state *s, FILE *spool, line_reader *lr)
+static int post_send(post_state *s, FILE *spool, cli_line_reader *lr)
 {
     char err[CLI_JSONL_ERROR_MAX];
     int got, rc = CLI_EXIT_OK;
     lr->f = spool;
     lr->no = 0;
-    while (rc == CLI_EXIT_OK && (got = line_next(lr)) == 1) {
-        if (line_skipped(lr))
+    while (rc == CLI_EXIT_OK && (got = cli_line_next(lr)) == 1) {
+        if (cli_line_skipped(lr))
             continue;
         cli_jsonl_line line;
         if (cli_jsonl_parse(lr->buf, lr->len, &remote_defaults, &line, err) != 0)
@@ -682,7 +642,7 @@ static int remote_post(remote *r, int argc, char **argv)
     if (in == NULL)
         return cli_fail(r->cmd, "cannot open %s: %s", path, strerror(errno));
     FILE *spool = tmpfile();
-    line_reader *lr = malloc(sizeof *lr);
+    cli_line_reader *lr = malloc(sizeof *lr);
     s.line_nos = calloc(s.batch, sizeof *s.line_nos);
     s.request_entries = json_array();
     if (spool == NULL || lr == NULL || s.line_nos == NULL || s.request_entries == NULL)

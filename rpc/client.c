@@ -135,8 +135,8 @@ static void on_response(struct evhttp_request *req, void *arg)
 }
 
 /* POSTs body to /cauris.v1.Ledger/<method>; fills r. */
-static int http_post(rpc_client *c, const char *method, const void *body, size_t len, bool binary,
-                     reply *r, rpc_error *err)
+static int http_post(rpc_client *c, const char *method, const void *body, size_t len,
+                     bool binary, reply *r, rpc_error *err)
 {
     struct evhttp_request *req = evhttp_request_new(on_response, r);
     if (req == NULL)
@@ -192,8 +192,8 @@ static int json_to_binary(const ProtobufCMessageDescriptor *d, const char *json,
                           uint8_t **out, size_t *len_out, rpc_error *err)
 {
     char why[PBJSON_ERROR_BYTES_MAX];
-    ProtobufCMessage *m = pbjson_decode(d, json, strlen(json), a, RPC_STRING_BYTES_MAX, why,
-                                        sizeof why);
+    ProtobufCMessage *m =
+        pbjson_decode(d, json, strlen(json), a, RPC_STRING_BYTES_MAX, why, sizeof why);
     if (m == NULL)
         return error_set(err, "invalid_argument", 0, "request: %s", why);
     size_t len = protobuf_c_message_get_packed_size(m);

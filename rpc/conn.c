@@ -115,7 +115,8 @@ uint64_t rpc_conns_open(const rpc_conns *conns)
 
 /* ---- evhttp's own error pages ---- */
 
-static connect_code own_error_code(int status, const rpc_conns *conns, char *message, size_t cap)
+static connect_code own_error_code(int status, const rpc_conns *conns, char *message,
+                                   size_t cap)
 {
     switch (status) {
     case 413:
@@ -123,7 +124,8 @@ static connect_code own_error_code(int status, const rpc_conns *conns, char *mes
                  conns->body_bytes_max);
         return CONNECT_RESOURCE_EXHAUSTED;
     case 400:
-        snprintf(message, cap, "malformed HTTP request (request line, headers or body framing)");
+        snprintf(message, cap,
+                 "malformed HTTP request (request line, headers or body framing)");
         return CONNECT_INVALID_ARGUMENT;
     case 405:
     case 501:
@@ -212,8 +214,8 @@ static struct bufferevent *bufferevent_make(struct event_base *base, void *arg)
     return bev;
 }
 
-rpc_conns *rpc_conns_attach(struct evhttp *http, uint32_t connections_max, size_t body_bytes_max,
-                            rpc_metrics *m)
+rpc_conns *rpc_conns_attach(struct evhttp *http, uint32_t connections_max,
+                            size_t body_bytes_max, rpc_metrics *m)
 {
     rpc_conns *conns = calloc(1, sizeof *conns);
     if (conns == NULL)

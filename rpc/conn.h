@@ -26,8 +26,8 @@ typedef struct rpc_conn rpc_conn;
 
 /* Installs the layer on `http`; `body_bytes_max` is named in the rewritten
  * 413. NULL when out of memory. */
-rpc_conns *rpc_conns_attach(struct evhttp *http, uint32_t connections_max, size_t body_bytes_max,
-                            rpc_metrics *m);
+rpc_conns *rpc_conns_attach(struct evhttp *http, uint32_t connections_max,
+                            size_t body_bytes_max, rpc_metrics *m);
 /* The connection of a request, counted from now on; NULL when it is over
  * the limit (the caller answers "unavailable" and closes it). */
 rpc_conn *rpc_conn_admit(rpc_conns *conns, struct evhttp_connection *evcon);

@@ -79,7 +79,8 @@ static void reply_error(server *s, struct evhttp_request *req, const rpc_route *
     int status = http_status ? http_status : connect_code_http_status(code);
     evhttp_send_reply(req, status, NULL, NULL);
     rpc_metrics_request(&s->metrics, route, code);
-    rpc_log(code == CONNECT_INTERNAL || code == CONNECT_DATA_LOSS ? RPC_LOG_ERROR : RPC_LOG_DEBUG,
+    rpc_log(code == CONNECT_INTERNAL || code == CONNECT_DATA_LOSS ? RPC_LOG_ERROR
+                                                                  : RPC_LOG_DEBUG,
             "%s %s: %s", route ? route->method : evhttp_request_get_uri(req),
             connect_code_name(code), message);
 }
@@ -152,7 +153,8 @@ static int content_type_parse(const char *ct)
 static bool authenticate(server *s, struct evhttp_request *req, const rpc_route *route,
                          rpc_call *c)
 {
-    const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+    const char *auth =
+        evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
     if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
         reply_error(s, req, route, CONNECT_UNAUTHENTICATED, 0,
                     "this call needs the header 'Authorization: Bearer <token>'");
@@ -234,7 +236,8 @@ static void on_job_done(rpc_job *job)
     if (job->err == LEDGER_OK)
         for (uint32_t i = 0; i < job->request.entries_count; i++)
             posted += job->request.results[i].err == LEDGER_OK;
-    rpc_metrics_entries(&s->metrics, posted, job->err == LEDGER_OK ? job->request.entries_count - posted : 0);
+    rpc_metrics_entries(&s->metrics, posted,
+                        job->err == LEDGER_OK ? job->request.entries_count - posted : 0);
     if (p->req != NULL) {
         rpc_conn_unwatch(p->conn);
         reply_call(s, p->req, p->route, &p->call, p->json);
@@ -244,7 +247,8 @@ static void on_job_done(rpc_job *job)
     pending_free(p);
 }
 
-static void rpc_request(server *s, struct evhttp_request *req, rpc_conn *conn, const char *method)
+static void rpc_request(server *s, struct evhttp_request *req, rpc_conn *conn,
+                        const char *method)
 {
     const rpc_route *route = rpc_route_find(method, strlen(method));
     if (route == NULL) {
@@ -291,9 +295,10 @@ static void rpc_request(server *s, struct evhttp_request *req, rpc_conn *conn, c
     }
     if (route->handle(&p->call) == RPC_SUBMIT) {
         if (s->stopping || rpc_writer_submit(s->writer, &p->call.job) != 0) {
-            reply_error(s, req, route, s->stopping ? CONNECT_UNAVAILABLE : CONNECT_RESOURCE_EXHAUSTED,
-                        0, s->stopping ? "the server is stopping; retry later"
-                                       : "the posting queue is full; retry shortly");
+            reply_error(s, req, route,
+                        s->stopping ? CONNECT_UNAVAILABLE : CONNECT_RESOURCE_EXHAUSTED, 0,
+                        s->stopping ? "the server is stopping; retry later"
+                                    : "the posting queue is full; retry shortly");
             pending_free(p);
             return;
         }
@@ -446,8 +451,8 @@ static int http_start(server *s)
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
                                             EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
                                             EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-    s->conns = rpc_conns_attach(s->http, s->opt.connections_max, s->opt.body_bytes_max,
-                                &s->metrics);
+    s->conns =
+        rpc_conns_attach(s->http, s->opt.connections_max, s->opt.body_bytes_max, &s->metrics);
     if (s->conns == NULL)
         return -1;
     return listen_start(s);
@@ -483,8 +488,8 @@ int rpc_server_run(const rpc_server_options *o)
     ledger_options lo = {.passphrase = o->passphrase};
     int err = o->data_dir ? ledger_open(&s.ledger, o->data_dir, &lo) : LEDGER_INVALID_ARGUMENT;
     if (err != LEDGER_OK) {
-        rpc_log(RPC_LOG_ERROR, "cannot open the ledger %s: %s", o->data_dir ? o->data_dir : "(none)",
-                ledger_strerror(err));
+        rpc_log(RPC_LOG_ERROR, "cannot open the ledger %s: %s",
+                o->data_dir ? o->data_dir : "(none)", ledger_strerror(err));
         goto done;
     }
     if (evthread_use_pthreads() != 0 || (s.base = event_base_new()) == NULL) {

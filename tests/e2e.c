@@ -145,8 +145,8 @@ void e2e_ledger_create(e2e_server *s, int participants)
     assert_int_equal(ledger_token_create(l, E2E_PROGRAMME, "mfi1", "e2e-poster",
                                          LEDGER_ROLE_POST | LEDGER_ROLE_READ, s->token, NULL),
                      LEDGER_OK);
-    assert_int_equal(ledger_token_create(l, E2E_PROGRAMME, "mfi1", "e2e-reader", LEDGER_ROLE_READ,
-                                         s->read_token, NULL),
+    assert_int_equal(ledger_token_create(l, E2E_PROGRAMME, "mfi1", "e2e-reader",
+                                         LEDGER_ROLE_READ, s->read_token, NULL),
                      LEDGER_OK);
     ledger_close(l);
     free(codes);

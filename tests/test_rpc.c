@@ -7,7 +7,9 @@
  * outcomes: balances, seqs, Connect codes, and that refused input wrote
  * nothing.
  */
+#include <arpa/inet.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -33,10 +35,11 @@
 static void transfer_json(char *out, size_t cap, const char *client_id, const char *debit,
                           const char *credit, long long amount)
 {
-    snprintf(out, cap,
-             "{\"entries\":[{\"clientId\":\"%s\",\"valueDate\":\"2026-11-13\",\"legs\":["
-             "{\"account\":\"%s\",\"debit\":\"%lld\"},{\"account\":\"%s\",\"credit\":\"%lld\"}]}]}",
-             client_id, debit, amount, credit, amount);
+    snprintf(
+        out, cap,
+        "{\"entries\":[{\"clientId\":\"%s\",\"valueDate\":\"2026-11-13\",\"legs\":["
+        "{\"account\":\"%s\",\"debit\":\"%lld\"},{\"account\":\"%s\",\"credit\":\"%lld\"}]}]}",
+        client_id, debit, amount, credit, amount);
 }
 
 static json_t *call_json(const e2e_server *s, const char *method, const char *req, bool binary)
@@ -91,20 +94,22 @@ static void post_and_query(bool binary)
     assert_non_null(strstr(checkpoint, "cauris/demo/"));
     json_decref(j);
 
-    snprintf(req, sizeof req,
-             "{\"entries\":["
-             "{\"clientId\":\"w1-%s\",\"operation\":\"OPERATION_WAGE\",\"valueDate\":\"2026-11-13\","
-             "\"legs\":[{\"account\":\"programme:wages\",\"debit\":\"75000\"},"
-             "{\"account\":\"participant:P1:wallet\",\"credit\":\"67500\"},"
-             "{\"account\":\"participant:P1:capital\",\"credit\":\"7500\"}]},"
-             "{\"clientId\":\"over-%s\",\"valueDate\":\"2026-11-14\",\"legs\":["
-             "{\"account\":\"participant:P1:wallet\",\"debit\":\"999999\"},"
-             "{\"account\":\"partner:mfi1:cash\",\"credit\":\"999999\"}]},"
-             "{\"clientId\":\"pay-%s\",\"operation\":\"OPERATION_PAYOUT\",\"valueDate\":\"2026-11-15\","
-             "\"externalRef\":\"MFI-1\",\"memo\":\"cash\",\"legs\":["
-             "{\"account\":\"participant:P1:wallet\",\"debit\":\"7500\"},"
-             "{\"account\":\"partner:mfi1:cash\",\"credit\":\"7500\"}]}]}",
-             suffix, suffix, suffix);
+    snprintf(
+        req, sizeof req,
+        "{\"entries\":["
+        "{\"clientId\":\"w1-%s\",\"operation\":\"OPERATION_WAGE\",\"valueDate\":\"2026-11-13\","
+        "\"legs\":[{\"account\":\"programme:wages\",\"debit\":\"75000\"},"
+        "{\"account\":\"participant:P1:wallet\",\"credit\":\"67500\"},"
+        "{\"account\":\"participant:P1:capital\",\"credit\":\"7500\"}]},"
+        "{\"clientId\":\"over-%s\",\"valueDate\":\"2026-11-14\",\"legs\":["
+        "{\"account\":\"participant:P1:wallet\",\"debit\":\"999999\"},"
+        "{\"account\":\"partner:mfi1:cash\",\"credit\":\"999999\"}]},"
+        "{\"clientId\":\"pay-%s\",\"operation\":\"OPERATION_PAYOUT\",\"valueDate\":\"2026-11-"
+        "15\","
+        "\"externalRef\":\"MFI-1\",\"memo\":\"cash\",\"legs\":["
+        "{\"account\":\"participant:P1:wallet\",\"debit\":\"7500\"},"
+        "{\"account\":\"partner:mfi1:cash\",\"credit\":\"7500\"}]}]}",
+        suffix, suffix, suffix);
     j = call_json(&s, "PostEntries", req, binary);
     assert_string_equal(result_of(j, 0), "RESULT_OK");
     assert_string_equal(result_of(j, 1), "RESULT_INSUFFICIENT_FUNDS");
@@ -145,7 +150,8 @@ static void post_and_query(bool binary)
     const char *next = json_string_value(json_object_get(j, "nextPageToken"));
     assert_non_null(next);
     snprintf(req, sizeof req,
-             "{\"account\":\"participant:P1:wallet\",\"pageSize\":1,\"pageToken\":\"%s\"}", next);
+             "{\"account\":\"participant:P1:wallet\",\"pageSize\":1,\"pageToken\":\"%s\"}",
+             next);
     json_decref(j);
     j = call_json(&s, "GetStatement", req, binary);
     lines = json_object_get(j, "lines");
@@ -158,7 +164,8 @@ static void post_and_query(bool binary)
     snprintf(req, sizeof req, "{\"clientId\":\"w1-%s\"}", suffix);
     j = call_json(&s, "GetEntry", req, binary);
     json_t *e = json_object_get(j, "entry");
-    assert_int_equal(strtoull(json_string_value(json_object_get(e, "seq")), NULL, 10), wage_seq);
+    assert_int_equal(strtoull(json_string_value(json_object_get(e, "seq")), NULL, 10),
+                     wage_seq);
     assert_string_equal(json_string_value(json_object_get(e, "operation")), "OPERATION_WAGE");
     assert_string_equal(json_string_value(json_object_get(e, "principal")), "e2e-poster");
     assert_int_equal(json_array_size(json_object_get(e, "legs")), 3);
@@ -169,7 +176,8 @@ static void post_and_query(bool binary)
     j = call_json(&s, "GetCheckpoint", "{}", binary);
     uint64_t size = strtoull(json_string_value(json_object_get(j, "treeSize")), NULL, 10);
     assert_true(size > wage_seq);
-    assert_non_null(strstr(json_string_value(json_object_get(j, "verifierKey")), "cauris/demo/"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(j, "verifierKey")), "cauris/demo/"));
     json_decref(j);
     snprintf(req, sizeof req, "{\"oldSize\":\"%llu\"}", (unsigned long long)fund_seq + 1);
     j = call_json(&s, "GetConsistencyProof", req, binary);
@@ -423,7 +431,8 @@ static void test_bad_input(void **state)
     const uint8_t truncated[] = {0x12, 0x40, 0x0a, 0x05, 'a'};
     expect_error(&s, "PostEntries", proto, s.token, truncated, sizeof truncated, 400,
                  "invalid_argument");
-    const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+    const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                               0xff, 0xff, 0xff, 0xff, 0x01};
     expect_error(&s, "PostEntries", proto, s.token, garbage, sizeof garbage, 400,
                  "invalid_argument");
     /* A string that is not UTF-8, in binary. */
@@ -447,8 +456,10 @@ static void test_bad_input(void **state)
                      "invalid_argument");
     /* Requests with nothing to post, or a whole request of bad dates. */
     expect_error(&s, "PostEntries", json, s.token, "{}", 2, 400, "invalid_argument");
-    expect_error(&s, "GetStatement", json, s.token, "{\"account\":\"participant:P1:wallet\","
-                 "\"dateFrom\":\"2026-13-01\"}", 58, 400, "invalid_argument");
+    expect_error(&s, "GetStatement", json, s.token,
+                 "{\"account\":\"participant:P1:wallet\","
+                 "\"dateFrom\":\"2026-13-01\"}",
+                 58, 400, "invalid_argument");
     /* Unknown account, method, content type, HTTP method. */
     expect_error(&s, "GetBalances", json, s.token, "{\"accounts\":[\"participant:P9:wallet\"]}",
                  38, 404, "not_found");
@@ -483,8 +494,8 @@ static void test_tokens_and_roles(void **state)
     transfer_json(body, sizeof body, "t1", "partner:mfi1:cash", "programme:fund", 100);
     const char *json = "application/json";
     expect_error(&s, "PostEntries", json, NULL, body, strlen(body), 401, "unauthenticated");
-    expect_error(&s, "PostEntries", json, "cauris_0000000000000000_nope", body, strlen(body), 401,
-                 "unauthenticated");
+    expect_error(&s, "PostEntries", json, "cauris_0000000000000000_nope", body, strlen(body),
+                 401, "unauthenticated");
     /* One character of a real token changed. */
     char wrong[sizeof s.token];
     memcpy(wrong, s.token, sizeof wrong);
@@ -511,8 +522,8 @@ static void test_tokens_and_roles(void **state)
                      LEDGER_OK);
     ledger_close(l);
     assert_int_equal(e2e_cauris("token", "revoke", s.dir, info.id, NULL), 0);
-    expect_error(&s, "GetBalances", json, s.read_token, "{\"accounts\":[\"programme:fund\"]}", 32,
-                 401, "unauthenticated");
+    expect_error(&s, "GetBalances", json, s.read_token, "{\"accounts\":[\"programme:fund\"]}",
+                 32, 401, "unauthenticated");
     e2e_stop(&s);
     e2e_remove(&s);
 }
@@ -524,8 +535,15 @@ static void test_limits(void **state)
     (void)state;
     e2e_server s;
     e2e_ledger_create(&s, 1);
-    const char *extra[] = {"--body-bytes-max", "6000", "--entries-max", "3",
-                           "--connections-max", "3", "--timeout-s", "1", NULL};
+    const char *extra[] = {"--body-bytes-max",
+                           "6000",
+                           "--entries-max",
+                           "3",
+                           "--connections-max",
+                           "3",
+                           "--timeout-s",
+                           "1",
+                           NULL};
     e2e_start(&s, extra);
     fund(&s, "f1", 5000);
     uint64_t size = e2e_tree_size(&s);
@@ -539,11 +557,12 @@ static void test_limits(void **state)
     char body[2048];
     size_t len = (size_t)snprintf(body, sizeof body, "{\"entries\":[");
     for (int i = 0; i < 4; i++)
-        len += (size_t)snprintf(body + len, sizeof body - len,
-                                "%s{\"clientId\":\"m%d\",\"valueDate\":\"2026-11-13\",\"legs\":["
-                                "{\"account\":\"partner:mfi1:cash\",\"debit\":\"1\"},"
-                                "{\"account\":\"programme:fund\",\"credit\":\"1\"}]}",
-                                i ? "," : "", i);
+        len +=
+            (size_t)snprintf(body + len, sizeof body - len,
+                             "%s{\"clientId\":\"m%d\",\"valueDate\":\"2026-11-13\",\"legs\":["
+                             "{\"account\":\"partner:mfi1:cash\",\"debit\":\"1\"},"
+                             "{\"account\":\"programme:fund\",\"credit\":\"1\"}]}",
+                             i ? "," : "", i);
     len += (size_t)snprintf(body + len, sizeof body - len, "]}");
     expect_error(&s, "PostEntries", "application/json", s.token, body, len, 400,
                  "invalid_argument");
@@ -602,7 +621,9 @@ static void test_metrics_and_config(void **state)
     snprintf(config, sizeof config, "%s/caurisd.conf", s.dir);
     FILE *f = fopen(config, "w");
     assert_non_null(f);
-    fprintf(f, "# caurisd options\nlog-level = error\nentries-max = 2\n\ncommit-entries-max = 100\n");
+    fprintf(
+        f,
+        "# caurisd options\nlog-level = error\nentries-max = 2\n\ncommit-entries-max = 100\n");
     fclose(f);
     const char *extra[] = {"--config", config, NULL};
     e2e_start(&s, extra);
@@ -617,9 +638,11 @@ static void test_metrics_and_config(void **state)
     char *reply = malloc(REPLY_MAX);
     const char get[] = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
     assert_int_equal(e2e_http(&s, get, sizeof get - 1, reply, REPLY_MAX), 200);
-    assert_non_null(strstr(reply, "cauris_rpc_requests_total{method=\"PostEntries\",code=\"ok\"} 2"));
     assert_non_null(
-        strstr(reply, "cauris_rpc_requests_total{method=\"PostEntries\",code=\"invalid_argument\"} 1"));
+        strstr(reply, "cauris_rpc_requests_total{method=\"PostEntries\",code=\"ok\"} 2"));
+    assert_non_null(strstr(
+        reply,
+        "cauris_rpc_requests_total{method=\"PostEntries\",code=\"invalid_argument\"} 1"));
     assert_non_null(strstr(reply, "cauris_entries_posted_total 2"));
     assert_non_null(strstr(reply, "cauris_commits_total 2"));
     assert_non_null(strstr(reply, "cauris_commit_seconds_count 2"));
@@ -634,6 +657,75 @@ static void test_metrics_and_config(void **state)
     e2e_remove(&s);
 }
 
+/* ---- make run: the demo ledger, served ---- */
+
+static uint16_t free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t len = sizeof a;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static void test_make_run_demo(void **state)
+{
+    (void)state;
+    e2e_server s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.dir, sizeof s.dir, "/tmp/cauris-demo-XXXXXX");
+    assert_non_null(mkdtemp(s.dir));
+    char ledger_dir[300], listen[64], script[4096];
+    snprintf(ledger_dir, sizeof ledger_dir, "%s/demo", s.dir);
+    s.port = free_port();
+    snprintf(listen, sizeof listen, "127.0.0.1:%u", (unsigned)s.port);
+    snprintf(s.url, sizeof s.url, "http://127.0.0.1:%u", (unsigned)s.port);
+    snprintf(script, sizeof script, "%s/cli/demo.sh",
+             getenv("CAURIS_ROOT") ? getenv("CAURIS_ROOT") : ".");
+    s.pid = fork();
+    assert_true(s.pid >= 0);
+    if (s.pid == 0) {
+        /* The script ends by exec'ing the server: the pid is the server's. */
+        execl("/bin/sh", "sh", script, e2e_bin(), ledger_dir, listen, (char *)NULL);
+        _exit(127);
+    }
+    /* Up when /healthz answers. */
+    char reply[1024];
+    const char health[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    int status = 0;
+    for (int i = 0; i < 300 && status != 200; i++) {
+        usleep(50000);
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(s.port)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        bool up = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (up)
+            status = e2e_http(&s, health, sizeof health - 1, reply, sizeof reply);
+    }
+    assert_int_equal(status, 200);
+    char token_path[400];
+    snprintf(token_path, sizeof token_path, "%s/admin.token", ledger_dir);
+    FILE *f = fopen(token_path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(s.token, sizeof s.token, f));
+    fclose(f);
+    s.token[strcspn(s.token, "\n")] = '\0';
+    /* The demo month: P1 earned two weeks of 67,500 and withdrew 100,000. */
+    assert_int_equal(e2e_balance(&s, "participant:P1:wallet"), 35000);
+    assert_int_equal(e2e_balance(&s, "participant:P1:capital"), 15000);
+    kill(s.pid, SIGTERM);
+    int st = 0;
+    assert_int_equal(waitpid(s.pid, &st, 0), s.pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s.dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -646,6 +738,7 @@ int main(void)
         cmocka_unit_test_teardown(test_tokens_and_roles, e2e_cleanup),
         cmocka_unit_test_teardown(test_limits, e2e_cleanup),
         cmocka_unit_test_teardown(test_metrics_and_config, e2e_cleanup),
+        cmocka_unit_test(test_make_run_demo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
