@@ -121,6 +121,7 @@ static void reply_message(server *s, struct evhttp_request *req, const rpc_route
                       json ? "application/json" : "application/proto");
     evhttp_send_reply(req, 200, "OK", NULL);
     rpc_metrics_request(&s->metrics, route, CONNECT_OK);
+    rpc_log(RPC_LOG_DEBUG, "%s ok (%s)", route->method, json ? "json" : "proto");
 }
 
 static void reply_call(server *s, struct evhttp_request *req, const rpc_route *route,
@@ -208,7 +209,6 @@ static const ProtobufCMessage *body_decode(server *s, struct evhttp_request *req
     }
     if (msg == NULL)
         reply_error(s, req, route, CONNECT_INVALID_ARGUMENT, 0, why);
-    (void)s;
     return msg;
 }
 
