@@ -19,12 +19,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "rpc/rpc.h"
+#include "tests/run.h"
 
 #define E2E_WAIT_MS 10000
 #define E2E_ARGS_MAX 32
@@ -154,12 +154,6 @@ void e2e_ledger_create(e2e_server *s, int participants)
     free(results);
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 void e2e_start(e2e_server *s, const char *const *extra)
 {
     char port_file[300];
@@ -201,7 +195,7 @@ void e2e_start(e2e_server *s, const char *const *extra)
         int status;
         if (waitpid(s->pid, &status, WNOHANG) == s->pid)
             fail_msg("cauris serve exited before listening (status %d)", status);
-        sleep_ms(10);
+        tr_sleep_ms(10);
     }
     fail_msg("cauris serve did not listen within %d ms", E2E_WAIT_MS);
 }
@@ -217,6 +211,35 @@ void e2e_stop(e2e_server *s)
     live_set(s->dir, 0);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int e2e_stop_within(e2e_server *s, int ms)
+{
+    if (s->pid <= 0)
+        return 0;
+    kill(s->pid, SIGTERM);
+    int status = 0, rc = -1;
+    pid_t got = 0;
+    for (int waited = 0; got == 0 && waited < ms; waited += 20) {
+        got = waitpid(s->pid, &status, WNOHANG);
+        if (got == 0)
+            tr_sleep_ms(20);
+    }
+    if (got == s->pid) {
+        rc = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+        if (rc != 0)
+            fprintf(stderr, "cauris serve stopped with status 0x%x\n", (unsigned)status);
+    } else {
+        if (got == 0)
+            fprintf(stderr, "cauris serve did not stop within %d ms of SIGTERM\n", ms);
+        else
+            fprintf(stderr, "waitpid(cauris serve): %s\n", strerror(errno));
+        kill(s->pid, SIGKILL);
+        waitpid(s->pid, NULL, 0);
+    }
+    s->pid = 0;
+    live_set(s->dir, 0);
+    return rc;
 }
 
 void e2e_kill(e2e_server *s)

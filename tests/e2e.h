@@ -40,6 +40,10 @@ void e2e_ledger_create(e2e_server *s, int participants);
 void e2e_start(e2e_server *s, const char *const *extra);
 /* SIGTERM and wait: asserts a clean exit. */
 void e2e_stop(e2e_server *s);
+/* SIGTERM, then wait at most `ms` milliseconds (then SIGKILL and wait).
+ * Returns 0 when the server exited by itself with status 0, else -1 and
+ * says why on stderr. Asserts nothing: for a teardown's return value. */
+int e2e_stop_within(e2e_server *s, int ms);
 /* SIGKILL and wait. */
 void e2e_kill(e2e_server *s);
 /* A cmocka teardown: kills the servers and removes the ledgers that a

@@ -12,7 +12,6 @@
  * assertion never leaves it running; a server that does not stop cleanly
  * fails the test.
  */
-#define _XOPEN_SOURCE 700 /* nftw() */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -20,9 +19,6 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -30,195 +26,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "rpc/rpc.h"
+#include "tests/e2e.h"
+#include "tests/run.h"
 
-#define OUT_MAX (4u << 20) /* bytes of output kept from one run */
-#define ARGS_MAX 64        /* arguments of one run */
-#define SERVER_START_MS 10000
 #define SERVER_STOP_MS 10000
 #define TOKEN_LEN 67 /* "cauris_" + 16 hex + "_" + 43 base64url */
-
-static char cauris_bin[4096];
-
-/* ---- running the binary ---- */
-
-/* Runs cauris with args (NULL-terminated, without the program name),
- * feeding `input` on stdin when not NULL. With `split`, stderr goes to *err
- * and stdout alone to *out; otherwise both to *out. Returns the exit status
- * (128 + signal when killed). */
-static int run_v(const char *input, bool split, char **out, char **err, const char *const *args)
-{
-    const char *argv[ARGS_MAX + 1];
-    size_t n = 0;
-    argv[n++] = cauris_bin;
-    for (size_t i = 0; args[i] != NULL; i++) {
-        assert_true(n < ARGS_MAX);
-        argv[n++] = args[i];
-    }
-    argv[n] = NULL;
-    char err_path[] = "/tmp/cauris-remote-stderr-XXXXXX";
-    int err_fd = split ? mkstemp(err_path) : -1;
-    int out_pipe[2], in_pipe[2];
-    assert_true(!split || err_fd >= 0);
-    assert_int_equal(pipe(out_pipe), 0);
-    assert_int_equal(pipe(in_pipe), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(in_pipe[0], 0);
-        dup2(out_pipe[1], 1);
-        dup2(split ? err_fd : out_pipe[1], 2);
-        close(in_pipe[0]);
-        close(in_pipe[1]);
-        close(out_pipe[0]);
-        close(out_pipe[1]);
-        execv(cauris_bin, (char *const *)argv);
-        _exit(127);
-    }
-    close(in_pipe[0]);
-    close(out_pipe[1]);
-    if (input != NULL) {
-        size_t len = strlen(input);
-        assert_true(len < 60000); /* fits the pipe: cannot block */
-        assert_int_equal(write(in_pipe[1], input, len), (ssize_t)len);
-    }
-    close(in_pipe[1]);
-    char *buf = malloc(OUT_MAX + 1);
-    assert_non_null(buf);
-    size_t used = 0;
-    for (;;) {
-        ssize_t r = read(out_pipe[0], buf + used, OUT_MAX - used);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        used += (size_t)r;
-        assert_true(used < OUT_MAX);
-    }
-    close(out_pipe[0]);
-    buf[used] = '\0';
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    *out = buf;
-    if (split) {
-        char *e = calloc(1, OUT_MAX + 1);
-        assert_non_null(e);
-        ssize_t got = pread(err_fd, e, OUT_MAX, 0);
-        assert_true(got >= 0);
-        close(err_fd);
-        unlink(err_path);
-        *err = e;
-    }
-    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-}
-
-/* Runs cauris, asserts the exit status (showing the output when it
- * differs) and returns the output (stdout and stderr). */
-static char *run_args(int status, const char *input, const char *const *args)
-{
-    char *out;
-    int got = run_v(input, false, &out, NULL, args);
-    if (got != status) {
-        fprintf(stderr, "cauris");
-        for (size_t i = 0; args[i] != NULL; i++)
-            fprintf(stderr, " %s", args[i]);
-        fprintf(stderr, "\nexit %d, expected %d; output:\n%s\n", got, status, out);
-    }
-    assert_int_equal(got, status);
-    return out;
-}
-
-/* run_args with the arguments listed, NULL-terminated. */
-static char *run_expect(int status, ...)
-{
-    const char *args[ARGS_MAX + 1];
-    size_t n = 0;
-    va_list ap;
-    va_start(ap, status);
-    for (const char *a = va_arg(ap, const char *); a != NULL; a = va_arg(ap, const char *)) {
-        assert_true(n < ARGS_MAX);
-        args[n++] = a;
-    }
-    va_end(ap);
-    args[n] = NULL;
-    return run_args(status, NULL, args);
-}
-
-static void assert_contains(const char *haystack, const char *needle)
-{
-    if (strstr(haystack, needle) == NULL) {
-        fprintf(stderr, "expected to find:\n  %s\nin:\n%s\n", needle, haystack);
-        fail();
-    }
-}
-
-static void assert_not_contains(const char *haystack, const char *needle)
-{
-    if (strstr(haystack, needle) != NULL) {
-        fprintf(stderr, "did not expect:\n  %s\nin:\n%s\n", needle, haystack);
-        fail();
-    }
-}
-
-static size_t count_of(const char *haystack, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = strstr(haystack, needle); p != NULL; p = strstr(p + 1, needle))
-        n++;
-    return n;
-}
-
-static void file_write(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    assert_true(fputs(text, fp) >= 0);
-    assert_int_equal(fclose(fp), 0);
-}
-
-static char *file_read(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    char *buf = malloc(1 << 20);
-    assert_non_null(buf);
-    size_t len = fread(buf, 1, (1 << 20) - 1, fp);
-    fclose(fp);
-    buf[len] = '\0';
-    return buf;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
 
 /* ---- the fixture: a ledger and its server ---- */
 
 typedef struct fx {
-    char root[256];   /* the temporary directory */
-    char ledger[300]; /* root/ledger */
-    char url[64];
+    char root[200];            /* the temporary directory */
+    char ledger[256];          /* root/ledger */
+    e2e_server srv;            /* dir: the ledger too; url; pid 0 when not running */
     char token[TOKEN_LEN + 1]; /* partner mfi1, roles post,read */
-    pid_t server;              /* 0 when not running */
     pid_t liar;                /* a fake server replaying replies; 0 when none */
 } fx;
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static const char *fx_path(const fx *f, const char *name, char *buf, size_t cap)
 {
@@ -229,10 +54,9 @@ static const char *fx_path(const fx *f, const char *name, char *buf, size_t cap)
 /* `cauris token create` prints the token alone on stdout. */
 static void token_create(fx *f, const char *roles, char out[TOKEN_LEN + 1])
 {
-    const char *args[] = {"token", "create",  f->ledger, "--partner",
-                          "mfi1",  "--roles", roles,     NULL};
     char *text, *err;
-    int rc = run_v(NULL, true, &text, &err, args);
+    int rc = tr_split(&text, &err, "token", "create", f->ledger, "--partner", "mfi1", "--roles",
+                      roles, NULL);
     if (rc != 0)
         fprintf(stderr, "token create: exit %d\n%s%s", rc, text, err);
     assert_int_equal(rc, 0);
@@ -241,80 +65,6 @@ static void token_create(fx *f, const char *roles, char out[TOKEN_LEN + 1])
     snprintf(out, TOKEN_LEN + 1, "%.*s", TOKEN_LEN, text);
     free(text);
     free(err);
-}
-
-/* Starts `cauris serve` in its own process and waits (at most
- * SERVER_START_MS) for the port it writes. */
-static void server_start(fx *f)
-{
-    char port_file[400], log_path[400];
-    snprintf(port_file, sizeof port_file, "%s/port", f->ledger);
-    fx_path(f, "serve.log", log_path, sizeof log_path);
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int null_fd = open("/dev/null", O_RDONLY);
-        dup2(null_fd, 0);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execl(cauris_bin, cauris_bin, "serve", f->ledger, "--listen", "127.0.0.1:0",
-              "--port-file", port_file, (char *)NULL);
-        _exit(127);
-    }
-    f->server = pid;
-    for (long waited = 0; waited < SERVER_START_MS; waited += 20) {
-        FILE *fp = fopen(port_file, "r");
-        unsigned port = 0;
-        if (fp != NULL) {
-            int got = fscanf(fp, "%u", &port);
-            fclose(fp);
-            if (got == 1 && port > 0 && port < 65536) {
-                snprintf(f->url, sizeof f->url, "http://127.0.0.1:%u", port);
-                return;
-            }
-        }
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            f->server = 0;
-            char *log = file_read(log_path);
-            fprintf(stderr, "cauris serve exited early:\n%s\n", log);
-            free(log);
-            fail();
-        }
-        sleep_ms(20);
-    }
-    fprintf(stderr, "cauris serve wrote no port file in %d ms\n", SERVER_START_MS);
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    f->server = 0;
-    fail();
-}
-
-/* SIGTERM, then wait; 0 when it stopped by itself with status 0. */
-static int server_stop(fx *f)
-{
-    if (f->server <= 0)
-        return 0;
-    int status = 0, rc = -1;
-    kill(f->server, SIGTERM);
-    for (long waited = 0; waited < SERVER_STOP_MS; waited += 20) {
-        pid_t got = waitpid(f->server, &status, WNOHANG);
-        if (got == f->server) {
-            rc = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
-            if (rc != 0)
-                fprintf(stderr, "cauris serve stopped with status 0x%x\n", (unsigned)status);
-            f->server = 0;
-            return rc;
-        }
-        sleep_ms(20);
-    }
-    fprintf(stderr, "cauris serve did not stop within %d ms of SIGTERM\n", SERVER_STOP_MS);
-    kill(f->server, SIGKILL);
-    waitpid(f->server, &status, 0);
-    f->server = 0;
-    return -1;
 }
 
 static void env_clear(void)
@@ -339,11 +89,12 @@ static int fx_setup(void **state)
     snprintf(f->ledger, sizeof f->ledger, "%s/ledger", f->root);
     *state = f;
     env_clear();
-    free(run_expect(0, "init", f->ledger, "--programme", "demo", "--currency", "GNF", NULL));
-    free(run_expect(0, "account", "open", f->ledger, "partner:mfi1:cash",
-                    "participant:P1:wallet", "participant:P1:capital", NULL));
+    free(tr_expect(0, "init", f->ledger, "--programme", "demo", "--currency", "GNF", NULL));
+    free(tr_expect(0, "account", "open", f->ledger, "partner:mfi1:cash",
+                   "participant:P1:wallet", "participant:P1:capital", NULL));
     token_create(f, "post,read", f->token);
-    server_start(f);
+    snprintf(f->srv.dir, sizeof f->srv.dir, "%s", f->ledger);
+    e2e_start(&f->srv, NULL);
     return 0;
 }
 
@@ -354,8 +105,9 @@ static int fx_teardown(void **state)
         kill(f->liar, SIGKILL);
         waitpid(f->liar, NULL, 0);
     }
-    int rc = server_stop(f);
-    nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    int rc = e2e_stop_within(&f->srv, SERVER_STOP_MS);
+    e2e_cleanup(NULL); /* forgets the ledger e2e_start noted */
+    tr_remove_tree(f->root);
     free(f);
     env_clear();
     return rc;
@@ -367,50 +119,26 @@ static int fx_teardown(void **state)
 static char *remote_args(fx *f, int status, bool json_wire, const char *input,
                          const char *const *args)
 {
-    const char *all[ARGS_MAX + 1] = {"--server", f->url, "--token", f->token};
+    const char *all[TR_ARGS_MAX + 1] = {"--server", f->srv.url, "--token", f->token};
     size_t n = 4;
     if (json_wire)
         all[n++] = "--json-wire";
     for (size_t i = 0; args[i] != NULL; i++) {
-        assert_true(n < ARGS_MAX);
+        assert_true(n < TR_ARGS_MAX);
         all[n++] = args[i];
     }
     all[n] = NULL;
-    return run_args(status, input, all);
+    return tr_run_args(status, input, all);
 }
 
 static char *remote_expect(fx *f, int status, ...)
 {
-    const char *args[ARGS_MAX + 1];
-    size_t n = 0;
+    const char *args[TR_ARGS_MAX + 1];
     va_list ap;
     va_start(ap, status);
-    for (const char *a = va_arg(ap, const char *); a != NULL; a = va_arg(ap, const char *)) {
-        assert_true(n < ARGS_MAX);
-        args[n++] = a;
-    }
+    tr_collect(args, ap);
     va_end(ap);
-    args[n] = NULL;
     return remote_args(f, status, false, NULL, args);
-}
-
-/* The amount printed after `code` in a balance output: "9000 GNF". */
-static void assert_balance_in(const char *out, const char *code, const char *expected)
-{
-    char needle[128];
-    snprintf(needle, sizeof needle, "%s ", code);
-    const char *p = strstr(out, needle);
-    if (p == NULL)
-        fprintf(stderr, "no balance of %s in:\n%s\n", code, out);
-    assert_non_null(p);
-    p += strlen(code);
-    while (*p == ' ')
-        p++;
-    char got[128];
-    snprintf(got, sizeof got, "%.*s", (int)strcspn(p, "\n"), p);
-    if (strcmp(got, expected) != 0)
-        fprintf(stderr, "balance of %s: got '%s', expected '%s'\n", code, got, expected);
-    assert_string_equal(got, expected);
 }
 
 /* A balance read through the server, and the same read from the ledger
@@ -418,48 +146,23 @@ static void assert_balance_in(const char *out, const char *code, const char *exp
 static void assert_balance(fx *f, const char *code, const char *expected)
 {
     char *out = remote_expect(f, 0, "balance", code, NULL);
-    assert_balance_in(out, code, expected);
+    tr_assert_balance_in(out, code, expected);
     free(out);
-    out = run_expect(0, "balance", f->ledger, code, NULL);
-    assert_balance_in(out, code, expected);
+    out = tr_expect(0, "balance", f->ledger, code, NULL);
+    tr_assert_balance_in(out, code, expected);
     free(out);
-}
-
-/* The seq printed for line `line_no` of a post ("line N: ok seq S"). */
-static unsigned long long seq_of_line(const char *out, int line_no)
-{
-    char needle[64];
-    snprintf(needle, sizeof needle, "line %d: ok seq ", line_no);
-    const char *p = strstr(out, needle);
-    if (p == NULL)
-        fprintf(stderr, "no '%s' in:\n%s\n", needle, out);
-    assert_non_null(p);
-    return strtoull(p + strlen(needle), NULL, 10);
 }
 
 /* ---- entries: no partner or principal (the server takes them from the
  * token) ---- */
 
-#define FUNDING_LINE                                                                           \
-    "{\"client_id\":\"fund-1\",\"op\":\"funding\",\"value_date\":\"2026-11-02\","              \
-    "\"memo\":\"donor tranche\",\"legs\":[{\"account\":\"partner:mfi1:cash\","                 \
-    "\"debit\":\"1000000\"},{\"account\":\"programme:fund\",\"credit\":\"1000000\"}]}\n"
-#define WAGE_LINE                                                                              \
-    "{\"client_id\":\"wage-2026-11-20-P1\",\"kind\":\"posted\",\"op\":\"wage\","               \
-    "\"value_date\":\"2026-11-20\",\"external_ref\":\"MFI-8812\","                             \
-    "\"memo\":\"week 47\",\"legs\":[{\"account\":\"programme:wages\",\"debit\":\"10000\"},"    \
-    "{\"account\":\"participant:P1:wallet\",\"credit\":\"9000\"},"                             \
-    "{\"account\":\"participant:P1:capital\",\"credit\":1000}]}\n"
-#define PAYOUT_LINE                                                                            \
-    "{\"client_id\":\"pay-1\",\"op\":\"payout\",\"value_date\":\"2026-11-21\","                \
-    "\"external_ref\":\"MFI-9001\",\"legs\":[{\"account\":\"participant:P1:wallet\","          \
-    "\"debit\":\"1000\"},{\"account\":\"partner:mfi1:cash\",\"credit\":\"1000\"}]}\n"
+#define WAGE_LINE TR_WAGE_LINE("")
 #define OVERDRAFT_LINE                                                                         \
     "{\"client_id\":\"pay-2\",\"op\":\"payout\",\"value_date\":\"2026-11-22\","                \
     "\"legs\":[{\"account\":\"participant:P1:wallet\",\"debit\":\"50000\"},"                   \
     "{\"account\":\"partner:mfi1:cash\",\"credit\":\"50000\"}]}\n"
 
-static const char wages_file[] = "# funding and a wage\n" FUNDING_LINE WAGE_LINE;
+static const char wages_file[] = "# funding and a wage\n" TR_FUNDING_LINE WAGE_LINE;
 
 /* Writes `text` to root/NAME and posts it through the server. */
 static char *post_file(fx *f, int status, bool json_wire, const char *name, const char *text,
@@ -467,7 +170,7 @@ static char *post_file(fx *f, int status, bool json_wire, const char *name, cons
 {
     char path[400];
     fx_path(f, name, path, sizeof path);
-    file_write(path, text);
+    tr_file_write(path, text);
     const char *args[] = {"post", path, extra, NULL};
     return remote_args(f, status, json_wire, NULL, args);
 }
@@ -486,45 +189,45 @@ static void test_help_and_usage(void **state)
 {
     (void)state;
     env_clear();
-    char *out = run_expect(0, "--help", NULL);
-    assert_contains(out, "--server URL");
-    assert_contains(out, "--token TOKEN");
-    assert_contains(out, "--token-file FILE");
-    assert_contains(out, "--json-wire");
+    char *out = tr_expect(0, "--help", NULL);
+    tr_assert_contains(out, "--server URL");
+    tr_assert_contains(out, "--token TOKEN");
+    tr_assert_contains(out, "--token-file FILE");
+    tr_assert_contains(out, "--json-wire");
     free(out);
     static const char *const cmds[] = {"post", "balance", "statement", "proof", "checkpoint"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         /* Help needs neither a token nor a reachable server. */
-        out = run_expect(0, "--server", "http://127.0.0.1:9", cmds[i], "--help", NULL);
-        assert_contains(out, "usage: cauris --server URL");
-        assert_contains(out, cmds[i]);
+        out = tr_expect(0, "--server", "http://127.0.0.1:9", cmds[i], "--help", NULL);
+        tr_assert_contains(out, "usage: cauris --server URL");
+        tr_assert_contains(out, cmds[i]);
         free(out);
     }
     /* Bad usage: exit 2, nothing sent. */
-    out = run_expect(2, "--server", "http://127.0.0.1:9", "balance", "partner:mfi1:cash", NULL);
-    assert_contains(out, "needs an access token");
+    out = tr_expect(2, "--server", "http://127.0.0.1:9", "balance", "partner:mfi1:cash", NULL);
+    tr_assert_contains(out, "needs an access token");
     free(out);
-    out = run_expect(2, "--server", "ftp://127.0.0.1:9", "--token", "t", "balance", "x", NULL);
-    assert_contains(out, "is not a server URL like http://");
+    out = tr_expect(2, "--server", "ftp://127.0.0.1:9", "--token", "t", "balance", "x", NULL);
+    tr_assert_contains(out, "is not a server URL like http://");
     free(out);
-    out = run_expect(2, "--server", "not a url", "--token", "t", "checkpoint", NULL);
-    assert_contains(out, "is not a server URL");
+    out = tr_expect(2, "--server", "not a url", "--token", "t", "checkpoint", NULL);
+    tr_assert_contains(out, "is not a server URL");
     free(out);
-    out = run_expect(2, "--server", "http://127.0.0.1:9", "--token", "t", "init", "d", NULL);
-    assert_contains(out, "--server goes with post, balance, statement, proof or checkpoint");
+    out = tr_expect(2, "--server", "http://127.0.0.1:9", "--token", "t", "init", "d", NULL);
+    tr_assert_contains(out, "--server goes with post, balance, statement, proof or checkpoint");
     free(out);
-    out = run_expect(2, "--token", "t", "balance", "d", "x", NULL);
-    assert_contains(out, "go with --server URL");
+    out = tr_expect(2, "--token", "t", "balance", "d", "x", NULL);
+    tr_assert_contains(out, "go with --server URL");
     free(out);
-    out = run_expect(2, "--server", NULL);
-    assert_contains(out, "needs a value");
+    out = tr_expect(2, "--server", NULL);
+    tr_assert_contains(out, "needs a value");
     free(out);
-    out = run_expect(2, "--server", "http://127.0.0.1:9", "--token", "t", "--token-file", "f",
-                     "checkpoint", NULL);
-    assert_contains(out, "not both");
+    out = tr_expect(2, "--server", "http://127.0.0.1:9", "--token", "t", "--token-file", "f",
+                    "checkpoint", NULL);
+    tr_assert_contains(out, "not both");
     free(out);
-    out = run_expect(2, "--server", "http://127.0.0.1:9", "--token", "t", "balance", NULL);
-    assert_contains(out, "give account codes or --participant ID");
+    out = tr_expect(2, "--server", "http://127.0.0.1:9", "--token", "t", "balance", NULL);
+    tr_assert_contains(out, "give account codes or --participant ID");
     free(out);
 }
 
@@ -532,9 +235,9 @@ static void test_post_binary(void **state)
 {
     fx *f = *state;
     char *out = post_file(f, 0, false, "wages.jsonl", wages_file, NULL);
-    unsigned long long seq_fund = seq_of_line(out, 2), seq_wage = seq_of_line(out, 3);
+    unsigned long long seq_fund = tr_seq_of_line(out, 2), seq_wage = tr_seq_of_line(out, 3);
     assert_true(seq_wage > seq_fund);
-    assert_contains(out, "posted 2, existing 0, refused 0; tree size ");
+    tr_assert_contains(out, "posted 2, existing 0, refused 0; tree size ");
     free(out);
     assert_wages_balances(f);
 
@@ -542,10 +245,10 @@ static void test_post_binary(void **state)
     out = post_file(f, 0, false, "wages.jsonl", wages_file, NULL);
     char expect[64];
     snprintf(expect, sizeof expect, "line 2: exists seq %llu\n", seq_fund);
-    assert_contains(out, expect);
+    tr_assert_contains(out, expect);
     snprintf(expect, sizeof expect, "line 3: exists seq %llu\n", seq_wage);
-    assert_contains(out, expect);
-    assert_contains(out, "posted 0, existing 2, refused 0");
+    tr_assert_contains(out, expect);
+    tr_assert_contains(out, "posted 0, existing 2, refused 0");
     free(out);
     assert_wages_balances(f);
 
@@ -553,10 +256,10 @@ static void test_post_binary(void **state)
      * the principal. */
     char seq_text[24];
     snprintf(seq_text, sizeof seq_text, "%llu", seq_wage);
-    out = run_expect(0, "entry", f->ledger, seq_text, NULL);
-    assert_contains(out, "partner:      mfi1\n");
-    assert_contains(out, "principal:    token-");
-    assert_contains(out, "external ref: MFI-8812\n");
+    out = tr_expect(0, "entry", f->ledger, seq_text, NULL);
+    tr_assert_contains(out, "partner:      mfi1\n");
+    tr_assert_contains(out, "principal:    token-");
+    tr_assert_contains(out, "external ref: MFI-8812\n");
     free(out);
 }
 
@@ -566,10 +269,10 @@ static void test_post_json_wire(void **state)
     /* From standard input, one entry per request. */
     const char *args[] = {"post", "-", "--batch", "1", NULL};
     char *out = remote_args(f, 0, true, wages_file, args);
-    seq_of_line(out, 2);
-    seq_of_line(out, 3);
-    assert_int_equal(count_of(out, ": ok seq "), 2);
-    assert_contains(out, "posted 2, existing 0, refused 0; tree size ");
+    tr_seq_of_line(out, 2);
+    tr_seq_of_line(out, 3);
+    assert_int_equal(tr_count_of(out, ": ok seq "), 2);
+    tr_assert_contains(out, "posted 2, existing 0, refused 0; tree size ");
     free(out);
     assert_wages_balances(f);
 
@@ -580,9 +283,9 @@ static void test_post_json_wire(void **state)
     free(out);
     const char *bal_json[] = {"balance", "participant:P1:wallet", "--json", NULL};
     out = remote_args(f, 0, true, NULL, bal_json);
-    char *local = run_expect(0, "balance", f->ledger, "participant:P1:wallet", "--json", NULL);
+    char *local = tr_expect(0, "balance", f->ledger, "participant:P1:wallet", "--json", NULL);
     assert_string_equal(out, local);
-    assert_contains(out, "\"balance\": \"9000\"");
+    tr_assert_contains(out, "\"balance\": \"9000\"");
     free(out);
     free(local);
 }
@@ -591,20 +294,20 @@ static void test_post_refused(void **state)
 {
     fx *f = *state;
     char *out =
-        post_file(f, 1, false, "over.jsonl", FUNDING_LINE WAGE_LINE OVERDRAFT_LINE, NULL);
-    seq_of_line(out, 1);
-    seq_of_line(out, 2);
-    assert_contains(out, "line 3: refused insufficient_funds: insufficient funds");
-    assert_not_contains(out, "RESULT_");
-    assert_contains(out, "posted 2, existing 0, refused 1");
+        post_file(f, 1, false, "over.jsonl", TR_FUNDING_LINE WAGE_LINE OVERDRAFT_LINE, NULL);
+    tr_seq_of_line(out, 1);
+    tr_seq_of_line(out, 2);
+    tr_assert_contains(out, "line 3: refused insufficient_funds: insufficient funds");
+    tr_assert_not_contains(out, "RESULT_");
+    tr_assert_contains(out, "posted 2, existing 0, refused 1");
     free(out);
     assert_wages_balances(f);
 
     /* Atomic: a payout that fits with one that does not posts neither. */
-    out = post_file(f, 1, true, "atomic.jsonl", PAYOUT_LINE OVERDRAFT_LINE, "--atomic");
-    assert_contains(out, "line 1: refused linked_entry_failed: ");
-    assert_contains(out, "line 2: refused insufficient_funds: ");
-    assert_contains(out, "posted 0, existing 0, refused 2");
+    out = post_file(f, 1, true, "atomic.jsonl", TR_PAYOUT_LINE OVERDRAFT_LINE, "--atomic");
+    tr_assert_contains(out, "line 1: refused linked_entry_failed: ");
+    tr_assert_contains(out, "line 2: refused insufficient_funds: ");
+    tr_assert_contains(out, "posted 0, existing 0, refused 2");
     free(out);
     assert_balance(f, "participant:P1:wallet", "9000 GNF");
 }
@@ -612,19 +315,19 @@ static void test_post_refused(void **state)
 static void test_statement(void **state)
 {
     fx *f = *state;
-    free(post_file(f, 0, false, "all.jsonl", FUNDING_LINE WAGE_LINE PAYOUT_LINE, NULL));
+    free(post_file(f, 0, false, "all.jsonl", TR_FUNDING_LINE WAGE_LINE TR_PAYOUT_LINE, NULL));
     char *out = remote_expect(f, 0, "statement", "participant:P1:wallet", NULL);
-    char *local = run_expect(0, "statement", f->ledger, "participant:P1:wallet", NULL);
+    char *local = tr_expect(0, "statement", f->ledger, "participant:P1:wallet", NULL);
     /* Running balances: the wage credits 9000, the payout debits 1000. */
-    assert_contains(out, "opening balance: 0 GNF\n");
-    assert_contains(out, "week 47");
-    assert_contains(out, "MFI-9001");
-    assert_contains(out, "9000              9000\n");
-    assert_contains(out, "1000                                8000\n");
-    assert_contains(out, "closing balance: 8000 GNF\nlines: 2\n");
+    tr_assert_contains(out, "opening balance: 0 GNF\n");
+    tr_assert_contains(out, "week 47");
+    tr_assert_contains(out, "MFI-9001");
+    tr_assert_contains(out, "9000              9000\n");
+    tr_assert_contains(out, "1000                                8000\n");
+    tr_assert_contains(out, "closing balance: 8000 GNF\nlines: 2\n");
     /* The same text as the local statement after its first line (the
      * server's replies do not name the programme). */
-    assert_contains(out, "programme: (the token's)\n");
+    tr_assert_contains(out, "programme: (the token's)\n");
     assert_string_equal(strchr(out, '\n'), strchr(local, '\n'));
     free(out);
 
@@ -635,11 +338,11 @@ static void test_statement(void **state)
     free(local);
     out = remote_expect(f, 0, "statement", "participant:P1:wallet", "--from", "2000-01-01",
                         "--to", "2000-12-31", NULL);
-    assert_contains(out, "period:    2000-01-01 .. 2000-12-31\n");
-    assert_contains(out, "closing balance: 0 GNF\nlines: 0\n");
+    tr_assert_contains(out, "period:    2000-01-01 .. 2000-12-31\n");
+    tr_assert_contains(out, "closing balance: 0 GNF\nlines: 0\n");
     free(out);
     out = remote_expect(f, 1, "statement", "participant:P9:wallet", NULL);
-    assert_contains(out, "cauris statement: server: not_found: ");
+    tr_assert_contains(out, "cauris statement: server: not_found: ");
     free(out);
 }
 
@@ -651,7 +354,7 @@ static void test_proof(void **state)
     fx_path(f, "proof.txt", proof_path, sizeof proof_path);
     fx_path(f, "leaf.bin", leaf_path, sizeof leaf_path);
     char *out = post_file(f, 0, false, "wages.jsonl", wages_file, NULL);
-    unsigned long long seq = seq_of_line(out, 3);
+    unsigned long long seq = tr_seq_of_line(out, 3);
     free(out);
     snprintf(seq_text, sizeof seq_text, "%llu", seq);
 
@@ -659,52 +362,52 @@ static void test_proof(void **state)
                         "--leaf-out", leaf_path, NULL);
     char expect[64];
     snprintf(expect, sizeof expect, "seq:          %s\n", seq_text);
-    assert_contains(out, expect);
-    assert_contains(out, "client id:    wage-2026-11-20-P1\n");
-    assert_contains(out, "participant:P1:wallet                    credit             9000 GNF"
-                         "  balance after 9000\n");
-    assert_contains(out, "leaf:         matches the entry");
-    assert_contains(out, "inclusion: ok\n");
-    char *note = run_expect(0, "checkpoint", f->ledger, NULL);
+    tr_assert_contains(out, expect);
+    tr_assert_contains(out, "client id:    wage-2026-11-20-P1\n");
+    tr_assert_contains(out,
+                       "participant:P1:wallet                    credit             9000 GNF"
+                       "  balance after 9000\n");
+    tr_assert_contains(out, "leaf:         matches the entry");
+    tr_assert_contains(out, "inclusion: ok\n");
+    char *note = tr_expect(0, "checkpoint", f->ledger, NULL);
     snprintf(expect, sizeof expect, "tree size: %.*s\n",
              (int)strcspn(strchr(note, '\n') + 1, "\n"), strchr(note, '\n') + 1);
-    assert_contains(out, expect);
+    tr_assert_contains(out, expect);
     free(note);
-    assert_not_contains(out, "NOT independently trusted");
+    tr_assert_not_contains(out, "NOT independently trusted");
     free(out);
     /* What it wrote checks offline, with no server. */
-    out =
-        run_expect(0, "proof", "--check", proof_path, "--leaf", leaf_path, "--key", key, NULL);
+    out = tr_expect(0, "proof", "--check", proof_path, "--leaf", leaf_path, "--key", key, NULL);
     assert_string_equal(out, "proof ok\n");
     free(out);
-    char *text = file_read(proof_path);
+    char *text = tr_file_read(proof_path, NULL);
     snprintf(expect, sizeof expect, "c2sp.org/tlog-proof@v1\nindex %s\n", seq_text);
     assert_memory_equal(text, expect, strlen(expect));
     free(text);
 
     /* By client id; and without --key, the server's own key, said so. */
     out = remote_expect(f, 0, "proof", "--client-id", "fund-1", "--key", key, NULL);
-    assert_contains(out, "client id:    fund-1\n");
-    assert_contains(out, "inclusion: ok\n");
+    tr_assert_contains(out, "client id:    fund-1\n");
+    tr_assert_contains(out, "inclusion: ok\n");
     free(out);
     out = remote_expect(f, 0, "proof", seq_text, NULL);
-    assert_contains(out, "NOT independently trusted");
-    assert_contains(out, "inclusion: ok\n");
+    tr_assert_contains(out, "NOT independently trusted");
+    tr_assert_contains(out, "inclusion: ok\n");
     free(out);
 
     /* Another ledger's key: the checkpoint is not signed by it. */
     char other[400], other_key[450];
     fx_path(f, "other", other, sizeof other);
-    free(run_expect(0, "init", other, "--programme", "demo", "--currency", "GNF", NULL));
+    free(tr_expect(0, "init", other, "--programme", "demo", "--currency", "GNF", NULL));
     snprintf(other_key, sizeof other_key, "%s/signing.pub", other);
     out = remote_expect(f, 1, "proof", seq_text, "--key", other_key, NULL);
-    assert_contains(out, "inclusion: FAILED\n");
-    assert_contains(out,
-                    "cauris proof: proof FAILED: the checkpoint is not signed by this key");
+    tr_assert_contains(out, "inclusion: FAILED\n");
+    tr_assert_contains(out,
+                       "cauris proof: proof FAILED: the checkpoint is not signed by this key");
     free(out);
 
     out = remote_expect(f, 1, "proof", "--client-id", "no-such-id", NULL);
-    assert_contains(out, "cauris proof: server: not_found: ");
+    tr_assert_contains(out, "cauris proof: server: not_found: ");
     free(out);
 }
 
@@ -713,20 +416,20 @@ static void test_checkpoint_env_and_token_file(void **state)
     fx *f = *state;
     free(post_file(f, 0, false, "wages.jsonl", wages_file, NULL));
     char *out = remote_expect(f, 0, "checkpoint", NULL);
-    char *local = run_expect(0, "checkpoint", f->ledger, NULL);
+    char *local = tr_expect(0, "checkpoint", f->ledger, NULL);
     assert_string_equal(out, local);
     free(out);
     free(local);
 
     /* $CAURIS_SERVER and $CAURIS_TOKEN instead of the options. */
-    setenv("CAURIS_SERVER", f->url, 1);
+    setenv("CAURIS_SERVER", f->srv.url, 1);
     setenv("CAURIS_TOKEN", f->token, 1);
-    out = run_expect(0, "balance", "participant:P1:wallet", NULL);
+    out = tr_expect(0, "balance", "participant:P1:wallet", NULL);
     assert_string_equal(out, "participant:P1:wallet  9000 GNF\n");
     free(out);
     /* A command with no remote form still runs on its directory. */
-    out = run_expect(0, "programmes", f->ledger, NULL);
-    assert_contains(out, "demo");
+    out = tr_expect(0, "programmes", f->ledger, NULL);
+    tr_assert_contains(out, "demo");
     free(out);
     env_clear();
 
@@ -734,9 +437,9 @@ static void test_checkpoint_env_and_token_file(void **state)
     char path[400], text[TOKEN_LEN + 8];
     fx_path(f, "token.txt", path, sizeof path);
     snprintf(text, sizeof text, "%s\n", f->token);
-    file_write(path, text);
-    out = run_expect(0, "--server", f->url, "--token-file", path, "--json-wire", "balance",
-                     "participant:P1:capital", NULL);
+    tr_file_write(path, text);
+    out = tr_expect(0, "--server", f->srv.url, "--token-file", path, "--json-wire", "balance",
+                    "participant:P1:capital", NULL);
     assert_string_equal(out, "participant:P1:capital  1000 GNF\n");
     free(out);
 }
@@ -745,22 +448,22 @@ static void test_wrong_token(void **state)
 {
     fx *f = *state;
     const char *bad = "cauris_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-    char *out =
-        run_expect(1, "--server", f->url, "--token", bad, "balance", "partner:mfi1:cash", NULL);
-    assert_contains(out, "cauris balance: server: unauthenticated: ");
+    char *out = tr_expect(1, "--server", f->srv.url, "--token", bad, "balance",
+                          "partner:mfi1:cash", NULL);
+    tr_assert_contains(out, "cauris balance: server: unauthenticated: ");
     free(out);
     char path[400];
     fx_path(f, "wages.jsonl", path, sizeof path);
-    file_write(path, wages_file);
-    out = run_expect(1, "--server", f->url, "--token", bad, "post", path, NULL);
-    assert_contains(out, "cauris post: server: unauthenticated: ");
+    tr_file_write(path, wages_file);
+    out = tr_expect(1, "--server", f->srv.url, "--token", bad, "post", path, NULL);
+    tr_assert_contains(out, "cauris post: server: unauthenticated: ");
     free(out);
 
     /* A read-only token may not post. */
     char reader[TOKEN_LEN + 1];
     token_create(f, "read", reader);
-    out = run_expect(1, "--server", f->url, "--token", reader, "post", path, NULL);
-    assert_contains(out, "cauris post: server: permission_denied: ");
+    out = tr_expect(1, "--server", f->srv.url, "--token", reader, "post", path, NULL);
+    tr_assert_contains(out, "cauris post: server: permission_denied: ");
     free(out);
     assert_balance(f, "partner:mfi1:cash", "0 GNF");
 }
@@ -783,12 +486,12 @@ static void test_unreachable(void **state)
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned)ntohs(sa.sin_port));
     char *out =
-        run_expect(1, "--server", url, "--token", "t", "balance", "partner:mfi1:cash", NULL);
-    assert_contains(out, "cauris balance: server: unavailable: no reply from 127.0.0.1:");
-    assert_contains(out, "is caurisd running?");
+        tr_expect(1, "--server", url, "--token", "t", "balance", "partner:mfi1:cash", NULL);
+    tr_assert_contains(out, "cauris balance: server: unavailable: no reply from 127.0.0.1:");
+    tr_assert_contains(out, "is caurisd running?");
     free(out);
-    out = run_expect(1, "--server", url, "--token", "t", "checkpoint", NULL);
-    assert_contains(out, "cauris checkpoint: server: unavailable: ");
+    out = tr_expect(1, "--server", url, "--token", "t", "checkpoint", NULL);
+    tr_assert_contains(out, "cauris checkpoint: server: unavailable: ");
     free(out);
 }
 
@@ -797,21 +500,23 @@ static void test_post_checks_before_sending(void **state)
     fx *f = *state;
     char *before = remote_expect(f, 0, "checkpoint", NULL);
     /* A good line, then one naming a partner: nothing is sent. */
-    char *out = post_file(f, 1, false, "partner.jsonl",
-                          FUNDING_LINE "{\"client_id\":\"x\",\"partner\":\"mfi2\","
-                                       "\"value_date\":\"2026-11-02\",\"legs\":[{\"account\":"
-                                       "\"partner:mfi1:cash\",\"debit\":\"5\"},{\"account\":"
-                                       "\"programme:fund\",\"credit\":\"5\"}]}\n",
-                          NULL);
-    assert_contains(out, "line 2: field partner: the server takes the partner from the token");
-    assert_contains(out, "1 malformed line; nothing was sent");
-    assert_not_contains(out, "line 1: ok");
+    char *out =
+        post_file(f, 1, false, "partner.jsonl",
+                  TR_FUNDING_LINE "{\"client_id\":\"x\",\"partner\":\"mfi2\","
+                                  "\"value_date\":\"2026-11-02\",\"legs\":[{\"account\":"
+                                  "\"partner:mfi1:cash\",\"debit\":\"5\"},{\"account\":"
+                                  "\"programme:fund\",\"credit\":\"5\"}]}\n",
+                  NULL);
+    tr_assert_contains(out,
+                       "line 2: field partner: the server takes the partner from the token");
+    tr_assert_contains(out, "1 malformed line; nothing was sent");
+    tr_assert_not_contains(out, "line 1: ok");
     free(out);
     /* Likewise a principal, an account opening, two programmes, and a
      * malformed amount: each reported, nothing sent. */
     out =
         post_file(f, 1, false, "more.jsonl",
-                  FUNDING_LINE
+                  TR_FUNDING_LINE
                   "{\"client_id\":\"y\",\"principal\":\"bob\",\"value_date\":\"2026-11-02\","
                   "\"legs\":[{\"account\":\"partner:mfi1:cash\",\"debit\":\"5\"},"
                   "{\"account\":\"programme:fund\",\"credit\":\"5\"}]}\n"
@@ -826,11 +531,11 @@ static void test_post_checks_before_sending(void **state)
                   "\"legs\":[{\"account\":\"partner:mfi1:cash\",\"debit\":\"5.5\"},"
                   "{\"account\":\"programme:fund\",\"credit\":\"5\"}]}\n",
                   NULL);
-    assert_contains(out, "line 2: field principal: ");
-    assert_contains(out, "line 3: accounts cannot be opened through the server");
-    assert_contains(out, "line 5: field programme: 'demo' is not 'other' (line 4)");
-    assert_contains(out, "line 6: field legs[0].debit: '5.5' is not a whole number");
-    assert_contains(out, "4 malformed lines; nothing was sent");
+    tr_assert_contains(out, "line 2: field principal: ");
+    tr_assert_contains(out, "line 3: accounts cannot be opened through the server");
+    tr_assert_contains(out, "line 5: field programme: 'demo' is not 'other' (line 4)");
+    tr_assert_contains(out, "line 6: field legs[0].debit: '5.5' is not a whole number");
+    tr_assert_contains(out, "4 malformed lines; nothing was sent");
     free(out);
     assert_balance(f, "partner:mfi1:cash", "0 GNF");
     char *after = remote_expect(f, 0, "checkpoint", NULL);
@@ -841,12 +546,12 @@ static void test_post_checks_before_sending(void **state)
     /* The token's programme named explicitly is fine; another is refused by
      * the server. */
     out = post_file(f, 0, false, "demo.jsonl", wages_file, "--programme=demo");
-    assert_contains(out, "posted 2, existing 0, refused 0");
+    tr_assert_contains(out, "posted 2, existing 0, refused 0");
     free(out);
-    out = post_file(f, 1, false, "other.jsonl", PAYOUT_LINE, "--programme=other");
-    assert_contains(out, "cauris post: server: permission_denied: ");
-    assert_contains(out, "lines 1 to 1 were not posted");
-    assert_contains(out, "posted 0, existing 0, refused 0");
+    out = post_file(f, 1, false, "other.jsonl", TR_PAYOUT_LINE, "--programme=other");
+    tr_assert_contains(out, "cauris post: server: permission_denied: ");
+    tr_assert_contains(out, "lines 1 to 1 were not posted");
+    tr_assert_contains(out, "posted 0, existing 0, refused 0");
     free(out);
     assert_wages_balances(f);
 }
@@ -951,15 +656,8 @@ static void liar_stop(fx *f)
 /* A reply of the real server, as JSON. */
 static char *real_reply(fx *f, const char *method, const char *request)
 {
-    rpc_client *c = NULL;
-    rpc_error err;
     char *reply = NULL;
-    assert_int_equal(rpc_client_open(&c, f->url, f->token, &err), 0);
-    int rc = rpc_client_call(c, method, request, false, &reply, &err);
-    if (rc != 0)
-        fprintf(stderr, "%s: %s: %s\n", method, err.code, err.message);
-    assert_int_equal(rc, 0);
-    rpc_client_close(c);
+    assert_int_equal(e2e_call(&f->srv, f->token, method, request, false, &reply, NULL), 0);
     return reply;
 }
 
@@ -979,7 +677,7 @@ static void test_proof_catches_a_lying_server(void **state)
     char key[400], request[64], url[64];
     snprintf(key, sizeof key, "%s/signing.pub", f->ledger);
     char *out = post_file(f, 0, false, "wages.jsonl", wages_file, NULL);
-    unsigned long long seq = seq_of_line(out, 3);
+    unsigned long long seq = tr_seq_of_line(out, 3);
     free(out);
     snprintf(request, sizeof request, "{\"seq\":\"%llu\"}", seq);
     char *entry = real_reply(f, "GetEntry", request);
@@ -993,8 +691,8 @@ static void test_proof_catches_a_lying_server(void **state)
     /* The reply as sent: it checks. */
     liar_reply replies[] = {{"GetEntry", entry}, {"GetBalances", balances}};
     liar_start(f, replies, 2, url);
-    out = run_args(0, NULL, args);
-    assert_contains(out, "inclusion: ok\n");
+    out = tr_run_args(0, NULL, args);
+    tr_assert_contains(out, "inclusion: ok\n");
     free(out);
     liar_stop(f);
 
@@ -1004,9 +702,9 @@ static void test_proof_catches_a_lying_server(void **state)
     tamper(lie, "\"memo\":\"week 47\"", "\"memo\":\"week 48\"");
     replies[0].body = lie;
     liar_start(f, replies, 2, url);
-    out = run_args(1, NULL, args);
-    assert_contains(out, "proof FAILED: the entry sent does not match its leaf (memo)");
-    assert_not_contains(out, "inclusion: ok");
+    out = tr_run_args(1, NULL, args);
+    tr_assert_contains(out, "proof FAILED: the entry sent does not match its leaf (memo)");
+    tr_assert_not_contains(out, "inclusion: ok");
     free(out);
     liar_stop(f);
 
@@ -1014,8 +712,8 @@ static void test_proof_catches_a_lying_server(void **state)
     memcpy(lie, entry, strlen(entry));
     tamper(lie, "\"credit\":\"9000\"", "\"credit\":\"9900\"");
     liar_start(f, replies, 2, url);
-    out = run_args(1, NULL, args);
-    assert_contains(out, "does not match its leaf (a leg's side or amount)");
+    out = tr_run_args(1, NULL, args);
+    tr_assert_contains(out, "does not match its leaf (a leg's side or amount)");
     free(out);
     liar_stop(f);
 
@@ -1026,9 +724,9 @@ static void test_proof_catches_a_lying_server(void **state)
     hash += strlen("\"inclusionProof\":[\"");
     hash[0] = hash[0] == 'A' ? 'B' : 'A';
     liar_start(f, replies, 2, url);
-    out = run_args(1, NULL, args);
-    assert_contains(out, "inclusion: FAILED\n");
-    assert_contains(out, "proof FAILED: the leaf is not in the tree of that checkpoint");
+    out = tr_run_args(1, NULL, args);
+    tr_assert_contains(out, "inclusion: FAILED\n");
+    tr_assert_contains(out, "proof FAILED: the leaf is not in the tree of that checkpoint");
     free(out);
     liar_stop(f);
 
@@ -1039,19 +737,8 @@ static void test_proof_catches_a_lying_server(void **state)
 
 int main(void)
 {
-    const char *bin = getenv("CAURIS_BIN");
-    const char *root = getenv("CAURIS_ROOT");
-    if (bin != NULL && bin[0] != '\0')
-        snprintf(cauris_bin, sizeof cauris_bin, "%s", bin);
-    else
-        snprintf(cauris_bin, sizeof cauris_bin, "%s/build/cauris", root ? root : ".");
-    if (access(cauris_bin, X_OK) != 0) {
-        fprintf(stderr,
-                "test_cli_remote: %s is not an executable (set CAURIS_BIN or "
-                "CAURIS_ROOT)\n",
-                cauris_bin);
+    if (tr_init("test_cli_remote") != 0)
         return 1;
-    }
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help_and_usage),
@@ -1068,5 +755,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wrong_token, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_post_checks_before_sending, fx_setup, fx_teardown),
     };
-    return cmocka_run_group_tests_name("cli_remote", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("cli_remote", tests, NULL, e2e_cleanup);
 }
