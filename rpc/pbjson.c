@@ -1124,10 +1124,11 @@ static int pbjson_check_field(pbjson_ctx *c, const ProtobufCMessage *msg,
     const char *array = *(char *const *)pbjson_member(msg, f->offset);
     size_t elt = pbjson_elt_size(f->type);
     for (size_t i = 0; i < n; i++) {
-        size_t saved = pbjson_path_push_index(c, i);
+        size_t saved = c->err_cap > 0 ? pbjson_path_push_index(c, i) : 0;
         if (pbjson_check_value(c, f, array + i * elt, bytes_max, depth) != 0)
             return -1;
-        pbjson_path_pop(c, saved);
+        if (c->err_cap > 0)
+            pbjson_path_pop(c, saved);
     }
     return 0;
 }
@@ -1148,10 +1149,13 @@ static int pbjson_check_message(pbjson_ctx *c, const ProtobufCMessage *msg, size
             continue;
         char name[PBJSON_PATH_BYTES_MAX];
         size_t saved =
-            pbjson_path_push_name(c, name, pbjson_json_name(name, sizeof name, f->name));
+            c->err_cap > 0
+                ? pbjson_path_push_name(c, name, pbjson_json_name(name, sizeof name, f->name))
+                : 0;
         if (pbjson_check_field(c, msg, f, bytes_max, depth) != 0)
             return -1;
-        pbjson_path_pop(c, saved);
+        if (c->err_cap > 0)
+            pbjson_path_pop(c, saved);
     }
     return 0;
 }
@@ -1160,6 +1164,14 @@ int pbjson_check(const ProtobufCMessage *msg, size_t string_bytes_max, char *err
                  size_t err_cap)
 {
     assert(msg != NULL);
+    /* First without building field paths (a context with no room for an
+     * error keeps none): most messages pass, and a path per field costs
+     * about a quarter of the event loop's time per posted entry
+     * (bench_rpc). Only a failure walks again, naming the field. */
+    pbjson_ctx quiet;
+    pbjson_ctx_init(&quiet, NULL, 0);
+    if (pbjson_check_message(&quiet, msg, string_bytes_max, 1) == 0)
+        return 0;
     pbjson_ctx c;
     pbjson_ctx_init(&c, err, err_cap);
     return pbjson_check_message(&c, msg, string_bytes_max, 1);
