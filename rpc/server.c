@@ -232,12 +232,13 @@ static void on_job_done(rpc_job *job)
     pending *p = job->ctx;
     server *s = p->srv;
     p->route->finish(&p->call);
-    uint64_t posted = 0;
-    if (job->err == LEDGER_OK)
-        for (uint32_t i = 0; i < job->request.entries_count; i++)
-            posted += job->request.results[i].err == LEDGER_OK;
-    rpc_metrics_entries(&s->metrics, posted,
-                        job->err == LEDGER_OK ? job->request.entries_count - posted : 0);
+    uint64_t posted = 0, refused = 0;
+    for (uint32_t i = 0; job->err == LEDGER_OK && i < job->request.entries_count; i++) {
+        int err = job->request.results[i].err;
+        posted += err == LEDGER_OK;
+        refused += err != LEDGER_OK && err != LEDGER_EXISTS; /* a retry is not refused */
+    }
+    rpc_metrics_entries(&s->metrics, posted, refused);
     if (p->req != NULL) {
         rpc_conn_unwatch(p->conn);
         reply_call(s, p->req, p->route, &p->call, p->json);
