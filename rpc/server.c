@@ -434,6 +434,8 @@ static void on_commit(void *ctx, uint64_t entries, uint64_t micros,
                       const ledger_commit_info *info)
 {
     server *s = ctx;
+    if (info->batch == 0)
+        return; /* nothing written: no fsync, no checkpoint */
     rpc_metrics_commit(&s->metrics, micros);
     rpc_log(RPC_LOG_DEBUG, "commit: %llu entries, tree size %llu, %llu us",
             (unsigned long long)entries, (unsigned long long)info->tree_size,

@@ -629,6 +629,16 @@ static void test_metrics_and_config(void **state)
     e2e_start(&s, extra);
     fund(&s, "f1", 7000);
     fund(&s, "f2", 3000);
+    /* A retry (exists) is not refused; an overdraft is. */
+    char again[512], over[512];
+    transfer_json(again, sizeof again, "f1", "partner:mfi1:cash", "programme:fund", 7000);
+    json_t *j = call_json(&s, "PostEntries", again, true);
+    assert_string_equal(result_of(j, 0), "RESULT_EXISTS");
+    json_decref(j);
+    transfer_json(over, sizeof over, "o1", "participant:P1:wallet", "partner:mfi1:cash", 1);
+    j = call_json(&s, "PostEntries", over, true);
+    assert_string_equal(result_of(j, 0), "RESULT_INSUFFICIENT_FUNDS");
+    json_decref(j);
     /* entries-max from the file applies. */
     char body[1024];
     snprintf(body, sizeof body,
@@ -639,13 +649,15 @@ static void test_metrics_and_config(void **state)
     const char get[] = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
     assert_int_equal(e2e_http(&s, get, sizeof get - 1, reply, REPLY_MAX), 200);
     assert_non_null(
-        strstr(reply, "cauris_rpc_requests_total{method=\"PostEntries\",code=\"ok\"} 2"));
+        strstr(reply, "cauris_rpc_requests_total{method=\"PostEntries\",code=\"ok\"} 4"));
     assert_non_null(strstr(
         reply,
         "cauris_rpc_requests_total{method=\"PostEntries\",code=\"invalid_argument\"} 1"));
-    assert_non_null(strstr(reply, "cauris_entries_posted_total 2"));
-    assert_non_null(strstr(reply, "cauris_commits_total 2"));
-    assert_non_null(strstr(reply, "cauris_commit_seconds_count 2"));
+    assert_non_null(strstr(reply, "cauris_entries_posted_total 2\n"));
+    assert_non_null(strstr(reply, "cauris_entries_refused_total 1\n"));
+    assert_non_null(
+        strstr(reply, "cauris_commits_total 2\n")); /* what wrote nothing is no commit */
+    assert_non_null(strstr(reply, "cauris_commit_seconds_count 2\n"));
     assert_non_null(strstr(reply, "cauris_lmdb_map_used_bytes "));
     free(reply);
     e2e_stop(&s);
