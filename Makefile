@@ -95,7 +95,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB_OBJ) $(RPC_LIB) $(LIB)
 	$(CC) $(SAN) $(WRAP_$*) -o $@ $< $(TEST_LIB_OBJ) $(RPC_LIB) $(LIB) \
 	  $(shell pkg-config --libs $(TEST_PKGS)) $(LDLIBS_RPC) $(LDLIBS_LEDGER)
 
-$(BUILD)/bench/%: bench/%.c $(RPC_LIB) $(LIB) | $(BUILD)/bench
+$(BUILD)/bench/%: bench/%.c bench/*.h $(RPC_LIB) $(LIB) | $(BUILD)/bench
 	$(CC) $(CFLAGS_ALL) -Wall -Wextra -Werror $(RPC_CFLAGS) -o $@ $< $(RPC_LIB) $(LIB) \
 	  $(LDLIBS_RPC) $(LDLIBS_LEDGER)
 

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench.h"
 #include "ledger/ledger.h"
 
 #define HIST_LINES_DEFAULT 1000000u
@@ -37,13 +38,6 @@ static int64_t bench_clock(void *ctx)
     return clock_now;
 }
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void die(const char *what, int err)
 {
     fprintf(stderr, "bench_history: %s: %s\n", what, ledger_strerror(err));
@@ -59,16 +53,10 @@ static uint64_t rnd(uint64_t n)
     return rng % n;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Sorts the latencies (ms) and prints one row, in microseconds. */
 static void row(const char *what, double *ms, size_t n)
 {
-    qsort(ms, n, sizeof *ms, cmp_double);
+    qsort(ms, n, sizeof *ms, bench_cmp_double);
     double p50 = ms[n / 2], p99 = ms[(size_t)((double)n * 0.99)], max = ms[n - 1];
     printf("| %s | %zu | %.1f | %.1f | %.1f | %.0f× |\n", what, n, p50 * 1e3, p99 * 1e3,
            max * 1e3, HIST_TARGET_P99_MS / p99);
@@ -145,9 +133,9 @@ int main(int argc, char **argv)
     char dir[] = "/tmp/cauris-bench-history-XXXXXX";
     if (mkdtemp(dir) == NULL)
         die("mkdtemp", LEDGER_IO);
-    double t0 = now_s();
+    double t0 = bench_now_s();
     build(dir, lines, &days);
-    double build_s = now_s() - t0;
+    double build_s = bench_now_s() - t0;
 
     ledger *l;
     ledger_options ro = {.read_only = true};
@@ -179,10 +167,10 @@ int main(int argc, char **argv)
         ledger_statement_query sq = {"bench", "partner:mfi1:cash", 0,
                                      0,       1 + rnd(tree - 1),   HIST_PAGE};
         ledger_statement st;
-        double a = now_s();
+        double a = bench_now_s();
         if ((err = ledger_statement_get(l, &sq, page, &st)) != LEDGER_OK)
             die("ledger_statement_get", err);
-        ms[q] = (now_s() - a) * 1e3;
+        ms[q] = (bench_now_s() - a) * 1e3;
     }
     row("statement page of 100 lines, anywhere", ms, HIST_QUERIES);
 
@@ -197,10 +185,10 @@ int main(int argc, char **argv)
         d = (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
         ledger_statement_query sq = {"bench", "partner:mfi1:cash", d, d, 0, HIST_PAGE};
         ledger_statement st;
-        double a = now_s();
+        double a = bench_now_s();
         if ((err = ledger_statement_get(l, &sq, page, &st)) != LEDGER_OK)
             die("ledger_statement_get by date", err);
-        ms[q] = (now_s() - a) * 1e3;
+        ms[q] = (bench_now_s() - a) * 1e3;
     }
     row("statement of one day, first 100 lines", ms, HIST_QUERIES);
 
@@ -208,20 +196,20 @@ int main(int argc, char **argv)
     for (uint32_t q = 0; q < HIST_QUERIES; q++) {
         ledger_as_of at = {1 + rnd(tree), 0};
         int64_t b;
-        double a = now_s();
+        double a = bench_now_s();
         if ((err = ledger_balance(l, "bench", "partner:mfi1:cash", &at, &b)) != LEDGER_OK)
             die("ledger_balance", err);
-        ms[q] = (now_s() - a) * 1e3;
+        ms[q] = (bench_now_s() - a) * 1e3;
     }
     row("balance as of a tree size", ms, HIST_QUERIES);
 
     /* The current balance. */
     for (uint32_t q = 0; q < HIST_QUERIES; q++) {
         int64_t b;
-        double a = now_s();
+        double a = bench_now_s();
         if ((err = ledger_balance(l, "bench", "partner:mfi1:cash", NULL, &b)) != LEDGER_OK)
             die("ledger_balance now", err);
-        ms[q] = (now_s() - a) * 1e3;
+        ms[q] = (bench_now_s() - a) * 1e3;
     }
     row("balance now", ms, HIST_QUERIES);
     printf("\n");

@@ -19,6 +19,7 @@
  * Default: 5 runs x 200,000 entries per variant (a few minutes at most on
  * 2 cores); --full: 5 runs x 1,000,000 per variant.
  */
+#include "bench/bench.h"
 #include "ledger/ledger.h"
 
 #include <dirent.h>
@@ -114,28 +115,11 @@ static const char *const variant_names[BENCH_VARIANTS] = {
 /* Temp dirs to remove however the program ends. */
 static char cleanup_dirs[2][BENCH_PATH_MAX];
 
-static void dir_remove(const char *dir)
-{
-    char path[BENCH_PATH_MAX + 256];
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path); /* a ledger directory holds plain files only */
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static void cleanup(void)
 {
     for (size_t i = 0; i < sizeof cleanup_dirs / sizeof cleanup_dirs[0]; i++) {
         if (cleanup_dirs[i][0] != '\0')
-            dir_remove(cleanup_dirs[i]);
+            bench_dir_remove(cleanup_dirs[i]);
         cleanup_dirs[i][0] = '\0';
     }
 }
@@ -159,73 +143,13 @@ static void *xcalloc(size_t n, size_t size)
     return p;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* xorshift64*: fixed seed, the same accounts and amounts every time. */
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * 0x2545F4914F6CDD1DULL;
-}
-
-static uint32_t rng_below(uint64_t *s, uint32_t n)
-{
-    return (uint32_t)((rng_next(s) >> 11) % n);
-}
-
 /* ---- machine ---- */
 
 /* The value of the first "key<spaces>: value" line of a /proc file. */
-static void proc_field(const char *file, const char *key, char *out, size_t cap)
-{
-    char line[512];
-    size_t klen = strlen(key);
-    snprintf(out, cap, "unknown");
-    FILE *f = fopen(file, "r");
-    if (f == NULL)
-        return;
-    while (fgets(line, sizeof line, f) != NULL) {
-        if (strncmp(line, key, klen) != 0)
-            continue;
-        char *v = strchr(line, ':');
-        if (v == NULL)
-            continue;
-        v++;
-        while (*v == ' ' || *v == '\t')
-            v++;
-        v[strcspn(v, "\n")] = '\0';
-        snprintf(out, cap, "%s", v);
-        break;
-    }
-    fclose(f);
-}
-
 static void machine_print(const bench_params *p)
 {
-    char cpu[256], mem[64], date[64];
-    struct utsname u;
-    time_t t = time(NULL);
-    struct tm tm;
-    proc_field("/proc/cpuinfo", "model name", cpu, sizeof cpu);
-    proc_field("/proc/meminfo", "MemTotal", mem, sizeof mem);
-    if (uname(&u) != 0)
-        snprintf(u.release, sizeof u.release, "unknown");
-    gmtime_r(&t, &tm);
-    strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    printf("## bench_post — durable posting through the library\n\n");
-    printf("| | |\n|---|---|\n");
-    printf("| date | %s |\n", date);
-    printf("| machine | %ld cores (nproc), MemTotal %s, CPU \"%s\", kernel %s %s |\n",
-           sysconf(_SC_NPROCESSORS_ONLN), mem, cpu, u.sysname, u.release);
+    bench_machine_print("bench_post — durable posting through the library");
     printf("| size | %s |\n", p->full ? "--full" : "default");
     printf("| accounts | %" PRIu32 " participant wallets (random pair per transfer) |\n",
            p->accounts);
@@ -367,10 +291,10 @@ static void fund(bench_work *w)
 /* Seconds to open the accounts and fund them. */
 static double setup(bench_work *w)
 {
-    double t0 = now_s();
+    double t0 = bench_now_s();
     accounts_open(w);
     fund(w);
-    return now_s() - t0;
+    return bench_now_s() - t0;
 }
 
 /* ---- the measure ---- */
@@ -382,7 +306,7 @@ static double setup(bench_work *w)
 static long long written_bytes(void)
 {
     char v[64];
-    proc_field("/proc/self/io", "wchar", v, sizeof v);
+    bench_proc_field("/proc/self/io", "wchar", v, sizeof v);
     char *end;
     long long n = strtoll(v, &end, 10);
     return end == v ? -1 : n;
@@ -392,11 +316,11 @@ static long long written_bytes(void)
 static void transfers_fill(bench_work *w, uint32_t run_no, uint32_t *next_id, uint32_t count)
 {
     for (uint32_t i = 0; i < count; i++) {
-        uint32_t a = rng_below(&w->rng, w->accounts);
-        uint32_t b = rng_below(&w->rng, w->accounts - 1);
+        uint32_t a = bench_rng_below(&w->rng, w->accounts);
+        uint32_t b = bench_rng_below(&w->rng, w->accounts - 1);
         if (b >= a)
             b++; /* a uniform pair of two different wallets */
-        int64_t amount = 1 + (int64_t)rng_below(&w->rng, BENCH_AMOUNT_MAX);
+        int64_t amount = 1 + (int64_t)bench_rng_below(&w->rng, BENCH_AMOUNT_MAX);
         if (w->ordered_ids)
             snprintf(w->ids[i], BENCH_ID_MAX, "r%04" PRIu32 "-%010" PRIu32, run_no,
                      (*next_id)++);
@@ -423,9 +347,9 @@ static bench_run run_commits(bench_work *w, unsigned variant, uint32_t run_no, u
     memcpy(phases, w->phase_us, sizeof phases);
     for (uint32_t done = 0; done < entries; done += per_commit) {
         transfers_fill(w, run_no, &next_id, per_commit);
-        double t0 = now_s();
+        double t0 = bench_now_s();
         commit_checked(w, per_commit, requests);
-        r.seconds += now_s() - t0;
+        r.seconds += bench_now_s() - t0;
     }
     r.per_s = (double)entries / r.seconds;
     for (int k = 0; k < 3; k++)
@@ -437,8 +361,6 @@ static bench_run run_commits(bench_work *w, unsigned variant, uint32_t run_no, u
             (double)(written_bytes() - written) / 1e6 / (double)(entries / per_commit);
     return r;
 }
-
-static double median_of(double *v, size_t n);
 
 /* Variant A (one request of 8,000 per commit) or B (8 requests of 1,000). */
 static bench_run run_one(bench_work *w, unsigned variant, uint32_t run_no, uint32_t entries)
@@ -470,24 +392,12 @@ static void sizes_measure(bench_work *w, uint32_t *run_no)
            "apply / seal / sync ms per commit (last run) | MB written per commit | "
            "median / 150,000 target |\n|---|---|---|---|---|---|---|---|\n");
     for (unsigned k = 0; k < BENCH_SIZES_COUNT; k++) {
-        double med = median_of(per[k], BENCH_SIZE_RUNS);
+        double med = bench_median_of(per[k], BENCH_SIZE_RUNS);
         printf("| %" PRIu32 " | %u | %.0f | %.0f | %.0f | %.1f / %.1f / %.1f | %.1f | %.2f |\n",
                sizes[k], BENCH_SIZE_RUNS, med, per[k][0], per[k][BENCH_SIZE_RUNS - 1],
                phase[k][0], phase[k][1], phase[k][2], mb[k], med / BENCH_TARGET_PER_S);
     }
     printf("\n");
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median_of(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static long long file_bytes(const char *dir, const char *name)
@@ -518,7 +428,7 @@ static void runs_print(const bench_params *p, const bench_run *runs, size_t n)
     printf("\n| variant | runs | median entries/s | min | max | median / 150,000 target |\n"
            "|---|---|---|---|---|---|\n");
     for (unsigned v = 0; v < BENCH_VARIANTS; v++) {
-        med[v] = median_of(per[v], count[v]);
+        med[v] = bench_median_of(per[v], count[v]);
         printf("| %s | %zu | %.0f | %.0f | %.0f | %.2f |\n", variant_names[v], count[v], med[v],
                per[v][0], per[v][count[v] - 1], med[v] / BENCH_TARGET_PER_S);
     }
@@ -545,7 +455,7 @@ static bench_growth growth_measure(const bench_params *p)
     out.run = run_one(&g, 0, 1, p->run_entries);
     ledger_close(g.l);
     out.data_bytes = file_bytes(g.dir, "data.mdb");
-    dir_remove(g.dir);
+    bench_dir_remove(g.dir);
     cleanup_dirs[1][0] = '\0';
     work_free(&g);
     return out;
@@ -571,12 +481,12 @@ static void verify_print(const bench_work *w)
     ledger *l;
     /* As `cauris verify` does: a read-only handle on the directory, opening
      * included in the time. */
-    double t0 = now_s();
+    double t0 = bench_now_s();
     int err = ledger_open(&l, w->dir, &ro);
     if (err != LEDGER_OK)
         die("ledger_open (read-only) %s: %s", w->dir, ledger_strerror(err));
     err = ledger_verify(l, NULL, &rep);
-    double s = now_s() - t0;
+    double s = bench_now_s() - t0;
     ledger_close(l);
     if (err != LEDGER_OK)
         die("ledger_verify: %s: %s", ledger_strerror(err), rep.first_error);

@@ -44,6 +44,7 @@
  * size; --library-requests K: K requests of B per library commit (default N).
  */
 #define _GNU_SOURCE /* strcasestr */
+#include "bench/bench.h"
 #include "ledger/ledger.h"
 
 #include <arpa/inet.h>
@@ -133,27 +134,6 @@ static struct {
     uint16_t port;
 } W;
 
-static void dir_remove(const char *dir)
-{
-    char path[BENCH_PATH_MAX + 300];
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            dir_remove(path);
-        else
-            unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static void cleanup(void)
 {
     pid_t pid = W.server;
@@ -163,7 +143,7 @@ static void cleanup(void)
         W.server = 0;
     }
     if (W.root[0] != '\0')
-        dir_remove(W.root);
+        bench_dir_remove(W.root);
     W.root[0] = '\0';
 }
 
@@ -222,13 +202,6 @@ static void *xcalloc(size_t n, size_t size)
     return p;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void sleep_s(double s)
 {
     struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
@@ -237,36 +210,7 @@ static void sleep_s(double s)
 }
 
 /* xorshift64*. */
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * 0x2545F4914F6CDD1DULL;
-}
-
-static uint32_t rng_below(uint64_t *s, uint32_t n)
-{
-    return (uint32_t)((rng_next(s) >> 11) % n);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Sorts v. */
-static double median_of(double *v, size_t n)
-{
-    if (n == 0)
-        return 0;
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static double min_of(const double *v, size_t n)
 {
     double m = n ? v[0] : 0;
@@ -285,47 +229,9 @@ static double max_of(const double *v, size_t n)
 
 /* ---- machine ---- */
 
-static void proc_field(const char *file, const char *key, char *out, size_t cap)
-{
-    char line[512];
-    size_t klen = strlen(key);
-    snprintf(out, cap, "unknown");
-    FILE *f = fopen(file, "r");
-    if (f == NULL)
-        return;
-    while (fgets(line, sizeof line, f) != NULL) {
-        if (strncmp(line, key, klen) != 0)
-            continue;
-        char *v = strchr(line, ':');
-        if (v == NULL)
-            continue;
-        v++;
-        while (*v == ' ' || *v == '\t')
-            v++;
-        v[strcspn(v, "\n")] = '\0';
-        snprintf(out, cap, "%s", v);
-        break;
-    }
-    fclose(f);
-}
-
 static void machine_print(const params *p)
 {
-    char cpu[256], mem[64], date[64];
-    struct utsname u;
-    time_t t = time(NULL);
-    struct tm tm;
-    proc_field("/proc/cpuinfo", "model name", cpu, sizeof cpu);
-    proc_field("/proc/meminfo", "MemTotal", mem, sizeof mem);
-    if (uname(&u) != 0)
-        snprintf(u.release, sizeof u.release, "unknown");
-    gmtime_r(&t, &tm);
-    strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    printf("## bench_rpc — the RPC server: durable posting and GetBalances\n\n");
-    printf("| | |\n|---|---|\n");
-    printf("| date | %s |\n", date);
-    printf("| machine | %ld cores (sysconf), MemTotal %s, CPU \"%s\", kernel %s %s |\n",
-           sysconf(_SC_NPROCESSORS_ONLN), mem, cpu, u.sysname, u.release);
+    bench_machine_print("bench_rpc — the RPC server: durable posting and GetBalances");
     printf("| server | %s serve DIR --listen 127.0.0.1:0 --log-level warn (defaults otherwise) "
            "|\n",
            W.bin);
@@ -431,7 +337,7 @@ static void machine_ticks(double *busy, double *total)
 static double proc_number(const char *file, const char *key)
 {
     char v[64], *end;
-    proc_field(file, key, v, sizeof v);
+    bench_proc_field(file, key, v, sizeof v);
     double n = strtod(v, &end);
     return end == v ? -1 : n;
 }
@@ -442,7 +348,7 @@ static cpu_snap cpu_take(pid_t server)
     char io[64];
     snprintf(io, sizeof io, "/proc/%d/io", (int)server);
     s.server_write_bytes = server > 0 ? proc_number(io, "wchar") : -1;
-    s.t = now_s();
+    s.t = bench_now_s();
     s.client_s = rusage_s();
     s.loop_s = s.writer_s = 0;
     if (server > 0)
@@ -505,7 +411,7 @@ static void commit_checked(ledger *l, ledger_request *reqs, size_t n)
 /* Creates the template: accounts opened in chunks, wallets funded, a token. */
 static double template_make(void)
 {
-    double t0 = now_s();
+    double t0 = bench_now_s();
     ledger_init_options io = {.programme = BENCH_PROGRAMME, .currency = "XOF"};
     io.open.map_size_initial = BENCH_MAP_BYTES;
     int err = ledger_init(W.template, &io);
@@ -559,7 +465,7 @@ static double template_make(void)
     if (err != LEDGER_OK)
         die("ledger_token_create: %s", ledger_strerror(err));
     ledger_close(l);
-    return now_s() - t0;
+    return bench_now_s() - t0;
 }
 
 static void file_copy(const char *from_dir, const char *to_dir, const char *name)
@@ -603,8 +509,8 @@ static void file_copy(const char *from_dir, const char *to_dir, const char *name
  * recreated by LMDB). */
 static double run_dir_fresh(void)
 {
-    double t0 = now_s();
-    dir_remove(W.run);
+    double t0 = bench_now_s();
+    bench_dir_remove(W.run);
     if (mkdir(W.run, 0700) != 0)
         die("mkdir %s: %s", W.run, strerror(errno));
     file_copy(W.template, W.run, "data.mdb");
@@ -615,7 +521,7 @@ static double run_dir_fresh(void)
         fsync(d);
         close(d);
     }
-    return now_s() - t0;
+    return bench_now_s() - t0;
 }
 
 /* ---- the server ---- */
@@ -861,13 +767,13 @@ static void poster_fill(poster *p)
     for (uint32_t i = 0; i < p->batch; i++) {
         Cauris__V1__EntryInput *e = &p->entries[i];
         Cauris__V1__Leg *d = &p->legs[2 * i], *c = &p->legs[2 * i + 1];
-        int64_t amount = 1 + (int64_t)rng_below(&p->rng, BENCH_AMOUNT_MAX);
-        uint32_t b = rng_below(&p->rng, W.accounts);
-        if (rng_below(&p->rng, BENCH_WAGE_ONE_IN) == 0) {
+        int64_t amount = 1 + (int64_t)bench_rng_below(&p->rng, BENCH_AMOUNT_MAX);
+        uint32_t b = bench_rng_below(&p->rng, W.accounts);
+        if (bench_rng_below(&p->rng, BENCH_WAGE_ONE_IN) == 0) {
             e->operation = CAURIS__V1__OPERATION__OPERATION_WAGE;
             d->account = (char *)"programme:wages";
         } else {
-            uint32_t a = rng_below(&p->rng, W.accounts - 1);
+            uint32_t a = bench_rng_below(&p->rng, W.accounts - 1);
             if (a >= b)
                 a++; /* two different wallets */
             e->operation = CAURIS__V1__OPERATION__OPERATION_TRANSFER;
@@ -1002,12 +908,12 @@ static void *reader_main(void *arg)
     http_open(&r->conn);
     uint8_t buf[256];
     while (!atomic_load(&readers_stop)) {
-        char *code = W.codes[rng_below(&r->rng, W.accounts)];
+        char *code = W.codes[bench_rng_below(&r->rng, W.accounts)];
         Cauris__V1__GetBalancesRequest q = CAURIS__V1__GET_BALANCES_REQUEST__INIT;
         q.n_accounts = 1;
         q.accounts = &code;
         int w0 = atomic_load(&readers_window);
-        double t0 = now_s();
+        double t0 = bench_now_s();
         size_t len = cauris__v1__get_balances_request__pack(&q, buf);
         http_send_call(&r->conn, "GetBalances", buf, len);
         const uint8_t *body;
@@ -1022,7 +928,7 @@ static void *reader_main(void *arg)
             strcmp(resp->balances[0]->account, code) != 0)
             die("GetBalances: unexpected reply");
         cauris__v1__get_balances_response__free_unpacked(resp, NULL);
-        double t1 = now_s();
+        double t1 = bench_now_s();
         int w1 = atomic_load(&readers_window);
         if (w0 >= 0 && w0 == w1 && r->n[w0] < r->cap)
             r->lat_us[w0][r->n[w0]++] = (float)((t1 - t0) * 1e6);
@@ -1186,7 +1092,7 @@ static void rpc_run(const params *p, uint32_t run_no, uint32_t batch, uint32_t m
     free(ps);
     free(rd);
     server_stop();
-    dir_remove(W.run);
+    bench_dir_remove(W.run);
 }
 
 /* The same workload through the library, in this process: commits of
@@ -1210,15 +1116,15 @@ static library_figure library_run(uint32_t batch, uint32_t requests, double seco
     double timed = 0, entries_timed = 0, commits = 0;
     for (int commit = 0; timed < seconds; commit++) {
         for (size_t i = 0; i < total; i++) {
-            int64_t amount = 1 + (int64_t)rng_below(&rng, BENCH_AMOUNT_MAX);
-            uint32_t b = rng_below(&rng, W.accounts);
+            int64_t amount = 1 + (int64_t)bench_rng_below(&rng, BENCH_AMOUNT_MAX);
+            uint32_t b = bench_rng_below(&rng, W.accounts);
             const char *debit;
             ledger_op op;
-            if (rng_below(&rng, BENCH_WAGE_ONE_IN) == 0) {
+            if (bench_rng_below(&rng, BENCH_WAGE_ONE_IN) == 0) {
                 op = LEDGER_OP_WAGE;
                 debit = "programme:wages";
             } else {
-                uint32_t a = rng_below(&rng, W.accounts - 1);
+                uint32_t a = bench_rng_below(&rng, W.accounts - 1);
                 if (a >= b)
                     a++;
                 op = LEDGER_OP_TRANSFER;
@@ -1231,9 +1137,9 @@ static library_figure library_run(uint32_t batch, uint32_t requests, double seco
         for (uint32_t r = 0; r < requests; r++)
             reqs[r] = (ledger_request){entries + (size_t)r * batch, batch, false,
                                        results + (size_t)r * batch};
-        double t0 = now_s();
+        double t0 = bench_now_s();
         commit_checked(l, reqs, requests);
-        double dt = now_s() - t0;
+        double dt = bench_now_s() - t0;
         if (commit > 0) { /* the first one warms up */
             timed += dt;
             entries_timed += (double)total;
@@ -1245,7 +1151,7 @@ static library_figure library_run(uint32_t batch, uint32_t requests, double seco
     free(results);
     free(ids);
     free(reqs);
-    dir_remove(W.run);
+    bench_dir_remove(W.run);
     return (library_figure){entries_timed / timed, 1e3 * timed / commits};
 }
 
@@ -1299,10 +1205,10 @@ static void post_print(const params *p, post_figure *f, size_t n)
             if (f[i].library.per_s >= 0)
                 lib[kl++] = f[i].library.per_s;
         }
-        double lo = min_of(v, k), hi = max_of(v, k), med = median_of(v, k);
-        double lmed = median_of(lib, kl);
+        double lo = min_of(v, k), hi = max_of(v, k), med = bench_median_of(v, k);
+        double lmed = bench_median_of(lib, kl);
         printf("| %" PRIu32 " | %zu | **%.0f** | %.0f | %.0f | **%.2f** | %.0f | ",
-               p->batches[b], k, med, lo, hi, med / BENCH_POST_TARGET, median_of(epc, k));
+               p->batches[b], k, med, lo, hi, med / BENCH_POST_TARGET, bench_median_of(epc, k));
         if (kl > 0)
             printf("%.0f | %.2f |\n", lmed, med / lmed);
         else
@@ -1367,8 +1273,8 @@ static void read_print(const params *p, read_figure *f, size_t n)
         while_name(while_, sizeof while_, p, any);
         double lo = min_of(rate, k), hi = max_of(rate, k), p99lo = min_of(p99, k),
                p99hi = max_of(p99, k), mmax = max_of(mx, k);
-        double mr = median_of(rate, k), m50 = median_of(p50, k), m99 = median_of(p99, k),
-               m999 = median_of(p999, k);
+        double mr = bench_median_of(rate, k), m50 = bench_median_of(p50, k),
+               m99 = bench_median_of(p99, k), m999 = bench_median_of(p999, k);
         printf(
             "| %s | %zu | **%.0f** | %.0f | %.0f | %.0f | **%.0f** (%.0f–%.0f) | %.0f | %.0f | "
             "**%.2f** | **%.2f** |\n",
@@ -1489,7 +1395,7 @@ int main(int argc, char **argv)
         snprintf(W.codes[i], BENCH_CODE_MAX, "participant:P%" PRIu32 ":wallet", i + 1);
 
     machine_print(&p);
-    double t_start = now_s();
+    double t_start = bench_now_s();
     double setup_s = template_make();
     double copy_s = run_dir_fresh();
     char data[BENCH_PATH_MAX + 16];
@@ -1540,7 +1446,7 @@ int main(int argc, char **argv)
     post_print(&p, pf, pn);
     if (rn > 0)
         read_print(&p, rf, rn);
-    printf("Total time: %.0f s.\n\n", now_s() - t_start);
+    printf("Total time: %.0f s.\n\n", bench_now_s() - t_start);
     free(pf);
     free(rf);
     free(W.codes);
