@@ -140,8 +140,8 @@ int cli_ledger_open_programme(const char *cmd, const char *dir, bool writable,
                               const char *passphrase_file, const char *given, ledger **out,
                               char programme[LEDGER_NAME_MAX + 1]);
 
-/* The programme's currency and its minor-unit digits, read from its fixed
- * account programme:fund. Prints the reason and returns CLI_EXIT_FAIL. */
+/* The programme's currency and its minor-unit digits. Prints the reason
+ * and returns CLI_EXIT_FAIL. */
 int cli_programme_currency(const char *cmd, ledger *l, const char *programme,
                            char currency[LEDGER_CURRENCY_LEN + 1], int *digits_out);
 

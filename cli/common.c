@@ -82,18 +82,14 @@ int cli_ledger_open(const char *cmd, const char *dir, bool writable,
 int cli_programme_currency(const char *cmd, ledger *l, const char *programme,
                            char currency[LEDGER_CURRENCY_LEN + 1], int *digits_out)
 {
-    ledger_account_info info;
-    int err = ledger_account_get(l, programme, "programme:fund", &info);
-    if (err == LEDGER_UNKNOWN_PROGRAMME || err == LEDGER_UNKNOWN_ACCOUNT)
+    ledger_programme_info info;
+    int err = ledger_programme_get(l, programme, &info);
+    if (err == LEDGER_UNKNOWN_PROGRAMME)
         return cli_fail(cmd, "no programme named '%s' in this ledger", programme);
     if (err != LEDGER_OK)
         return cli_fail_ledger(cmd, programme, err);
-    int digits = ledger_currency_digits(info.currency);
-    if (digits < 0)
-        return cli_fail(cmd, "programme '%s' has an unknown currency '%s'", programme,
-                        info.currency);
     memcpy(currency, info.currency, LEDGER_CURRENCY_LEN + 1);
-    *digits_out = digits;
+    *digits_out = info.digits;
     return CLI_EXIT_OK;
 }
 

@@ -235,6 +235,30 @@ int ledger_account_set_flags(ledger *l, const char *programme, const char *code,
 
 /* ---- reading ---- */
 
+static void programme_info_fill(const programme_rec *p, ledger_programme_info *o)
+{
+    snprintf(o->name, sizeof o->name, "%s", p->name);
+    memcpy(o->currency, p->currency, sizeof o->currency);
+    o->currency[LEDGER_CURRENCY_LEN] = '\0';
+    o->digits = p->digits;
+}
+
+int ledger_programme_get(ledger *l, const char *name, ledger_programme_info *out)
+{
+    MDB_txn *txn;
+    programme_rec p;
+    if (l == NULL || name == NULL || out == NULL)
+        return LEDGER_INVALID_ARGUMENT;
+    int err = ledger_read_begin(l, &txn);
+    if (err != LEDGER_OK)
+        return err;
+    err = programme_by_name(txn, l, name, &p);
+    ledger_read_end(l, txn);
+    if (err == LEDGER_OK)
+        programme_info_fill(&p, out);
+    return err;
+}
+
 int ledger_programmes_list(ledger *l, ledger_programme_info *out, size_t max, size_t *count_out,
                            size_t *total_out)
 {
@@ -260,13 +284,8 @@ int ledger_programmes_list(ledger *l, ledger_programme_info *out, size_t max, si
                 break;
             }
             memcpy(&p, v.mv_data, sizeof p);
-            if (count < max) {
-                ledger_programme_info *o = &out[count++];
-                snprintf(o->name, sizeof o->name, "%s", p.name);
-                memcpy(o->currency, p.currency, sizeof o->currency);
-                o->currency[LEDGER_CURRENCY_LEN] = '\0';
-                o->digits = p.digits;
-            }
+            if (count < max)
+                programme_info_fill(&p, &out[count++]);
             total++;
         }
         mdb_cursor_close(cur);

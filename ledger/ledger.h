@@ -235,6 +235,10 @@ typedef struct ledger_programme_info {
     int digits; /* minor unit digits of the currency */
 } ledger_programme_info;
 
+/* One programme by name: its currency and minor-unit digits.
+ * LEDGER_UNKNOWN_PROGRAMME when there is none of that name. */
+int ledger_programme_get(ledger *l, const char *name, ledger_programme_info *out);
+
 /* The ledger's programmes in the order they were created: up to `max` to
  * out[], their number to *count_out, and how many there are in all to
  * *total_out (which may be NULL). */

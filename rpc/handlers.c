@@ -101,32 +101,12 @@ static bool programme_resolve(rpc_call *c, const char *requested, ledger_program
              c->token.programme);
         return false;
     }
-    ledger_programme_info list[64];
-    size_t count = 0, total = 0;
-    int err = ledger_programmes_list(c->ledger, list, 64, &count, &total);
-    for (size_t i = 0; err == LEDGER_OK && i < count; i++) {
-        if (strcmp(list[i].name, c->token.programme) == 0) {
-            *out = list[i];
-            return true;
-        }
+    int err = ledger_programme_get(c->ledger, c->token.programme, out);
+    if (err != LEDGER_OK) {
+        fail_ledger(c, err, "programme");
+        return false;
     }
-    if (err == LEDGER_OK && total > count) {
-        /* Rare: many programmes. Read them all. */
-        ledger_programme_info *all = alloc_zero(c, total, sizeof *all);
-        if (all == NULL) {
-            fail_nomem(c);
-            return false;
-        }
-        err = ledger_programmes_list(c->ledger, all, total, &count, NULL);
-        for (size_t i = 0; err == LEDGER_OK && i < count; i++) {
-            if (strcmp(all[i].name, c->token.programme) == 0) {
-                *out = all[i];
-                return true;
-            }
-        }
-    }
-    fail_ledger(c, err == LEDGER_OK ? LEDGER_UNKNOWN_PROGRAMME : err, "programme");
-    return false;
+    return true;
 }
 
 /* "YYYY-MM-DD" or "" (0). */

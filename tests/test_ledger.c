@@ -633,6 +633,12 @@ static void test_read_only_and_programmes(void **state)
     assert_int_equal(ledger_programmes_list(t->l, progs, 1, &n, &total), LEDGER_OK);
     assert_int_equal(n, 1);
     assert_int_equal(total, 2);
+    ledger_programme_info one;
+    assert_int_equal(ledger_programme_get(t->l, "usd-pilot", &one), LEDGER_OK);
+    assert_string_equal(one.name, "usd-pilot");
+    assert_string_equal(one.currency, "USD");
+    assert_int_equal(one.digits, 2);
+    assert_int_equal(ledger_programme_get(t->l, "nope", &one), LEDGER_UNKNOWN_PROGRAMME);
     /* Accounts of one programme are unknown in another. */
     ledger_entry_in e = tl_transfer("cross", "partner:mfi1:cash", "programme:fund", 5);
     e.programme = "usd-pilot";
