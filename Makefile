@@ -141,10 +141,11 @@ build-fuzz/fuzz_jsonl: tests/fuzz/fuzz_jsonl.c $(CLI_LIB_SRC) $(LEDGER_SRC) ledg
 
 # The JSON codec and the arena, over the generated ledger.proto code.
 build-fuzz/fuzz_pbjson: tests/fuzz/fuzz_pbjson.c rpc/pbjson.c rpc/arena.c rpc/pbjson.h rpc/arena.h \
-  $(PROTO_GEN).c
+  $(PROTO_GEN).c ledger/text.c ledger/ledger.h
 	@mkdir -p build-fuzz
 	clang $(CSTD) $(FUZZ_FLAGS) -I. -I$(BUILD)/gen $(shell pkg-config --cflags $(RPC_PKGS)) -o $@ \
-	  $< rpc/pbjson.c rpc/arena.c $(PROTO_GEN).c $(shell pkg-config --libs libprotobuf-c jansson)
+	  $< rpc/pbjson.c rpc/arena.c ledger/text.c $(PROTO_GEN).c \
+	  $(shell pkg-config --libs libprotobuf-c jansson)
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LEDGER_SRC) ledger/*.h
 	@mkdir -p build-fuzz

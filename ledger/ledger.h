@@ -178,6 +178,14 @@ typedef struct ledger_account_info {
  * code is unknown. */
 int ledger_currency_digits(const char *code);
 
+/* ---- Text ---- */
+
+/* Length of the longest prefix of s[0..len) that is well-formed UTF-8 (RFC
+ * 3629: no overlong forms, surrogates or values past U+10FFFF) without NUL:
+ * the rule every string of the ledger follows. Equal to len when all of it
+ * is. */
+size_t ledger_utf8_valid_prefix(const char *s, size_t len);
+
 /* ---- Dates: value dates are YYYYMMDD as a number, e.g. 20261123. ---- */
 
 bool ledger_date_valid(uint32_t yyyymmdd);

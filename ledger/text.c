@@ -6,45 +6,50 @@
 
 #include <string.h>
 
-bool ledger_utf8_valid(const char *s, size_t len)
+/* Length (1..4) of the well-formed UTF-8 sequence at s[0..n), or 0: no
+ * NUL, no overlong forms, no surrogates, nothing above U+10FFFF (RFC 3629). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s;
+    unsigned c = s[0];
+    if (c < 0x80)
+        return c != 0;
+    size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+    if (len == 0 || c > 0xf4 || len > n)
+        return 0;
+    unsigned lo = 0x80, hi = 0xbf; /* range of the second byte */
+    if (c == 0xe0)
+        lo = 0xa0;
+    else if (c == 0xed)
+        hi = 0x9f;
+    else if (c == 0xf0)
+        lo = 0x90;
+    else if (c == 0xf4)
+        hi = 0x8f;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    }
+    return len;
+}
+
+size_t ledger_utf8_valid_prefix(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
-        unsigned char c = p[i];
-        size_t n;
-        uint32_t cp;
-        if (c == 0)
-            return false;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            n = 1;
-            cp = c & 0x1Fu;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 2;
-            cp = c & 0x0Fu;
-        } else if ((c & 0xF8) == 0xF0) {
-            n = 3;
-            cp = c & 0x07u;
-        } else {
-            return false;
-        }
-        if (len - i - 1 < n)
-            return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i + k] & 0x3Fu);
-        }
-        /* Overlong forms, surrogates and values past U+10FFFF are refused. */
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-            return false;
-        i += n + 1;
+        size_t k = utf8_seq(u + i, len - i);
+        if (k == 0)
+            break;
+        i += k;
     }
-    return true;
+    return i;
+}
+
+bool ledger_utf8_valid(const char *s, size_t len)
+{
+    return ledger_utf8_valid_prefix(s, len) == len;
 }
 
 bool ledger_name_valid(const char *s)

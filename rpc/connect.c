@@ -5,7 +5,7 @@
  */
 #include "rpc/connect.h"
 
-#include <stdio.h>
+#include <jansson.h>
 #include <string.h>
 
 #include "ledger/ledger.h"
@@ -111,46 +111,18 @@ connect_code connect_code_of_ledger(int err)
     }
 }
 
-/* Appends `s` JSON-escaped, at most `max` source bytes, never splitting a
- * UTF-8 sequence. Returns the new length, or cap when it did not fit. */
-static size_t json_escape(char *out, size_t len, size_t cap, const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n > max) {
-        n = max;
-        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-            n--; /* back to the start of a sequence */
-    }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char esc[8];
-        size_t k;
-        if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            k = 2;
-        } else if (c < 0x20) {
-            k = (size_t)snprintf(esc, sizeof esc, "\\u%04x", c);
-        } else {
-            esc[0] = (char)c;
-            k = 1;
-        }
-        if (len + k >= cap)
-            return cap;
-        memcpy(out + len, esc, k);
-        len += k;
-    }
-    return len;
-}
-
 size_t connect_error_body(char *out, size_t cap, connect_code code, const char *message)
 {
-    int n = snprintf(out, cap, "{\"code\":\"%s\",\"message\":\"", connect_code_name(code));
-    if (n < 0 || (size_t)n >= cap)
+    const char *m = message ? message : "";
+    size_t n = strlen(m);
+    /* Cut at the limit, and before anything that is not UTF-8 (a message may
+     * quote a client's bytes). */
+    n = ledger_utf8_valid_prefix(m, n < CONNECT_MESSAGE_MAX ? n : CONNECT_MESSAGE_MAX);
+    json_t *body = json_pack("{s:s, s:s%}", "code", connect_code_name(code), "message", m, n);
+    size_t len = body ? json_dumpb(body, out, cap, JSON_COMPACT) : 0;
+    json_decref(body);
+    if (len == 0 || len >= cap)
         return 0;
-    size_t len = json_escape(out, (size_t)n, cap, message ? message : "", CONNECT_MESSAGE_MAX);
-    if (len + 3 > cap)
-        return 0;
-    memcpy(out + len, "\"}", 3);
-    return len + 2;
+    out[len] = '\0';
+    return len;
 }

@@ -44,9 +44,9 @@ connect_code connect_code_parse(const char *name);
 /* The Connect code for a ledger_err returned by a query or a commit. */
 connect_code connect_code_of_ledger(int ledger_err);
 
-/* Writes {"code":"...","message":"..."} with the message JSON-escaped and
- * cut at CONNECT_MESSAGE_MAX bytes on a UTF-8 boundary. Returns the length
- * written (< cap), or 0 if cap is too small. */
+/* Writes {"code":"...","message":"..."} (NUL-terminated), the message cut
+ * at CONNECT_MESSAGE_MAX bytes and before any byte that is not UTF-8.
+ * Returns the length written (< cap), or 0 if cap is too small. */
 size_t connect_error_body(char *out, size_t cap, connect_code code, const char *message);
 
 #endif /* CAURIS_RPC_CONNECT_H */

@@ -12,9 +12,9 @@
  * Decoding parses with jansson first (which refuses invalid UTF-8, NULs and
  * duplicate keys and caps its own nesting), then walks the tree field by
  * field; jansson's tree is freed before returning. Recursion follows message
- * nesting only and is cut at PBJSON_DEPTH_MAX. The encoder writes text
- * directly into a growing buffer, in descriptor order, which protoc-c emits
- * sorted by field number.
+ * nesting only and is cut at PBJSON_DEPTH_MAX. The encoder builds a jansson
+ * tree in descriptor order, which protoc-c emits sorted by field number, and
+ * lets jansson write the text (it keeps the order of insertion).
  *
  * protobuf-c stores a oneof's case as a uint32_t field number at the
  * field's quantifier_offset, a repeated field's count as a size_t there, and
@@ -36,7 +36,8 @@
 
 #include <jansson.h>
 
-#define PBJSON_OUT_BYTES_MIN 256   /* first size of the encoder's buffer */
+#include "ledger/ledger.h"
+
 #define PBJSON_NUMBER_BYTES_MAX 40 /* "%.17g" of any double, or an int64 */
 /* jansson's parse tree, measured with jansson 2.14 on x86-64 (with malloc's
  * own rounding): about 216 bytes per object, 130 per array, 32 per number
@@ -54,50 +55,6 @@
 _Static_assert(PBJSON_ERROR_BYTES_MAX > PBJSON_PATH_BYTES_MAX + 64,
                "an error message must hold the path and a reason");
 _Static_assert(sizeof(protobuf_c_boolean) == sizeof(int), "protobuf-c bools are ints");
-
-/* ---- UTF-8 ------------------------------------------------------------ */
-
-/* Length (1..4) of the well-formed UTF-8 sequence at s[0..n), or 0: no
- * overlong forms, no surrogates, nothing above U+10FFFF (RFC 3629). */
-static size_t pbjson_utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
-    if (len == 0 || c > 0xf4 || len > n)
-        return 0;
-    unsigned lo = 0x80, hi = 0xbf; /* range of the second byte */
-    if (c == 0xe0)
-        lo = 0xa0;
-    else if (c == 0xed)
-        hi = 0x9f;
-    else if (c == 0xf0)
-        lo = 0x90;
-    else if (c == 0xf4)
-        hi = 0x8f;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    }
-    return len;
-}
-
-/* Length of the longest valid UTF-8 prefix of s[0..n). */
-static size_t pbjson_utf8_valid_prefix(const char *s, size_t n)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        size_t k = pbjson_utf8_seq(u + i, n - i);
-        if (k == 0)
-            break;
-        i += k;
-    }
-    return i;
-}
 
 /* ---- field paths and error messages ------------------------------------ */
 
@@ -125,7 +82,7 @@ static size_t pbjson_path_push(pbjson_ctx *c, const char *s, size_t n)
     size_t saved = c->path_len;
     size_t room = PBJSON_PATH_BYTES_MAX - c->path_len;
     if (n > room)
-        n = pbjson_utf8_valid_prefix(s, room);
+        n = ledger_utf8_valid_prefix(s, room);
     memcpy(c->path + c->path_len, s, n);
     c->path_len += n;
     c->path[c->path_len] = '\0';
@@ -174,7 +131,7 @@ static int pbjson_fail(pbjson_ctx *c, const char *fmt, ...)
         snprintf(c->err, c->err_cap, "%s: %s", c->path, reason);
     else
         snprintf(c->err, c->err_cap, "%s", reason);
-    c->err[pbjson_utf8_valid_prefix(c->err, strlen(c->err))] = '\0';
+    c->err[ledger_utf8_valid_prefix(c->err, strlen(c->err))] = '\0';
     return -1;
 }
 
@@ -563,7 +520,7 @@ static int pbjson_decode_string(pbjson_decoder *d, json_t *v, void *dst)
         return pbjson_fail(&d->ctx, "longer than %zu bytes", d->string_bytes_max);
     /* jansson has refused invalid UTF-8 and NULs already; kept so that this
      * codec's guarantee does not rest on a parser flag. */
-    if (pbjson_utf8_valid_prefix(s, n) != n || memchr(s, '\0', n) != NULL)
+    if (ledger_utf8_valid_prefix(s, n) != n) /* also refuses NUL */
         return pbjson_fail(&d->ctx, "invalid UTF-8");
     char *copy = rpc_arena_strndup(d->arena, s, n);
     if (copy == NULL)
@@ -786,108 +743,46 @@ ProtobufCMessage *pbjson_decode(const ProtobufCMessageDescriptor *desc, const ch
 
 /* ---- encoding --------------------------------------------------------- */
 
-typedef struct pbjson_buf {
-    char *p;
-    size_t len;
-    size_t cap;
-    bool out_of_memory;
-} pbjson_buf;
+/* Encoding builds a jansson tree and lets jansson write the text; this file
+ * only decides what each field becomes. Every constructor returns NULL when
+ * out of memory, and the NULL travels up. */
 
-static bool pbjson_buf_reserve(pbjson_buf *b, size_t n)
+/* A JSON string of s[0..n), each byte that is not part of valid UTF-8
+ * replaced by U+FFFD so the output is always valid JSON. */
+static json_t *pbjson_string_value(const char *s, size_t n)
 {
-    if (b->out_of_memory)
-        return false;
-    if (n < b->cap - b->len)
-        return true;
-    size_t cap = b->cap < PBJSON_OUT_BYTES_MIN ? PBJSON_OUT_BYTES_MIN : b->cap;
-    while (n >= cap - b->len) {
-        if (cap > SIZE_MAX / 2) {
-            b->out_of_memory = true;
-            return false;
+    size_t valid = ledger_utf8_valid_prefix(s, n);
+    if (valid == n)
+        return json_stringn_nocheck(s, n);
+    /* Rare: every invalid byte becomes three. */
+    char *clean = malloc(n * 3 + 1);
+    if (clean == NULL)
+        return NULL;
+    size_t len = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = ledger_utf8_valid_prefix(s + i, n - i);
+        memcpy(clean + len, s + i, k);
+        len += k;
+        i += k;
+        if (i < n) {
+            memcpy(clean + len, "\xef\xbf\xbd", 3);
+            len += 3;
+            i++;
         }
-        cap *= 2;
     }
-    char *p = realloc(b->p, cap);
-    if (p == NULL) {
-        b->out_of_memory = true;
-        return false;
-    }
-    b->p = p;
-    b->cap = cap;
-    return true;
+    json_t *v = json_stringn_nocheck(clean, len);
+    free(clean);
+    return v;
 }
 
-static void pbjson_put(pbjson_buf *b, const char *s, size_t n)
-{
-    if (!pbjson_buf_reserve(b, n))
-        return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-
-static void pbjson_puts(pbjson_buf *b, const char *s)
-{
-    pbjson_put(b, s, strlen(s));
-}
-
-static void pbjson_putf(pbjson_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void pbjson_putf(pbjson_buf *b, const char *fmt, ...)
-{
-    char text[PBJSON_NUMBER_BYTES_MAX + 8];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    assert(n >= 0 && (size_t)n < sizeof text);
-    pbjson_put(b, text, (size_t)n);
-}
-
-/* A JSON string of s[0..n): quotes, backslashes and controls escaped, each
- * byte that is not part of valid UTF-8 replaced by U+FFFD. */
-static void pbjson_put_string(pbjson_buf *b, const char *s, size_t n)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    pbjson_put(b, "\"", 1);
-    size_t run = 0; /* start of the bytes not yet written */
-    size_t i = 0;
-    while (i < n) {
-        size_t k = pbjson_utf8_seq(u + i, n - i);
-        bool plain = k > 1 || (k == 1 && u[i] >= 0x20 && u[i] != '"' && u[i] != '\\');
-        if (plain) {
-            i += k;
-            continue;
-        }
-        pbjson_put(b, s + run, i - run);
-        if (k == 0)
-            pbjson_puts(b, "\xef\xbf\xbd");
-        else if (u[i] == '"' || u[i] == '\\')
-            pbjson_putf(b, "\\%c", u[i]);
-        else if (u[i] == '\n')
-            pbjson_puts(b, "\\n");
-        else if (u[i] == '\t')
-            pbjson_puts(b, "\\t");
-        else if (u[i] == '\r')
-            pbjson_puts(b, "\\r");
-        else
-            pbjson_putf(b, "\\u%04x", u[i]);
-        i++;
-        run = i;
-    }
-    pbjson_put(b, s + run, n - run);
-    pbjson_put(b, "\"", 1);
-}
-
-/* Standard base64 with padding, in quotes. */
-static void pbjson_put_base64(pbjson_buf *b, const ProtobufCBinaryData *bd)
+/* Standard base64 with padding. */
+static json_t *pbjson_base64_value(const ProtobufCBinaryData *bd)
 {
     size_t text_len = pbjson_b64_text_len(bd->len);
-    if (text_len == SIZE_MAX || !pbjson_buf_reserve(b, text_len + 2)) {
-        b->out_of_memory = true;
-        return;
-    }
-    char *o = b->p + b->len;
-    *o++ = '"';
+    char *text = text_len == SIZE_MAX ? NULL : malloc(text_len + 1);
+    if (text == NULL)
+        return NULL;
+    char *o = text;
     for (size_t i = 0; i < bd->len; i += 3) {
         size_t left = bd->len - i;
         uint32_t v = (uint32_t)bd->data[i] << 16;
@@ -900,91 +795,79 @@ static void pbjson_put_base64(pbjson_buf *b, const ProtobufCBinaryData *bd)
         *o++ = left > 1 ? pbjson_b64_alphabet[(v >> 6) & 63] : '=';
         *o++ = left > 2 ? pbjson_b64_alphabet[v & 63] : '=';
     }
-    *o++ = '"';
-    b->len = (size_t)(o - b->p);
+    json_t *value = json_stringn_nocheck(text, (size_t)(o - text));
+    free(text);
+    return value;
 }
 
-/* The shortest "%.*g" that reads back to the same value. */
-static void pbjson_put_double(pbjson_buf *b, double v, bool is_float)
+/* A number, or the proto3 JSON strings for NaN and the infinities. */
+static json_t *pbjson_double_value(double v)
 {
-    if (isnan(v)) {
-        pbjson_puts(b, "\"NaN\"");
-        return;
-    }
-    if (isinf(v)) {
-        pbjson_puts(b, v < 0 ? "\"-Infinity\"" : "\"Infinity\"");
-        return;
-    }
-    char text[PBJSON_NUMBER_BYTES_MAX];
-    int digits_min = is_float ? 6 : 15, digits_max = is_float ? 9 : 17;
-    for (int digits = digits_min; digits <= digits_max; digits++) {
-        snprintf(text, sizeof text, "%.*g", digits, v);
-        double back = strtod(text, NULL);
-        if (is_float ? (float)back == (float)v : back == v)
-            break;
-    }
-    pbjson_puts(b, text);
+    if (isnan(v))
+        return json_string("NaN");
+    if (isinf(v))
+        return json_string(v < 0 ? "-Infinity" : "Infinity");
+    return json_real(v);
 }
 
-static void pbjson_encode_message(pbjson_buf *b, const ProtobufCMessage *msg, unsigned depth);
+/* 64-bit integers travel as decimal strings (proto3 JSON). */
+static json_t *pbjson_int64_value(bool is_signed, const void *p)
+{
+    char text[PBJSON_NUMBER_BYTES_MAX];
+    if (is_signed)
+        snprintf(text, sizeof text, "%" PRId64, *(const int64_t *)p);
+    else
+        snprintf(text, sizeof text, "%" PRIu64, *(const uint64_t *)p);
+    return json_string(text);
+}
 
-static void pbjson_encode_enum(pbjson_buf *b, const ProtobufCEnumDescriptor *e, int32_t v)
+static json_t *pbjson_encode_message(const ProtobufCMessage *msg, unsigned depth);
+
+/* Enums by name; a number with no name (proto3 enums are open) by number. */
+static json_t *pbjson_enum_value(const ProtobufCEnumDescriptor *e, int32_t v)
 {
     const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(e, v);
-    if (ev != NULL)
-        pbjson_put_string(b, ev->name, strlen(ev->name));
-    else
-        pbjson_putf(b, "%" PRId32, v);
+    return ev != NULL ? json_string(ev->name) : json_integer(v);
 }
 
 /* One value of field f (an element, for a repeated field) at p. */
-static void pbjson_encode_value(pbjson_buf *b, const ProtobufCFieldDescriptor *f, const void *p,
-                                unsigned depth)
+static json_t *pbjson_encode_value(const ProtobufCFieldDescriptor *f, const void *p,
+                                   unsigned depth)
 {
     switch (f->type) {
     case PROTOBUF_C_TYPE_INT32:
     case PROTOBUF_C_TYPE_SINT32:
     case PROTOBUF_C_TYPE_SFIXED32:
-        pbjson_putf(b, "%" PRId32, *(const int32_t *)p);
-        return;
+        return json_integer(*(const int32_t *)p);
     case PROTOBUF_C_TYPE_UINT32:
     case PROTOBUF_C_TYPE_FIXED32:
-        pbjson_putf(b, "%" PRIu32, *(const uint32_t *)p);
-        return;
+        return json_integer(*(const uint32_t *)p);
     case PROTOBUF_C_TYPE_INT64:
     case PROTOBUF_C_TYPE_SINT64:
     case PROTOBUF_C_TYPE_SFIXED64:
-        pbjson_putf(b, "\"%" PRId64 "\"", *(const int64_t *)p);
-        return;
+        return pbjson_int64_value(true, p);
     case PROTOBUF_C_TYPE_UINT64:
     case PROTOBUF_C_TYPE_FIXED64:
-        pbjson_putf(b, "\"%" PRIu64 "\"", *(const uint64_t *)p);
-        return;
+        return pbjson_int64_value(false, p);
     case PROTOBUF_C_TYPE_BOOL:
-        pbjson_puts(b, *(const protobuf_c_boolean *)p ? "true" : "false");
-        return;
+        return json_boolean(*(const protobuf_c_boolean *)p);
     case PROTOBUF_C_TYPE_ENUM:
-        pbjson_encode_enum(b, f->descriptor, *(const int32_t *)p);
-        return;
+        return pbjson_enum_value(f->descriptor, *(const int32_t *)p);
     case PROTOBUF_C_TYPE_FLOAT:
-        pbjson_put_double(b, *(const float *)p, true);
-        return;
+        return pbjson_double_value(*(const float *)p);
     case PROTOBUF_C_TYPE_DOUBLE:
-        pbjson_put_double(b, *(const double *)p, false);
-        return;
+        return pbjson_double_value(*(const double *)p);
     case PROTOBUF_C_TYPE_STRING: {
         const char *s = *(char *const *)p;
-        pbjson_put_string(b, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
-        return;
+        return pbjson_string_value(s != NULL ? s : "", s != NULL ? strlen(s) : 0);
     }
     case PROTOBUF_C_TYPE_BYTES:
-        pbjson_put_base64(b, p);
-        return;
+        return pbjson_base64_value(p);
     case PROTOBUF_C_TYPE_MESSAGE:
         assert(*(ProtobufCMessage *const *)p != NULL);
-        pbjson_encode_message(b, *(ProtobufCMessage *const *)p, depth + 1);
-        return;
+        return pbjson_encode_message(*(ProtobufCMessage *const *)p, depth + 1);
     }
+    return NULL;
 }
 
 /* Whether a singular field other than a oneof member holds its default
@@ -1029,62 +912,57 @@ static bool pbjson_is_written(const ProtobufCMessage *msg, const ProtobufCFieldD
     return !pbjson_is_default(msg, f);
 }
 
-static void pbjson_encode_field(pbjson_buf *b, const ProtobufCMessage *msg,
-                                const ProtobufCFieldDescriptor *f, unsigned depth)
+static json_t *pbjson_encode_field(const ProtobufCMessage *msg,
+                                   const ProtobufCFieldDescriptor *f, unsigned depth)
 {
-    char name[PBJSON_PATH_BYTES_MAX];
-    size_t name_len = pbjson_json_name(name, sizeof name, f->name);
-    pbjson_put_string(b, name, name_len);
-    pbjson_put(b, ":", 1);
-    if (f->label != PROTOBUF_C_LABEL_REPEATED) {
-        pbjson_encode_value(b, f, pbjson_member(msg, f->offset), depth);
-        return;
-    }
+    if (f->label != PROTOBUF_C_LABEL_REPEATED)
+        return pbjson_encode_value(f, pbjson_member(msg, f->offset), depth);
     size_t n = *(const size_t *)pbjson_member(msg, f->quantifier_offset);
     const char *array = *(char *const *)pbjson_member(msg, f->offset);
     size_t elt = pbjson_elt_size(f->type);
-    pbjson_put(b, "[", 1);
-    for (size_t i = 0; i < n && !b->out_of_memory; i++) {
-        if (i > 0)
-            pbjson_put(b, ",", 1);
-        pbjson_encode_value(b, f, array + i * elt, depth);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n && list != NULL; i++) {
+        if (json_array_append_new(list, pbjson_encode_value(f, array + i * elt, depth)) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
     }
-    pbjson_put(b, "]", 1);
+    return list;
 }
 
-static void pbjson_encode_message(pbjson_buf *b, const ProtobufCMessage *msg, unsigned depth)
+static json_t *pbjson_encode_message(const ProtobufCMessage *msg, unsigned depth)
 {
     const ProtobufCMessageDescriptor *desc = msg->descriptor;
     assert(desc != NULL && desc->magic == PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC);
     assert(depth <= PBJSON_DEPTH_MAX);
-    bool first = true;
-    pbjson_put(b, "{", 1);
-    for (unsigned i = 0; i < desc->n_fields && !b->out_of_memory; i++) {
+    json_t *obj = json_object();
+    for (unsigned i = 0; i < desc->n_fields && obj != NULL; i++) {
         const ProtobufCFieldDescriptor *f = &desc->fields[i];
-        /* Field-number order is the order of the output. */
+        /* Field-number order is the order of the output (jansson keeps the
+         * order of insertion). */
         assert(i == 0 || desc->fields[i - 1].id < f->id);
         if (!pbjson_is_written(msg, f))
             continue;
-        if (!first)
-            pbjson_put(b, ",", 1);
-        first = false;
-        pbjson_encode_field(b, msg, f, depth);
+        char name[PBJSON_PATH_BYTES_MAX];
+        pbjson_json_name(name, sizeof name, f->name);
+        if (json_object_set_new_nocheck(obj, name, pbjson_encode_field(msg, f, depth)) != 0) {
+            json_decref(obj);
+            obj = NULL;
+        }
     }
-    pbjson_put(b, "}", 1);
+    return obj;
 }
 
 int pbjson_encode(const ProtobufCMessage *msg, char **out, size_t *len_out)
 {
     assert(msg != NULL && out != NULL && len_out != NULL);
-    pbjson_buf b = {NULL, 0, 0, false};
-    pbjson_encode_message(&b, msg, 1);
-    if (!pbjson_buf_reserve(&b, 1)) {
-        free(b.p);
+    json_t *root = pbjson_encode_message(msg, 1);
+    char *text = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
+    json_decref(root);
+    if (text == NULL)
         return -1;
-    }
-    b.p[b.len] = '\0';
-    *out = b.p;
-    *len_out = b.len;
+    *out = text;
+    *len_out = strlen(text);
     return 0;
 }
 
@@ -1101,7 +979,7 @@ static int pbjson_check_value(pbjson_ctx *c, const ProtobufCFieldDescriptor *f, 
         size_t n = s != NULL ? strlen(s) : 0;
         if (n > bytes_max)
             return pbjson_fail(c, "longer than %zu bytes", bytes_max);
-        if (pbjson_utf8_valid_prefix(s, n) != n)
+        if (ledger_utf8_valid_prefix(s, n) != n)
             return pbjson_fail(c, "invalid UTF-8");
     } else if (f->type == PROTOBUF_C_TYPE_BYTES) {
         if (((const ProtobufCBinaryData *)p)->len > bytes_max)

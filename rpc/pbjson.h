@@ -67,8 +67,8 @@ ProtobufCMessage *pbjson_decode(const ProtobufCMessageDescriptor *desc, const ch
 /* Encodes msg as proto3 JSON: fields in field-number order, JSON names,
  * int64/uint64/sint64/fixed64/sfixed64 as decimal strings, enums by name
  * (by number if the value has no name), bytes as standard padded base64,
- * float/double as the shortest decimal that reads back the same (non-finite
- * ones as "NaN", "Infinity", "-Infinity"). Default-valued scalars, empty
+ * float/double as jansson writes reals, 17 significant digits that read
+ * back the same (non-finite ones as "NaN", "Infinity", "-Infinity"). Default-valued scalars, empty
  * strings and bytes, unset messages and empty repeated fields are left out,
  * but a set oneof member is always written. A string that is not valid
  * UTF-8 is written with U+FFFD for each bad byte, so the output is always
