@@ -80,9 +80,7 @@ rpc_conn *rpc_conn_admit(rpc_conns *conns, struct evhttp_connection *evcon)
             return c;
     rpc_conn *c = conns->open < conns->max ? calloc(1, sizeof *c) : NULL;
     if (c == NULL) {
-        pthread_mutex_lock(&conns->metrics->mutex);
-        conns->metrics->connections_refused++;
-        pthread_mutex_unlock(&conns->metrics->mutex);
+        rpc_metrics_connection_refused(conns->metrics);
         rpc_log(RPC_LOG_WARN, "connection refused: %llu open, limit %u",
                 (unsigned long long)conns->open, conns->max);
         return NULL;

@@ -34,15 +34,15 @@ void rpc_metrics_request(rpc_metrics *m, const rpc_route *route, connect_code co
     if ((unsigned)code >= CONNECT_CODES_COUNT)
         code = CONNECT_UNKNOWN;
     pthread_mutex_lock(&m->mutex);
-    m->requests[i][code]++;
+    m->c.requests[i][code]++;
     pthread_mutex_unlock(&m->mutex);
 }
 
 void rpc_metrics_entries(rpc_metrics *m, uint64_t posted, uint64_t refused)
 {
     pthread_mutex_lock(&m->mutex);
-    m->entries_posted += posted;
-    m->entries_refused += refused;
+    m->c.entries_posted += posted;
+    m->c.entries_refused += refused;
     pthread_mutex_unlock(&m->mutex);
 }
 
@@ -50,15 +50,21 @@ void rpc_metrics_commit(rpc_metrics *m, uint64_t micros)
 {
     double s = (double)micros / 1e6;
     pthread_mutex_lock(&m->mutex);
-    m->commits++;
+    m->c.commits++;
     for (int i = 0; i < METRICS_LATENCY_BUCKETS; i++) {
         if (s <= bucket_le[i]) {
-            m->commit_buckets[i]++;
+            m->c.commit_buckets[i]++;
             break;
         }
     }
-    m->commit_count++;
-    m->commit_seconds_sum += s;
+    m->c.commit_seconds_sum += s;
+    pthread_mutex_unlock(&m->mutex);
+}
+
+void rpc_metrics_connection_refused(rpc_metrics *m)
+{
+    pthread_mutex_lock(&m->mutex);
+    m->c.connections_refused++;
     pthread_mutex_unlock(&m->mutex);
 }
 
@@ -96,7 +102,7 @@ static void out(text *t, const char *fmt, ...)
     }
 }
 
-static void render_requests(text *t, const rpc_metrics *m)
+static void render_requests(text *t, const rpc_metrics_counts *m)
 {
     out(t, "# HELP cauris_rpc_requests_total RPC requests by method and Connect code.\n"
            "# TYPE cauris_rpc_requests_total counter\n");
@@ -111,7 +117,7 @@ static void render_requests(text *t, const rpc_metrics *m)
     }
 }
 
-static void render_commits(text *t, const rpc_metrics *m)
+static void render_commits(text *t, const rpc_metrics_counts *m)
 {
     out(t,
         "# HELP cauris_entries_posted_total Entries committed with result ok.\n"
@@ -137,11 +143,10 @@ static void render_commits(text *t, const rpc_metrics *m)
         "cauris_commit_seconds_bucket{le=\"+Inf\"} %llu\n"
         "cauris_commit_seconds_sum %.6f\n"
         "cauris_commit_seconds_count %llu\n",
-        (unsigned long long)m->commit_count, m->commit_seconds_sum,
-        (unsigned long long)m->commit_count);
+        (unsigned long long)m->commits, m->commit_seconds_sum, (unsigned long long)m->commits);
 }
 
-static void render_gauges(text *t, const rpc_metrics *m, const rpc_metrics_gauges *g)
+static void render_gauges(text *t, const rpc_metrics_counts *m, const rpc_metrics_gauges *g)
 {
     out(t,
         "# HELP cauris_queue_entries Entries waiting for the writer.\n"
@@ -173,7 +178,7 @@ char *rpc_metrics_render(rpc_metrics *m, const rpc_metrics_gauges *g, size_t *le
     if (t.p == NULL)
         return NULL;
     pthread_mutex_lock(&m->mutex);
-    rpc_metrics copy = *m;
+    rpc_metrics_counts copy = m->c;
     pthread_mutex_unlock(&m->mutex);
     render_requests(&t, &copy);
     render_commits(&t, &copy);

@@ -17,17 +17,19 @@
 #define METRICS_LATENCY_BUCKETS 12
 #define METRICS_METHODS (RPC_ROUTES_COUNT + 1) /* the last: other paths */
 
+typedef struct rpc_metrics_counts {
+    uint64_t requests[METRICS_METHODS][CONNECT_CODES_COUNT];
+    uint64_t entries_posted;  /* entries with result ok */
+    uint64_t entries_refused; /* by the ledger's rules (a retry is not) */
+    uint64_t commits;         /* that wrote something; the histogram's count */
+    uint64_t commit_buckets[METRICS_LATENCY_BUCKETS]; /* cumulative at render */
+    double commit_seconds_sum;
+    uint64_t connections_refused;
+} rpc_metrics_counts;
+
 typedef struct rpc_metrics {
     pthread_mutex_t mutex; /* the writer thread adds commits */
-    uint64_t requests[METRICS_METHODS][CONNECT_CODES_COUNT];
-    uint64_t entries_posted; /* entries with result ok */
-    uint64_t entries_refused;
-    uint64_t commits;
-    uint64_t commit_buckets[METRICS_LATENCY_BUCKETS]; /* cumulative at render */
-    uint64_t commit_count;
-    double commit_seconds_sum;
-    uint64_t connections_open;
-    uint64_t connections_refused;
+    rpc_metrics_counts c;
 } rpc_metrics;
 
 void rpc_metrics_init(rpc_metrics *m);
@@ -36,6 +38,7 @@ void rpc_metrics_destroy(rpc_metrics *m);
 void rpc_metrics_request(rpc_metrics *m, const rpc_route *route, connect_code code);
 void rpc_metrics_entries(rpc_metrics *m, uint64_t posted, uint64_t refused);
 void rpc_metrics_commit(rpc_metrics *m, uint64_t micros);
+void rpc_metrics_connection_refused(rpc_metrics *m);
 
 typedef struct rpc_metrics_gauges {
     uint64_t queued_entries;

@@ -19,7 +19,7 @@
 void rpc_server_options_default(rpc_server_options *o)
 {
     memset(o, 0, sizeof *o);
-    o->listen_host = "127.0.0.1";
+    snprintf(o->listen_host, sizeof o->listen_host, "127.0.0.1");
     o->port = 8080;
     o->body_bytes_max = RPC_BODY_BYTES_MAX_DEFAULT;
     o->entries_per_request_max = LEDGER_REQUEST_ENTRIES_MAX;
@@ -56,7 +56,7 @@ static int number(const char *name, const char *value, uint64_t min, uint64_t ma
     return 0;
 }
 
-/* "HOST:PORT", "[V6]:PORT" or ":PORT". The host text stays in `value`. */
+/* "HOST:PORT", "[V6]:PORT" or ":PORT" (the host 127.0.0.1). */
 static int listen_parse(rpc_server_options *o, const char *value, char *err, size_t cap)
 {
     const char *colon = strrchr(value, ':');
@@ -66,19 +66,16 @@ static int listen_parse(rpc_server_options *o, const char *value, char *err, siz
     if (number("listen", colon + 1, 0, 65535, &port, err, cap) != 0)
         return -1;
     size_t host_len = (size_t)(colon - value);
-    static char hosts[4][256]; /* the options borrow their strings */
-    static int next;
-    if (host_len >= sizeof hosts[0])
-        return fail(err, cap, "--listen: host too long");
-    char *host = hosts[next++ % 4];
     if (host_len >= 2 && value[0] == '[' && value[host_len - 1] == ']') {
-        memcpy(host, value + 1, host_len - 2);
-        host[host_len - 2] = '\0';
-    } else {
-        memcpy(host, value, host_len);
-        host[host_len] = '\0';
+        value++; /* [v6 address] */
+        host_len -= 2;
     }
-    o->listen_host = host[0] ? host : "127.0.0.1";
+    if (host_len > RPC_HOST_MAX)
+        return fail(err, cap, "--listen: host longer than %d bytes", RPC_HOST_MAX);
+    if (host_len == 0)
+        snprintf(o->listen_host, sizeof o->listen_host, "127.0.0.1");
+    else
+        snprintf(o->listen_host, sizeof o->listen_host, "%.*s", (int)host_len, value);
     o->port = (uint16_t)port;
     return 0;
 }

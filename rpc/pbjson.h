@@ -68,12 +68,11 @@ ProtobufCMessage *pbjson_decode(const ProtobufCMessageDescriptor *desc, const ch
  * int64/uint64/sint64/fixed64/sfixed64 as decimal strings, enums by name
  * (by number if the value has no name), bytes as standard padded base64,
  * float/double as jansson writes reals, 17 significant digits that read
- * back the same (non-finite ones as "NaN", "Infinity", "-Infinity"). Default-valued scalars, empty
- * strings and bytes, unset messages and empty repeated fields are left out,
- * but a set oneof member is always written. A string that is not valid
- * UTF-8 is written with U+FFFD for each bad byte, so the output is always
- * valid JSON. Nesting must be at most PBJSON_DEPTH_MAX (asserted: messages
- * from clients have passed pbjson_decode or pbjson_check).
+ * back the same (non-finite ones as "NaN", "Infinity", "-Infinity"). Default-valued scalars,
+ * empty strings and bytes, unset messages and empty repeated fields are left out, but a set
+ * oneof member is always written. A string that is not valid UTF-8 is written with U+FFFD for
+ * each bad byte, so the output is always valid JSON. Nesting must be at most PBJSON_DEPTH_MAX
+ * (asserted: messages from clients have passed pbjson_decode or pbjson_check).
  *
  * On success *out is malloc'd NUL-terminated text the caller frees with
  * free(), and *len_out its length without the NUL. Returns 0, or -1 when out

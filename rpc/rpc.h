@@ -29,6 +29,7 @@
 #define RPC_ACCOUNTS_MAX 1000                 /* accounts in one GetBalances */
 #define RPC_METHOD_MAX 64                     /* method name, bytes */
 #define RPC_URL_MAX 512
+#define RPC_HOST_MAX 255 /* listen address, bytes */
 #define RPC_TOKEN_MAX 128
 #define RPC_ERROR_MESSAGE_MAX 512
 
@@ -42,11 +43,11 @@ typedef enum rpc_log_level {
 /* ---- Server ---- */
 
 typedef struct rpc_server_options {
-    const char *data_dir;    /* the ledger directory (required) */
-    const char *listen_host; /* default "127.0.0.1" */
-    uint16_t port;           /* default 8080; 0 = any free port */
-    const char *port_file;   /* if set, the bound port is written there */
-    const char *passphrase;  /* for a sealed signing key; NULL otherwise */
+    const char *data_dir;               /* the ledger directory (required) */
+    char listen_host[RPC_HOST_MAX + 1]; /* default "127.0.0.1" */
+    uint16_t port;                      /* default 8080; 0 = any free port */
+    const char *port_file;              /* if set, the bound port is written there */
+    const char *passphrase;             /* for a sealed signing key; NULL otherwise */
     size_t body_bytes_max;
     uint32_t entries_per_request_max; /* <= LEDGER_REQUEST_ENTRIES_MAX */
     uint32_t connections_max;
