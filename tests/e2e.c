@@ -70,51 +70,10 @@ int e2e_cleanup(void **state)
             kill(live[i].pid, SIGKILL);
             waitpid(live[i].pid, NULL, 0);
         }
-        char cmd[400];
-        snprintf(cmd, sizeof cmd, "rm -rf '%.255s'", live[i].dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", live[i].dir);
+        tr_remove_tree(live[i].dir);
         memset(&live[i], 0, sizeof live[i]);
     }
     return 0;
-}
-
-const char *e2e_bin(void)
-{
-    static char path[4096];
-    const char *bin = getenv("CAURIS_BIN");
-    if (bin != NULL)
-        return bin;
-    const char *root = getenv("CAURIS_ROOT");
-    snprintf(path, sizeof path, "%s/build/cauris", root ? root : ".");
-    return path;
-}
-
-static int run_argv(char *const *argv)
-{
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-int e2e_cauris(const char *arg, ...)
-{
-    char *argv[E2E_ARGS_MAX];
-    int n = 0;
-    argv[n++] = (char *)e2e_bin();
-    va_list ap;
-    va_start(ap, arg);
-    for (const char *a = arg; a != NULL && n < E2E_ARGS_MAX - 1; a = va_arg(ap, const char *))
-        argv[n++] = (char *)a;
-    va_end(ap);
-    argv[n] = NULL;
-    return run_argv(argv);
 }
 
 void e2e_ledger_create(e2e_server *s, int participants)
@@ -161,7 +120,7 @@ void e2e_start(e2e_server *s, const char *const *extra)
     unlink(port_file);
     char *argv[E2E_ARGS_MAX];
     int n = 0;
-    argv[n++] = (char *)e2e_bin();
+    argv[n++] = (char *)tr_bin();
     argv[n++] = (char *)"serve";
     argv[n++] = s->dir;
     argv[n++] = (char *)"--listen";
@@ -254,10 +213,8 @@ void e2e_kill(e2e_server *s)
 
 void e2e_remove(e2e_server *s)
 {
-    char cmd[400];
     e2e_kill(s);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
-    assert_int_equal(system(cmd), 0);
+    tr_remove_tree(s->dir);
     live_forget(s->dir);
 }
 

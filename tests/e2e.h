@@ -3,7 +3,7 @@
  * `cauris` binary, the real server (`cauris serve`) started on a free
  * loopback port in its own process, raw HTTP exchanges for the tests that
  * must send what no well-behaved client sends, and the C client for the
- * rest.
+ * rest. The cauris binary is the one tests/run.c found (tr_init first).
  */
 #ifndef CAURIS_TESTS_E2E_H
 #define CAURIS_TESTS_E2E_H
@@ -26,11 +26,6 @@ typedef struct e2e_server {
     char read_token[LEDGER_TOKEN_TEXT_MAX + 1]; /* read only */
 } e2e_server;
 
-/* The cauris binary ($CAURIS_BIN, else $CAURIS_ROOT/build/cauris). */
-const char *e2e_bin(void);
-/* Runs the cauris binary with a NULL-terminated argument list; returns its
- * exit status. Output goes to the test's log. */
-int e2e_cauris(const char *arg, ...);
 /* A new ledger in a temporary directory: programme "demo" (GNF), the
  * accounts partner:mfi1:cash and participant:P<i>:wallet / :capital for i
  * in 1..participants, and the tokens. Does not start the server. */

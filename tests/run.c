@@ -51,6 +51,12 @@ size_t tr_collect(const char **args, va_list ap)
 }
 
 /* Reads fd to its end: malloc'd, NUL-terminated, less than TR_OUT_MAX. */
+const char *tr_bin(void)
+{
+    assert_true(bin[0] != '\0'); /* tr_init first */
+    return bin;
+}
+
 static char *read_all(int fd)
 {
     char *buf = malloc(TR_OUT_MAX + 1);

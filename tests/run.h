@@ -23,6 +23,8 @@
  * run. Returns 0, or -1 after printing "<test_name>: ... is not an
  * executable" on stderr. Call once, from main, before any other tr_ run. */
 int tr_init(const char *test_name);
+/* The binary tr_init found. */
+const char *tr_bin(void);
 
 /* Copies the const char * arguments from `ap` up to its NULL into `args`
  * (room for TR_ARGS_MAX + 1, asserted), NULL-terminated; returns how many. */

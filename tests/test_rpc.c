@@ -28,6 +28,7 @@
 #include "ledger/ledger.h"
 #include "rpc/rpc.h"
 #include "tests/e2e.h"
+#include "tests/run.h"
 
 #define REPLY_MAX 65536
 
@@ -191,7 +192,7 @@ static void post_and_query(bool binary)
     json_decref(j);
 
     e2e_stop(&s);
-    assert_int_equal(e2e_cauris("verify", s.dir, NULL), 0);
+    free(tr_expect(0, "verify", s.dir, NULL));
     e2e_remove(&s);
 }
 
@@ -315,7 +316,7 @@ static void test_concurrent_connections(void **state)
     uint64_t entries = POSTERS * POSTER_REQUESTS * POSTER_ENTRIES;
     assert_true(leaves > entries && leaves <= entries + POSTERS * POSTER_REQUESTS);
     e2e_stop(&s);
-    assert_int_equal(e2e_cauris("verify", s.dir, NULL), 0);
+    free(tr_expect(0, "verify", s.dir, NULL));
     e2e_remove(&s);
 }
 
@@ -394,7 +395,7 @@ static void test_crash_and_restart(void **state)
     assert_true(posted_again <= CRASH_REQUESTS - 1 - acked);
     assert_int_equal(e2e_balance(&s, "participant:P1:wallet"), 100 * CRASH_REQUESTS);
     e2e_stop(&s);
-    assert_int_equal(e2e_cauris("verify", s.dir, NULL), 0);
+    free(tr_expect(0, "verify", s.dir, NULL));
     e2e_remove(&s);
 }
 
@@ -521,7 +522,7 @@ static void test_tokens_and_roles(void **state)
     assert_int_equal(ledger_token_check(l, s.read_token, strlen(s.read_token), &info),
                      LEDGER_OK);
     ledger_close(l);
-    assert_int_equal(e2e_cauris("token", "revoke", s.dir, info.id, NULL), 0);
+    free(tr_expect(0, "token", "revoke", s.dir, info.id, NULL));
     expect_error(&s, "GetBalances", json, s.read_token, "{\"accounts\":[\"programme:fund\"]}",
                  32, 401, "unauthenticated");
     e2e_stop(&s);
@@ -665,7 +666,7 @@ static void test_metrics_and_config(void **state)
     f = fopen(config, "w");
     fprintf(f, "listen = 127.0.0.1:0\nentries-max = lots\n");
     fclose(f);
-    assert_int_equal(e2e_cauris("serve", s.dir, "--config", config, NULL), 1);
+    free(tr_expect(1, "serve", s.dir, "--config", config, NULL));
     e2e_remove(&s);
 }
 
@@ -701,7 +702,7 @@ static void test_make_run_demo(void **state)
     assert_true(s.pid >= 0);
     if (s.pid == 0) {
         /* The script ends by exec'ing the server: the pid is the server's. */
-        execl("/bin/sh", "sh", script, e2e_bin(), ledger_dir, listen, (char *)NULL);
+        execl("/bin/sh", "sh", script, tr_bin(), ledger_dir, listen, (char *)NULL);
         _exit(127);
     }
     /* Up when /healthz answers. */
@@ -733,13 +734,13 @@ static void test_make_run_demo(void **state)
     int st = 0;
     assert_int_equal(waitpid(s.pid, &st, 0), s.pid);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s.dir);
-    assert_int_equal(system(cmd), 0);
+    tr_remove_tree(s.dir);
 }
 
 int main(void)
 {
+    if (tr_init("test_rpc") != 0)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_post_and_query_binary, e2e_cleanup),
         cmocka_unit_test_teardown(test_post_and_query_json, e2e_cleanup),
