@@ -79,8 +79,11 @@ $(LIB): $(LEDGER_OBJ)
 $(RPC_LIB): $(RPC_OBJ) $(PROTO_GEN).o
 	ar rcs $@ $^
 
+# libcsv (Debian's libcsv-dev) ships no pkg-config file.
+LDLIBS_CLI = $(shell pkg-config --libs $(CLI_PKGS)) -lcsv
+
 $(CAURIS): $(CLI_OBJ) $(RPC_LIB) $(LIB)
-	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(RPC_LIB) $(LIB) $(shell pkg-config --libs $(CLI_PKGS)) \
+	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(RPC_LIB) $(LIB) $(LDLIBS_CLI) \
 	  $(LDLIBS_RPC) $(LDLIBS_LEDGER)
 
 # Tests: -Wconversion is left out (cmocka's macros trip it); the rest holds.

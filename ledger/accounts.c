@@ -41,7 +41,7 @@ static int code_put(MDB_txn *txn, ledger *l, const acct_rec *a)
 }
 
 /* Opens one account in the batch; *next_id is the id to use and advances. */
-static int account_open_in(batch *b, uint32_t programme, const char *code, uint64_t *next_id)
+int account_open_in(batch *b, uint32_t programme, const char *code, uint64_t *next_id)
 {
     ledger *l = b->l;
     acct_rec a;
@@ -73,7 +73,7 @@ static int account_open_in(batch *b, uint32_t programme, const char *code, uint6
     return err;
 }
 
-static int next_id_get(MDB_txn *txn, ledger *l, const char *key, uint64_t *out)
+int next_id_get(MDB_txn *txn, ledger *l, const char *key, uint64_t *out)
 {
     int err = meta_get_u64(txn, l, key, out);
     if (err == LEDGER_NOT_FOUND) {
@@ -91,7 +91,8 @@ static bool err_is_refusal(int err)
 static const char *const programme_accounts[] = {"programme:fund", "programme:wages",
                                                  "programme:grants"};
 
-int ledger_programme_add(ledger *l, batch *b, const char *name, const char *currency)
+int ledger_programme_add(ledger *l, batch *b, const char *name, const char *currency,
+                         const ledger_settings *settings)
 {
     programme_rec p;
     uint64_t next_programme, next_account;
@@ -123,6 +124,8 @@ int ledger_programme_add(ledger *l, batch *b, const char *name, const char *curr
     for (size_t i = 0; err == LEDGER_OK && i < 3; i++)
         err = account_open_in(b, p.id, programme_accounts[i], &next_account);
     if (err == LEDGER_OK)
+        err = settings_leaf(b, p.id, "cauris", settings);
+    if (err == LEDGER_OK)
         err = meta_put_u64(b->txn, l, "programme_next", next_programme + 1);
     if (err == LEDGER_OK)
         err = meta_put_u64(b->txn, l, "account_next", next_account);
@@ -136,7 +139,7 @@ typedef struct programme_ctx {
 static int programme_fn(ledger *l, void *vctx, batch *b)
 {
     programme_ctx *c = vctx;
-    return ledger_programme_add(l, b, c->name, c->currency);
+    return ledger_programme_add(l, b, c->name, c->currency, NULL);
 }
 
 int ledger_programme_create(ledger *l, const char *name, const char *currency)
@@ -194,32 +197,37 @@ typedef struct flags_ctx {
     uint32_t flags;
 } flags_ctx;
 
-static int flags_fn(ledger *l, void *vctx, batch *b)
+int account_flags_in(batch *b, uint32_t programme, const char *code, uint32_t flags)
 {
-    flags_ctx *c = vctx;
-    programme_rec p;
+    ledger *l = b->l;
     acct_rec a;
     uint64_t id;
-    int err = programme_by_name(b->txn, l, c->programme, &p);
-    if (err == LEDGER_OK)
-        err = acct_id_by_code(b->txn, l, p.id, c->code, strlen(c->code), &id);
+    int err = acct_id_by_code(b->txn, l, programme, code, strlen(code), &id);
     if (err == LEDGER_OK)
         err = acct_load(b->txn, l, id, &a);
     if (err != LEDGER_OK)
         return err;
-    if (a.flags == c->flags)
+    if (a.flags == flags)
         return LEDGER_OK; /* nothing changes: no leaf */
     if ((a.flags & LEDGER_FLAG_CLOSED) ||
-        (a.flags & LEDGER_FLAG_NO_OVERDRAFT) != (c->flags & LEDGER_FLAG_NO_OVERDRAFT))
+        (a.flags & LEDGER_FLAG_NO_OVERDRAFT) != (flags & LEDGER_FLAG_NO_OVERDRAFT))
         return LEDGER_FLAGS_INVALID;
-    if ((c->flags & LEDGER_FLAG_CLOSED) && (a.debits_posted != a.credits_posted ||
-                                            a.debits_pending != 0 || a.credits_pending != 0))
+    if ((flags & LEDGER_FLAG_CLOSED) && (a.debits_posted != a.credits_posted ||
+                                         a.debits_pending != 0 || a.credits_pending != 0))
         return LEDGER_ACCOUNT_NOT_EMPTY;
-    a.flags = c->flags;
+    a.flags = flags;
     err = leaf_account(b, &a);
     if (err == LEDGER_OK)
         err = acct_store(b->txn, l, &a, ACCT_STATE);
     return err;
+}
+
+static int flags_fn(ledger *l, void *vctx, batch *b)
+{
+    flags_ctx *c = vctx;
+    programme_rec p;
+    int err = programme_by_name(b->txn, l, c->programme, &p);
+    return err == LEDGER_OK ? account_flags_in(b, p.id, c->code, c->flags) : err;
 }
 
 int ledger_account_set_flags(ledger *l, const char *programme, const char *code, uint32_t flags)

@@ -121,9 +121,39 @@ int codec_leaf_type_of(const uint8_t *leaf, size_t len)
 {
     if (len < 2 || leaf[1] != CODEC_VERSION)
         return -1;
-    if (leaf[0] < CODEC_LEAF_ENTRY || leaf[0] > CODEC_LEAF_ACCOUNT)
+    if (leaf[0] < CODEC_LEAF_ENTRY || leaf[0] > CODEC_LEAF_TYPE_MAX)
         return -1;
     return leaf[0];
+}
+
+static void w_tags(writer *w, const codec_tags *t)
+{
+    w_str(w, t->participant);
+    w_u8(w, t->sex);
+    w_u8(w, t->age_band);
+    w_u8(w, t->disability);
+    w_str(w, t->admin1);
+    w_str(w, t->admin2);
+    w_u8(w, t->category);
+    w_str(w, t->cohort);
+    w_u8(w, t->phase);
+    w_str(w, t->cso);
+    w_str(w, t->budget_line);
+}
+
+static void r_tags(reader *r, codec_tags *t)
+{
+    t->participant = r_str(r);
+    t->sex = (uint8_t)r_uint(r, 1);
+    t->age_band = (uint8_t)r_uint(r, 1);
+    t->disability = (uint8_t)r_uint(r, 1);
+    t->admin1 = r_str(r);
+    t->admin2 = r_str(r);
+    t->category = (uint8_t)r_uint(r, 1);
+    t->cohort = r_str(r);
+    t->phase = (uint8_t)r_uint(r, 1);
+    t->cso = r_str(r);
+    t->budget_line = r_str(r);
 }
 
 int codec_entry_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_entry *e)
@@ -152,6 +182,7 @@ int codec_entry_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_en
         w_uint(&w, (uint64_t)g->balance_after, 8);
         w_uint(&w, g->prev_seq, 8);
     }
+    w_tags(&w, &e->tags);
     return w_done(&w, len_out);
 }
 
@@ -185,6 +216,7 @@ int codec_entry_decode(codec_entry *out, const uint8_t *leaf, size_t len)
         if (g->side > LEDGER_CREDIT)
             r.failed = 1;
     }
+    r_tags(&r, &e.tags);
     if (r_done(&r) != 0)
         return -1;
     *out = e;
@@ -309,5 +341,119 @@ int codec_account_decode(codec_account *out, const uint8_t *leaf, size_t len)
     if (r_done(&r) != 0)
         return -1;
     *out = a;
+    return 0;
+}
+
+int codec_participant_encode(uint8_t *out, size_t cap, size_t *len_out,
+                             const codec_participant *p)
+{
+    writer w = {out, cap, 0, 0};
+    w_head(&w, CODEC_LEAF_PARTICIPANT);
+    w_uint(&w, p->programme, 4);
+    w_u8(&w, p->event);
+    w_str(&w, p->partner);
+    w_str(&w, p->principal);
+    w_str(&w, p->id);
+    w_u8(&w, p->sex);
+    w_uint(&w, p->birth_year, 2);
+    w_str(&w, p->wg_ss);
+    w_str(&w, p->admin1);
+    w_str(&w, p->admin2);
+    w_u8(&w, p->category);
+    w_str(&w, p->cohort);
+    w_u8(&w, p->phase);
+    w_str(&w, p->cso);
+    w_str(&w, p->hold);
+    w_str(&w, p->distinct_from);
+    return w_done(&w, len_out);
+}
+
+int codec_participant_decode(codec_participant *out, const uint8_t *leaf, size_t len)
+{
+    reader r = {leaf, len, 0, 0};
+    codec_participant p;
+    r_head(&r, CODEC_LEAF_PARTICIPANT);
+    p.programme = (uint32_t)r_uint(&r, 4);
+    p.event = (uint8_t)r_uint(&r, 1);
+    p.partner = r_str(&r);
+    p.principal = r_str(&r);
+    p.id = r_str(&r);
+    p.sex = (uint8_t)r_uint(&r, 1);
+    p.birth_year = (uint16_t)r_uint(&r, 2);
+    p.wg_ss = r_str(&r);
+    p.admin1 = r_str(&r);
+    p.admin2 = r_str(&r);
+    p.category = (uint8_t)r_uint(&r, 1);
+    p.cohort = r_str(&r);
+    p.phase = (uint8_t)r_uint(&r, 1);
+    p.cso = r_str(&r);
+    p.hold = r_str(&r);
+    p.distinct_from = r_str(&r);
+    if (r_done(&r) != 0)
+        return -1;
+    *out = p;
+    return 0;
+}
+
+int codec_settings_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_settings *s)
+{
+    writer w = {out, cap, 0, 0};
+    w_head(&w, CODEC_LEAF_SETTINGS);
+    w_uint(&w, s->programme, 4);
+    w_str(&w, s->principal);
+    w_uint(&w, s->capital_rate_bp, 4);
+    w_u8(&w, s->unlock_phase);
+    w_u8(&w, CODEC_THRESHOLDS_COUNT);
+    for (unsigned i = 0; i < CODEC_THRESHOLDS_COUNT; i++)
+        w_uint(&w, (uint64_t)s->approval_above[i], 8);
+    return w_done(&w, len_out);
+}
+
+int codec_settings_decode(codec_settings *out, const uint8_t *leaf, size_t len)
+{
+    reader r = {leaf, len, 0, 0};
+    codec_settings s;
+    r_head(&r, CODEC_LEAF_SETTINGS);
+    s.programme = (uint32_t)r_uint(&r, 4);
+    s.principal = r_str(&r);
+    s.capital_rate_bp = (uint32_t)r_uint(&r, 4);
+    s.unlock_phase = (uint8_t)r_uint(&r, 1);
+    if (r_uint(&r, 1) != CODEC_THRESHOLDS_COUNT)
+        return -1;
+    for (unsigned i = 0; i < CODEC_THRESHOLDS_COUNT; i++)
+        s.approval_above[i] = (int64_t)r_uint(&r, 8);
+    if (r_done(&r) != 0)
+        return -1;
+    *out = s;
+    return 0;
+}
+
+int codec_closure_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_closure *c)
+{
+    writer w = {out, cap, 0, 0};
+    w_head(&w, CODEC_LEAF_CLOSURE);
+    w_uint(&w, c->programme, 4);
+    w_u8(&w, c->event);
+    w_str(&w, c->partner);
+    w_str(&w, c->principal);
+    w_uint(&w, c->through, 4);
+    w_uint(&w, c->ref, 8);
+    return w_done(&w, len_out);
+}
+
+int codec_closure_decode(codec_closure *out, const uint8_t *leaf, size_t len)
+{
+    reader r = {leaf, len, 0, 0};
+    codec_closure c;
+    r_head(&r, CODEC_LEAF_CLOSURE);
+    c.programme = (uint32_t)r_uint(&r, 4);
+    c.event = (uint8_t)r_uint(&r, 1);
+    c.partner = r_str(&r);
+    c.principal = r_str(&r);
+    c.through = (uint32_t)r_uint(&r, 4);
+    c.ref = r_uint(&r, 8);
+    if (r_done(&r) != 0)
+        return -1;
+    *out = c;
     return 0;
 }

@@ -17,7 +17,7 @@
 
 #include "ledger/ledger.h"
 
-#define CODEC_VERSION 1u
+#define CODEC_VERSION 2u /* 2: entries carry reporting tags; leaves 7, 8, 9 */
 #define CODEC_LEAF_MAX 2048 /* bytes of the largest leaf */
 
 typedef enum codec_leaf_type {
@@ -27,6 +27,10 @@ typedef enum codec_leaf_type {
     CODEC_LEAF_STATEMENT = 4, /* reserved: issued statements */
     CODEC_LEAF_PROGRAMME = 5,
     CODEC_LEAF_ACCOUNT = 6,
+    CODEC_LEAF_PARTICIPANT = 7,
+    CODEC_LEAF_SETTINGS = 8,
+    CODEC_LEAF_CLOSURE = 9,
+    CODEC_LEAF_TYPE_MAX = 9,
 } codec_leaf_type;
 
 typedef struct codec_leg {
@@ -44,6 +48,17 @@ typedef struct codec_str {
     uint16_t len;
 } codec_str;
 
+/* An entry's reporting tags (all empty / 0 when it is about nobody). */
+typedef struct codec_tags {
+    codec_str participant;
+    uint8_t sex, age_band, disability;
+    codec_str admin1, admin2;
+    uint8_t category;
+    codec_str cohort;
+    uint8_t phase;
+    codec_str cso, budget_line;
+} codec_tags;
+
 typedef struct codec_entry {
     uint32_t programme;
     uint8_t kind;
@@ -54,6 +69,7 @@ typedef struct codec_entry {
     uint64_t ref; /* LEDGER_SEQ_NONE when none */
     uint8_t legs_count;
     codec_leg legs[LEDGER_LEGS_MAX];
+    codec_tags tags;
 } codec_entry;
 
 typedef struct codec_batch {
@@ -89,12 +105,61 @@ typedef struct codec_account {
     uint32_t flags;
 } codec_account;
 
+typedef enum codec_participant_event {
+    CODEC_PARTICIPANT_ENROL = 1,
+    CODEC_PARTICIPANT_UPDATE = 2,
+    CODEC_PARTICIPANT_ERASE = 3,
+} codec_participant_event;
+
+/* A participant's record as of this leaf (never personal data). */
+typedef struct codec_participant {
+    uint32_t programme;
+    uint8_t event;
+    codec_str partner, principal;
+    codec_str id;
+    uint8_t sex;
+    uint16_t birth_year;
+    codec_str wg_ss, admin1, admin2;
+    uint8_t category;
+    codec_str cohort;
+    uint8_t phase;
+    codec_str cso, hold;
+    codec_str distinct_from; /* enrolment: a look-alike confirmed to be someone else */
+} codec_participant;
+
+#define CODEC_THRESHOLDS_COUNT (LEDGER_OP_MAX + 1)
+typedef struct codec_settings {
+    uint32_t programme;
+    codec_str principal;
+    uint32_t capital_rate_bp;
+    uint8_t unlock_phase;
+    int64_t approval_above[CODEC_THRESHOLDS_COUNT];
+} codec_settings;
+
+typedef enum codec_closure_event {
+    CODEC_CLOSURE_REQUEST = 1,
+    CODEC_CLOSURE_APPROVE = 2,
+    CODEC_CLOSURE_CANCEL = 3,
+} codec_closure_event;
+
+typedef struct codec_closure {
+    uint32_t programme;
+    uint8_t event;
+    codec_str partner, principal;
+    uint32_t through; /* YYYYMMDD: the last value date closed */
+    uint64_t ref;     /* approve, cancel: the request's seq; request: NONE */
+} codec_closure;
+
 /* Encoders: write into out (cap bytes), the length to *len_out. 0 or -1. */
 int codec_entry_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_entry *e);
 int codec_batch_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_batch *b);
 int codec_key_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_key_event *k);
 int codec_programme_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_programme *p);
 int codec_account_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_account *a);
+int codec_participant_encode(uint8_t *out, size_t cap, size_t *len_out,
+                             const codec_participant *p);
+int codec_settings_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_settings *s);
+int codec_closure_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_closure *c);
 
 /* The leaf's type, or -1 for too short / unknown version. */
 int codec_leaf_type_of(const uint8_t *leaf, size_t len);
@@ -105,5 +170,8 @@ int codec_batch_decode(codec_batch *out, const uint8_t *leaf, size_t len);
 int codec_key_decode(codec_key_event *out, const uint8_t *leaf, size_t len);
 int codec_programme_decode(codec_programme *out, const uint8_t *leaf, size_t len);
 int codec_account_decode(codec_account *out, const uint8_t *leaf, size_t len);
+int codec_participant_decode(codec_participant *out, const uint8_t *leaf, size_t len);
+int codec_settings_decode(codec_settings *out, const uint8_t *leaf, size_t len);
+int codec_closure_decode(codec_closure *out, const uint8_t *leaf, size_t len);
 
 #endif

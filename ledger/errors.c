@@ -52,6 +52,18 @@ static const char *const err_names[LEDGER_ERR_COUNT] = {
     [LEDGER_NOMEM] = "nomem",
     [LEDGER_MAP_LIMIT] = "map_limit",
     [LEDGER_TOKEN_INVALID] = "token_invalid",
+    [LEDGER_UNKNOWN_PARTICIPANT] = "unknown_participant",
+    [LEDGER_PARTICIPANT_EXISTS] = "participant_exists",
+    [LEDGER_DUPLICATE_PERSON] = "duplicate_person",
+    [LEDGER_PARTICIPANT_ERASED] = "participant_erased",
+    [LEDGER_CAPITAL_LOCKED] = "capital_locked",
+    [LEDGER_CAPITAL_HELD] = "capital_held",
+    [LEDGER_FOUR_EYES_VIOLATION] = "four_eyes_violation",
+    [LEDGER_REQUEST_PENDING] = "request_pending",
+    [LEDGER_PERIOD_CLOSED] = "period_closed",
+    [LEDGER_WRONG_CURRENCY] = "wrong_currency",
+    [LEDGER_DELIVERY_CONTRADICTS] = "delivery_contradicts",
+    [LEDGER_DELIVERY_UNMATCHED] = "delivery_unmatched",
 };
 
 static const char *const err_texts[LEDGER_ERR_COUNT] = {
@@ -108,6 +120,22 @@ static const char *const err_texts[LEDGER_ERR_COUNT] = {
     [LEDGER_MAP_LIMIT] = "the ledger reached its configured maximum size",
     [LEDGER_TOKEN_INVALID] =
         "the access token is not valid: mistyped, unknown, revoked or not a cauris token",
+    [LEDGER_UNKNOWN_PARTICIPANT] = "no participant of that id is enrolled in the programme",
+    [LEDGER_PARTICIPANT_EXISTS] = "a participant of that id is already enrolled",
+    [LEDGER_DUPLICATE_PERSON] =
+        "another participant has the same name, birth year and location; confirm they are "
+        "a different person to enrol them",
+    [LEDGER_PARTICIPANT_ERASED] = "the participant's personal data was erased",
+    [LEDGER_CAPITAL_LOCKED] = "capital is locked until the participant reaches the unlock phase",
+    [LEDGER_CAPITAL_HELD] = "capital is on hold; lift the hold before releasing it",
+    [LEDGER_FOUR_EYES_VIOLATION] =
+        "a request must be approved by someone other than the person who made it",
+    [LEDGER_REQUEST_PENDING] = "a request for the same action is already awaiting approval",
+    [LEDGER_PERIOD_CLOSED] = "the value date falls in a closed period",
+    [LEDGER_WRONG_CURRENCY] = "the currency is not the programme's",
+    [LEDGER_DELIVERY_CONTRADICTS] =
+        "the delivery results contradict themselves, the wage run or an earlier import",
+    [LEDGER_DELIVERY_UNMATCHED] = "a delivery line matches no line of the wage run",
 };
 
 const char *ledger_err_name(int err)
@@ -201,4 +229,121 @@ int ledger_op_parse(const char *name, ledger_op *out)
         return -1;
     *out = (ledger_op)v;
     return 0;
+}
+
+static const char *const sex_names[] = {
+    [LEDGER_SEX_UNKNOWN] = "unknown", [LEDGER_SEX_FEMALE] = "female", [LEDGER_SEX_MALE] = "male"};
+
+static const char *const category_names[] = {
+    [LEDGER_CATEGORY_UNKNOWN] = "unknown",
+    [LEDGER_CATEGORY_FORMER_SECURITY_FORCES] = "former_security_forces",
+    [LEDGER_CATEGORY_COMMUNITY_MEMBER] = "community_member",
+    [LEDGER_CATEGORY_RETURNED_MIGRANT] = "returned_migrant",
+    [LEDGER_CATEGORY_DISPLACED_PERSON] = "displaced_person",
+    [LEDGER_CATEGORY_REFUGEE] = "refugee",
+};
+
+static const char *const age_band_names[] = {
+    [LEDGER_AGE_UNKNOWN] = "unknown", [LEDGER_AGE_UNDER_15] = "0-14", [LEDGER_AGE_15_24] = "15-24",
+    [LEDGER_AGE_25_34] = "25-34",     [LEDGER_AGE_35_49] = "35-49",   [LEDGER_AGE_50_PLUS] = "50+",
+};
+
+static const char *const disability_names[] = {
+    [LEDGER_DISABILITY_UNKNOWN] = "unknown",
+    [LEDGER_DISABILITY_NO] = "no",
+    [LEDGER_DISABILITY_YES] = "yes",
+};
+
+static const char *const delivery_names[] = {
+    [LEDGER_DELIVERY_NONE] = "none",
+    [LEDGER_DELIVERY_DELIVERED] = "delivered",
+    [LEDGER_DELIVERY_PARTIAL] = "partial",
+    [LEDGER_DELIVERY_FAILED] = "failed",
+};
+
+const char *ledger_sex_name(ledger_sex sex)
+{
+    return name_of(sex_names, COUNT(sex_names), (int)sex);
+}
+
+const char *ledger_category_name(ledger_category category)
+{
+    return name_of(category_names, COUNT(category_names), (int)category);
+}
+
+const char *ledger_age_band_name(ledger_age_band band)
+{
+    return name_of(age_band_names, COUNT(age_band_names), (int)band);
+}
+
+const char *ledger_disability_name(ledger_disability d)
+{
+    return name_of(disability_names, COUNT(disability_names), (int)d);
+}
+
+const char *ledger_delivery_name(ledger_delivery d)
+{
+    return name_of(delivery_names, COUNT(delivery_names), (int)d);
+}
+
+int ledger_sex_parse(const char *name, ledger_sex *out)
+{
+    int v;
+    if (name != NULL && (strcmp(name, "f") == 0 || strcmp(name, "F") == 0))
+        v = LEDGER_SEX_FEMALE;
+    else if (name != NULL && (strcmp(name, "m") == 0 || strcmp(name, "M") == 0))
+        v = LEDGER_SEX_MALE;
+    else if (parse_of(sex_names, COUNT(sex_names), name, &v) != 0)
+        return -1;
+    *out = (ledger_sex)v;
+    return 0;
+}
+
+int ledger_category_parse(const char *name, ledger_category *out)
+{
+    int v;
+    if (parse_of(category_names, COUNT(category_names), name, &v) != 0)
+        return -1;
+    *out = (ledger_category)v;
+    return 0;
+}
+
+int ledger_delivery_parse(const char *name, ledger_delivery *out)
+{
+    int v;
+    if (parse_of(delivery_names, COUNT(delivery_names), name, &v) != 0 ||
+        v == LEDGER_DELIVERY_NONE)
+        return -1;
+    *out = (ledger_delivery)v;
+    return 0;
+}
+
+ledger_age_band ledger_age_band_at(uint16_t birth_year, uint32_t date)
+{
+    uint32_t year = date / 10000u;
+    if (birth_year == 0 || year < birth_year)
+        return LEDGER_AGE_UNKNOWN;
+    /* Age in completed years is not known from a birth year alone: the
+     * age reached during the value date's year is used. */
+    uint32_t age = year - birth_year;
+    if (age < 15)
+        return LEDGER_AGE_UNDER_15;
+    if (age < 25)
+        return LEDGER_AGE_15_24;
+    if (age < 35)
+        return LEDGER_AGE_25_34;
+    if (age < 50)
+        return LEDGER_AGE_35_49;
+    return LEDGER_AGE_50_PLUS;
+}
+
+ledger_disability ledger_wg_ss_disability(const char *wg_ss)
+{
+    if (wg_ss == NULL || strlen(wg_ss) != LEDGER_WG_SS_LEN)
+        return LEDGER_DISABILITY_UNKNOWN;
+    for (size_t i = 0; i < LEDGER_WG_SS_LEN; i++) {
+        if (wg_ss[i] == '3' || wg_ss[i] == '4')
+            return LEDGER_DISABILITY_YES;
+    }
+    return LEDGER_DISABILITY_NO;
 }

@@ -362,6 +362,7 @@ int ledger_entry_get(ledger *l, uint64_t seq, ledger_entry *out)
         copy_str(out->principal, sizeof out->principal, e.principal);
         copy_str(out->client_id, sizeof out->client_id, e.client_id);
         copy_str(out->external_ref, sizeof out->external_ref, e.external_ref);
+        tags_from_codec(&out->tags, &e.tags);
         copy_str(out->memo, sizeof out->memo, e.memo);
         out->value_date = e.value_date;
         out->recorded_at = e.recorded_at;

@@ -19,10 +19,12 @@
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 
-/* 2: the "tokens" database (token.c). */
-#define LEDGER_FORMAT_VERSION_CURRENT 2u
+/* 2: the "tokens" database (token.c). 3: programme operations: entries
+ * carry reporting tags (leaf format 2), participant, settings and closure
+ * leaves, the "domain" and "pii" databases. */
+#define LEDGER_FORMAT_VERSION_CURRENT 3u
 #define LEDGER_HISTORY_SPARSE_EVERY 64u /* one history index key per N lines */
-#define LEDGER_DBS_COUNT 14
+#define LEDGER_DBS_COUNT 16
 #define LEDGER_MAP_SIZE_DEFAULT ((size_t)64 << 20)
 #define LEDGER_MAP_SIZE_MAX_DEFAULT ((size_t)1 << 40)
 #define LEDGER_PROGRAMMES_MAX 256
@@ -48,6 +50,8 @@ struct ledger {
     MDB_dbi dbi_checkpoints; /* tree size BE -> signed checkpoint note */
     MDB_dbi dbi_batches;     /* batch number BE -> batch_rec */
     MDB_dbi dbi_tokens;      /* token id (8 bytes) -> token_rec (token.c); not leaves */
+    MDB_dbi dbi_domain;      /* programme id BE || kind || subject -> domain state (domain.c) */
+    MDB_dbi dbi_pii;         /* personal data, encrypted (pii.c); not leaves */
     bool read_only;
     bool has_signer;
     note_signer signer;
@@ -61,6 +65,7 @@ struct ledger {
     char dir[4096];
     uint64_t file_dev, file_ino;        /* of data.mdb: one handle per process */
     struct code_cache_slot *code_cache; /* posting's code -> id (post.c) */
+    struct pii_keys *pii;               /* the data key and slots file (pii.c) */
 };
 
 /* Account code -> id, remembered by the writer. An id never changes once
@@ -249,7 +254,20 @@ int ledger_dir_sync(const char *dir);
 bool ledger_utf8_valid(const char *s, size_t len);
 /* Checks a name: [a-z0-9_-]{1,64}. */
 bool ledger_name_valid(const char *s);
-int ledger_programme_add(ledger *l, batch *b, const char *name, const char *currency);
+int ledger_programme_add(ledger *l, batch *b, const char *name, const char *currency,
+                         const ledger_settings *settings);
+/* accounts.c: within a batch. */
+int account_open_in(batch *b, uint32_t programme, const char *code, uint64_t *next_id);
+int account_flags_in(batch *b, uint32_t programme, const char *code, uint32_t flags);
+int next_id_get(MDB_txn *txn, ledger *l, const char *key, uint64_t *out);
+
+/* Writes a settings leaf and stores the settings (NULL = the defaults). */
+int settings_leaf(batch *b, uint32_t programme, const char *principal,
+                  const ledger_settings *s);
+/* Copies decoded tags into strings of their own, and back. */
+void tags_from_codec(ledger_tags *out, const codec_tags *t);
+void tags_to_codec(codec_tags *out, const ledger_tags *t);
 int entry_decode_at(MDB_txn *txn, ledger *l, uint64_t seq, codec_entry *out);
+
 
 #endif

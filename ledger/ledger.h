@@ -113,7 +113,22 @@ typedef enum ledger_err {
     LEDGER_NOMEM,
     LEDGER_MAP_LIMIT,     /* map would grow past map_size_max */
     LEDGER_TOKEN_INVALID, /* access token malformed, unknown, wrong or revoked */
-    LEDGER_ERR_COUNT      /* not an error: the number of codes */
+    /* programme operations (per-entry results too) */
+    LEDGER_UNKNOWN_PARTICIPANT,  /* no participant of that id in the programme */
+    LEDGER_PARTICIPANT_EXISTS,   /* enrolling an id already enrolled */
+    LEDGER_DUPLICATE_PERSON,     /* same name, birth year and location as another
+                                    participant, and not confirmed as a different person */
+    LEDGER_PARTICIPANT_ERASED,   /* the participant's personal data was erased */
+    LEDGER_CAPITAL_LOCKED,       /* capital released before the unlock phase */
+    LEDGER_CAPITAL_HELD,         /* capital released while a hold is on it */
+    LEDGER_FOUR_EYES_VIOLATION,  /* approved by the principal who asked for it */
+    LEDGER_REQUEST_PENDING,      /* a request for the same action awaits approval */
+    LEDGER_PERIOD_CLOSED,        /* value date inside a closed period */
+    LEDGER_WRONG_CURRENCY,       /* the operation's currency is not the programme's */
+    LEDGER_DELIVERY_CONTRADICTS, /* a delivery result contradicts the run, itself or an
+                                    earlier import */
+    LEDGER_DELIVERY_UNMATCHED,   /* a delivery line matches no line of the wage run */
+    LEDGER_ERR_COUNT             /* not an error: the number of codes */
 } ledger_err;
 
 /* A sentence a person can act on, e.g. "insufficient funds in a no-overdraft
@@ -217,6 +232,7 @@ typedef struct ledger_init_options {
     const char *origin;     /* checkpoint origin; NULL = "cauris/<programme>/<random>" */
     const char *passphrase; /* seal the key with it; NULL = plain key file */
     ledger_options open;    /* map size and clock for the first commit */
+    const struct ledger_settings *settings; /* the first programme's; NULL = defaults */
 } ledger_init_options;
 
 /* Creates a ledger in `dir` (created if missing; must hold no ledger): the
@@ -332,6 +348,84 @@ typedef struct ledger_leg_in {
     int64_t amount; /* > 0, minor units */
 } ledger_leg_in;
 
+/* Reporting tags: what donors disaggregate by. An entry about a participant
+ * carries them, copied from the participant record when it is posted (so a
+ * later change of cohort or phase does not rewrite history). */
+#define LEDGER_PARTICIPANT_ID_MAX 32 /* bytes, [A-Za-z0-9_.-] */
+#define LEDGER_REGION_MAX 64         /* admin-1 or admin-2 name, bytes */
+#define LEDGER_COHORT_MAX 32         /* bytes */
+#define LEDGER_BUDGET_LINE_MAX 32    /* donor budget line, bytes */
+#define LEDGER_HOLD_REASON_MAX 32    /* a hold's reason code, bytes */
+#define LEDGER_PERSON_NAME_MAX 128   /* personal data: a name, bytes */
+#define LEDGER_PHONE_MAX 32          /* personal data: a phone number, bytes */
+#define LEDGER_WG_SS_LEN 6           /* Washington Group short set answers */
+#define LEDGER_PHASE_MAX 3
+
+typedef enum ledger_sex { LEDGER_SEX_UNKNOWN = 0, LEDGER_SEX_FEMALE = 1, LEDGER_SEX_MALE = 2 } ledger_sex;
+
+/* Who the programme serves (DESIGN.md, "How the money moves"). */
+typedef enum ledger_category {
+    LEDGER_CATEGORY_UNKNOWN = 0,
+    LEDGER_CATEGORY_FORMER_SECURITY_FORCES = 1,
+    LEDGER_CATEGORY_COMMUNITY_MEMBER = 2,
+    LEDGER_CATEGORY_RETURNED_MIGRANT = 3,
+    LEDGER_CATEGORY_DISPLACED_PERSON = 4,
+    LEDGER_CATEGORY_REFUGEE = 5,
+    LEDGER_CATEGORY_MAX = 5,
+} ledger_category;
+
+/* Age bands of the reports, at an entry's value date. */
+typedef enum ledger_age_band {
+    LEDGER_AGE_UNKNOWN = 0,
+    LEDGER_AGE_UNDER_15 = 1,
+    LEDGER_AGE_15_24 = 2,
+    LEDGER_AGE_25_34 = 3,
+    LEDGER_AGE_35_49 = 4,
+    LEDGER_AGE_50_PLUS = 5,
+} ledger_age_band;
+
+/* Disability from the Washington Group short set: unknown when not asked,
+ * yes when any of the six domains is answered "a lot of difficulty" or
+ * "cannot do at all" (the Group's recommended cut-off). */
+typedef enum ledger_disability {
+    LEDGER_DISABILITY_UNKNOWN = 0,
+    LEDGER_DISABILITY_NO = 1,
+    LEDGER_DISABILITY_YES = 2,
+} ledger_disability;
+
+typedef struct ledger_tags {
+    char participant[LEDGER_PARTICIPANT_ID_MAX + 1]; /* "" when the entry is about nobody */
+    ledger_sex sex;
+    ledger_age_band age_band;
+    ledger_disability disability;
+    char admin1[LEDGER_REGION_MAX + 1];
+    char admin2[LEDGER_REGION_MAX + 1];
+    ledger_category category;
+    char cohort[LEDGER_COHORT_MAX + 1];
+    uint8_t phase;                      /* 0 when not about a participant */
+    char cso[LEDGER_PARTNER_MAX + 1];   /* the participant's CSO partner */
+    char budget_line[LEDGER_BUDGET_LINE_MAX + 1];
+} ledger_tags;
+
+const char *ledger_sex_name(ledger_sex sex);                /* "female", "male", "unknown" */
+const char *ledger_category_name(ledger_category category); /* "returned_migrant", ... */
+const char *ledger_age_band_name(ledger_age_band band);     /* "15-24", ... */
+const char *ledger_disability_name(ledger_disability d);    /* "yes", "no", "unknown" */
+int ledger_sex_parse(const char *name, ledger_sex *out);    /* also "f", "m" */
+int ledger_category_parse(const char *name, ledger_category *out);
+/* The age band of someone born in birth_year on a YYYYMMDD date. */
+ledger_age_band ledger_age_band_at(uint16_t birth_year, uint32_t date);
+
+/* Delivery results of a wage line, as the MFI reports them. */
+typedef enum ledger_delivery {
+    LEDGER_DELIVERY_NONE = 0,
+    LEDGER_DELIVERY_DELIVERED = 1, /* the whole net wage was paid out */
+    LEDGER_DELIVERY_PARTIAL = 2,   /* part of it (0 < amount < net wage) */
+    LEDGER_DELIVERY_FAILED = 3,    /* nothing: the money stays in the wallet */
+} ledger_delivery;
+const char *ledger_delivery_name(ledger_delivery d);
+int ledger_delivery_parse(const char *name, ledger_delivery *out);
+
 typedef struct ledger_entry_in {
     const char *programme;
     ledger_kind kind;
@@ -345,11 +439,29 @@ typedef struct ledger_entry_in {
     uint64_t ref;             /* POST, VOID, REVERSAL: the seq referred to */
     uint32_t legs_count;      /* POST/VOID/REVERSAL: 0 = taken from the ref */
     ledger_leg_in legs[LEDGER_LEGS_MAX];
+    /* Programme operations. Funding, wage, payout, capital_release,
+     * grant_commit and grant_disburse are typed: their legs come from these
+     * fields and the programme's settings (DESIGN.md's table), so legs_count
+     * is 0 (legs given anyway must be exactly those). Transfers keep their
+     * legs. Savings-group operations are not typed yet (issue 7). */
+    const char *participant;  /* wage, payout, capital_release, grant_*: whose */
+    const char *cash_partner; /* funding, payout, grant_disburse: the MFI whose
+                                 partner:<mfi>:cash moves; NULL = `partner` */
+    int64_t amount;           /* the operation's amount; a wage's gross */
+    uint32_t days;            /* wage by days: days worked (then amount = 0) */
+    int64_t daily_rate;       /* wage by days: rate per day, minor units */
+    const char *wage_run;     /* wage: the run it belongs to; client_id may then be
+                                 NULL and becomes "<run>:<participant>" */
+    const char *currency;     /* optional: refused unless the programme's */
+    const char *budget_line;  /* donor budget line tag, optional */
 } ledger_entry_in;
 
 typedef struct ledger_result {
-    int err;      /* LEDGER_OK, LEDGER_EXISTS or the reason it was refused */
-    uint64_t seq; /* the entry's seq when err is OK or EXISTS */
+    int err;       /* LEDGER_OK, LEDGER_EXISTS or the reason it was refused */
+    uint64_t seq;  /* the entry's seq when err is OK or EXISTS */
+    bool awaiting; /* recorded as a request (pending) awaiting a second
+                      person's approval: grant commits, capital releases and
+                      whatever the programme's settings say */
 } ledger_result;
 
 /* A request: what one client sent. With `atomic` all of its entries are
@@ -409,9 +521,11 @@ typedef struct ledger_entry {
     char memo[LEDGER_MEMO_MAX + 1];
     uint32_t value_date;
     int64_t recorded_at; /* unix seconds, the commit's time */
-    uint64_t ref;        /* LEDGER_SEQ_NONE when not a POST/VOID/REVERSAL */
+    uint64_t ref;        /* LEDGER_SEQ_NONE when not a POST/VOID/REVERSAL (or a
+                            pending reversal awaiting approval) */
     uint32_t legs_count;
     ledger_leg legs[LEDGER_LEGS_MAX];
+    ledger_tags tags;
 } ledger_entry;
 
 /* The entry at `seq`; LEDGER_NOT_FOUND if that leaf is not an entry. */
@@ -534,6 +648,167 @@ typedef struct ledger_trial_balance {
 } ledger_trial_balance;
 
 int ledger_trial_balance_get(ledger *l, const char *programme, ledger_trial_balance *out);
+
+/* ---- Programme settings (journaled: every change is a leaf) ---- */
+
+#define LEDGER_RATE_BP_MAX 10000            /* 100 % in basis points */
+#define LEDGER_APPROVAL_NEVER INT64_MAX     /* threshold: never needs approval */
+#define LEDGER_APPROVAL_REVERSAL 0          /* approval_above[] index of reversals */
+
+typedef struct ledger_settings {
+    uint32_t capital_rate_bp; /* share of a gross wage withheld as capital, bp */
+    uint8_t unlock_phase;     /* capital may be released from this phase, 1..3 */
+    /* An entry whose amount is above approval_above[op] (an op's index;
+     * [LEDGER_APPROVAL_REVERSAL] for reversals) is recorded pending and waits
+     * for a second person's approval. 0 = always, LEDGER_APPROVAL_NEVER =
+     * never. Grant commits and capital releases always need approval. */
+    int64_t approval_above[LEDGER_OP_MAX + 1];
+} ledger_settings;
+
+/* A new programme's settings: rate 0, unlock phase 2, no approvals beyond
+ * grant commits and capital releases. */
+void ledger_settings_default(ledger_settings *out);
+int ledger_settings_get(ledger *l, const char *programme, ledger_settings *out);
+/* Records new settings as a leaf in one commit. LEDGER_INVALID_FIELD for a
+ * rate above LEDGER_RATE_BP_MAX, a phase outside 1..3 or a negative
+ * threshold. An admin's act: the caller checks who may. */
+int ledger_settings_set(ledger *l, const char *programme, const char *principal,
+                        const ledger_settings *s);
+
+/* ---- Participants ----
+ *
+ * The journal holds only what reports need and a pseudonymous id; names and
+ * phone numbers are personal data, encrypted at rest (XChaCha20-Poly1305)
+ * under a key of the person's own that is itself sealed under the ledger's
+ * data key (pii.key, apart from the signing key). Erasing a person destroys
+ * that key: their personal data is gone for good while every leaf, and so
+ * `verify`, stays as it was. */
+
+typedef struct ledger_participant {
+    char id[LEDGER_PARTICIPANT_ID_MAX + 1];
+    ledger_sex sex;
+    uint16_t birth_year;                    /* 1900..2100; 0 unknown */
+    char wg_ss[LEDGER_WG_SS_LEN + 1];       /* "" or six answers 1..4 (seeing, hearing,
+                                               walking, cognition, self-care, communication) */
+    char admin1[LEDGER_REGION_MAX + 1];
+    char admin2[LEDGER_REGION_MAX + 1];
+    ledger_category category;
+    char cohort[LEDGER_COHORT_MAX + 1];
+    uint8_t phase;                          /* 1..3 */
+    char cso[LEDGER_PARTNER_MAX + 1];       /* the CSO partner following them */
+    char hold[LEDGER_HOLD_REASON_MAX + 1];  /* "" or the reason code of a hold on capital */
+    char name[LEDGER_PERSON_NAME_MAX + 1];  /* personal data ("" when erased or not read) */
+    char phone[LEDGER_PHONE_MAX + 1];       /* personal data */
+    bool erased;                            /* personal data destroyed */
+    uint64_t enrolled_seq;                  /* its enrolment leaf */
+} ledger_participant;
+
+ledger_disability ledger_wg_ss_disability(const char *wg_ss);
+
+typedef struct ledger_enrolment {
+    ledger_participant p;     /* id..cso, name, phone; hold, erased, seq ignored */
+    const char *confirm_distinct_from; /* id of a look-alike confirmed to be someone
+                                          else; recorded in the leaf. NULL otherwise */
+} ledger_enrolment;
+
+typedef struct ledger_enrol_result {
+    int err;                                       /* OK, PARTICIPANT_EXISTS, DUPLICATE_PERSON, ... */
+    char duplicate_of[LEDGER_PARTICIPANT_ID_MAX + 1]; /* DUPLICATE_PERSON: the look-alike */
+    uint64_t seq;                                  /* the enrolment leaf */
+} ledger_enrol_result;
+
+#define LEDGER_ENROL_MAX 10000 /* participants in one call */
+
+/* Enrols `count` participants in one commit: a participant leaf each, the
+ * accounts participant:<id>:wallet, :capital (locked until the unlock
+ * phase) and :grant, and the encrypted personal data. With `atomic`, all or
+ * none. results[i] per row; the call fails only for argument or storage
+ * errors. A look-alike is a participant of the same programme with the same
+ * name (case and spacing aside), birth year, admin-1 and admin-2. */
+int ledger_participants_enrol(ledger *l, const char *programme, const char *partner,
+                              const char *principal, const ledger_enrolment *rows,
+                              size_t count, bool atomic, ledger_enrol_result *results);
+
+/* What a change sets (LEDGER_CHANGE_* bits) */
+#define LEDGER_CHANGE_PHASE 0x01u
+#define LEDGER_CHANGE_COHORT 0x02u
+#define LEDGER_CHANGE_LOCATION 0x04u /* admin1 and admin2 */
+#define LEDGER_CHANGE_CATEGORY 0x08u
+#define LEDGER_CHANGE_WG_SS 0x10u
+#define LEDGER_CHANGE_CSO 0x20u
+#define LEDGER_CHANGE_CONTACT 0x40u /* name and phone (personal data) */
+#define LEDGER_CHANGE_HOLD 0x80u    /* hold ("" lifts it) */
+#define LEDGER_CHANGE_ALL 0xffu
+
+/* Changes a participant: the fields of `changes` taken from `p`, recorded
+ * as a participant leaf. Reaching the unlock phase unlocks the capital
+ * account (unless held); a hold locks it again. Phases only move forward.
+ * Errors: UNKNOWN_PARTICIPANT, PARTICIPANT_ERASED (contact), INVALID_FIELD. */
+int ledger_participant_update(ledger *l, const char *programme, const char *partner,
+                              const char *principal, const ledger_participant *p,
+                              unsigned changes);
+
+/* Destroys a participant's personal data for good and records it as a
+ * leaf. Idempotent. */
+int ledger_participant_erase(ledger *l, const char *programme, const char *partner,
+                             const char *principal, const char *id);
+
+/* A participant; with `personal`, name and phone decrypted. */
+int ledger_participant_get(ledger *l, const char *programme, const char *id, bool personal,
+                           ledger_participant *out);
+/* Participants in id order after `after_id` ("" = from the start). */
+int ledger_participants_list(ledger *l, const char *programme, const char *after_id,
+                             ledger_participant *out, size_t max, size_t *count_out);
+
+/* ---- Period closure (four eyes) ---- */
+
+/* Asks to close every value date up to and including `through` (YYYYMMDD).
+ * Recorded as a closure leaf; *seq_out is the request. One request at a
+ * time (LEDGER_REQUEST_PENDING); `through` must be after the closed date. */
+int ledger_period_close(ledger *l, const char *programme, const char *partner,
+                        const char *principal, uint32_t through, uint64_t *seq_out);
+/* Approves (approve = true) or cancels a closure request. Approval by its
+ * requester is LEDGER_FOUR_EYES_VIOLATION; afterwards entries dated on or
+ * before `through` are refused with LEDGER_PERIOD_CLOSED. */
+int ledger_period_decide(ledger *l, const char *programme, const char *partner,
+                         const char *principal, uint64_t request_seq, bool approve);
+/* The last closed date (0 = none) and the open request (LEDGER_SEQ_NONE). */
+int ledger_period_status(ledger *l, const char *programme, uint32_t *closed_through,
+                         uint64_t *request_seq);
+
+/* ---- Wage deliveries ---- */
+
+typedef struct ledger_delivery_in {
+    const char *participant;   /* the run line's participant */
+    ledger_delivery status;
+    int64_t amount;            /* paid out: net wage (delivered), less (partial), 0 (failed) */
+    const char *external_ref;  /* the MFI's reference */
+} ledger_delivery_in;
+
+typedef struct ledger_delivery_report {
+    uint32_t lines_run;       /* lines of the wage run */
+    uint32_t paid;            /* payouts posted (or already there, same) */
+    uint32_t failed;          /* reported failed: the money stays in the wallet */
+    uint32_t unreported;      /* run lines the import does not mention */
+    uint32_t refused;         /* lines in error (then nothing was posted) */
+} ledger_delivery_report;
+
+#define LEDGER_DELIVERIES_MAX 8192 /* lines of one import */
+
+/* Imports the MFI's delivery results for wage run `run` of `partner`: a
+ * payout entry (client id "<run>:<participant>:payout", dated value_date)
+ * for each delivered or partial line, in one commit, all or nothing. An
+ * import that contradicts itself (a participant twice, a status that does
+ * not fit its amount), the run (a participant not in it, more than the net
+ * wage) or an earlier import (another amount already paid) is refused as a
+ * whole: results[i] names each line's reason, LEDGER_OK for the sound ones.
+ * A line reported again the same way is LEDGER_EXISTS. Returns LEDGER_OK,
+ * LEDGER_DELIVERY_CONTRADICTS / LEDGER_DELIVERY_UNMATCHED (refused) or a
+ * call error. */
+int ledger_deliveries_import(ledger *l, const char *programme, const char *partner,
+                             const char *principal, const char *run, uint32_t value_date,
+                             const ledger_delivery_in *lines, size_t count,
+                             ledger_result *results, ledger_delivery_report *report);
 
 /* ---- Access tokens (RPC): not journal leaves ----
  *

@@ -13,7 +13,7 @@
  * zero, post the same client entry id twice, or resolve a pending entry or
  * reverse an entry more than once.
  */
-#include "ledger/internal.h"
+#include "ledger/domain.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -269,24 +269,24 @@ static int legs_from_ref(MDB_txn *txn, ledger *l, const ledger_entry_in *in, cod
         return LEDGER_REF_NOT_FOUND;
     if (err != LEDGER_OK)
         return err;
+    /* A pending entry with a reference is a reversal awaiting approval. */
+    bool reversal = in->kind == LEDGER_KIND_REVERSAL || in->kind == LEDGER_KIND_PENDING;
     if (ref.programme != e->programme)
         return LEDGER_REF_INVALID;
-    if (in->kind == LEDGER_KIND_REVERSAL ? !history_kind(ref.kind)
-                                         : ref.kind != LEDGER_KIND_PENDING)
+    if (reversal ? !history_kind(ref.kind) : ref.kind != LEDGER_KIND_PENDING)
         return LEDGER_REF_INVALID;
     err = link_get(txn, l, in->ref, &resolved);
     if (err != LEDGER_OK)
         return err;
     if (resolved)
-        return in->kind == LEDGER_KIND_REVERSAL ? LEDGER_ALREADY_REVERSED
-                                                : LEDGER_PENDING_ALREADY_RESOLVED;
+        return reversal ? LEDGER_ALREADY_REVERSED : LEDGER_PENDING_ALREADY_RESOLVED;
     e->ref = in->ref;
     e->legs_count = ref.legs_count;
     for (unsigned i = 0; i < ref.legs_count; i++) {
         e->legs[i].account_id = ref.legs[i].account_id;
         e->legs[i].amount = ref.legs[i].amount;
         e->legs[i].side = ref.legs[i].side;
-        if (in->kind == LEDGER_KIND_REVERSAL)
+        if (reversal)
             e->legs[i].side = ref.legs[i].side == LEDGER_DEBIT ? LEDGER_CREDIT : LEDGER_DEBIT;
     }
     if (in->legs_count > 0) {
@@ -383,14 +383,16 @@ static int entry_write(batch *b, const codec_entry *e, acct_slot slots[LEDGER_LE
             slots[i].rec.lines_count % LEDGER_HISTORY_SPARSE_EVERY == 0)
             err = history_mark(b->txn, l, &slots[i].rec);
     }
-    if (err == LEDGER_OK && e->ref != LEDGER_SEQ_NONE)
+    /* A reversal awaiting approval does not reverse yet (domain.c links
+     * the original when it is approved). */
+    if (err == LEDGER_OK && e->ref != LEDGER_SEQ_NONE && e->kind != LEDGER_KIND_PENDING)
         err = link_put(b->txn, l, e->ref, seq);
     return err;
 }
 
 /* Decides one entry and writes it if accepted. Returns the entry's result;
  * a fatal error (err_is_fatal) means the commit must stop. */
-static int entry_apply(batch *b, const ledger_entry_in *in, ledger_result *res)
+static int entry_apply(batch *b, const ledger_entry_in *sent, ledger_result *res)
 {
     ledger *l = b->l;
     MDB_txn *txn = b->txn;
@@ -398,24 +400,30 @@ static int entry_apply(batch *b, const ledger_entry_in *in, ledger_result *res)
     programme_rec p;
     acct_slot slots[LEDGER_LEGS_MAX];
     uint8_t key[ENTRY_KEY_MAX];
+    domain_entry d;
     memset(&e, 0, sizeof e);
     res->seq = LEDGER_SEQ_NONE;
+    res->awaiting = false;
 
-    int err = batch_programme(b, in->programme, &p);
-    if (err == LEDGER_OK)
-        err = fields_check(in, &e);
+    int err = batch_programme(b, sent->programme, &p);
+    if (err != LEDGER_OK)
+        return err;
+    bool refers = sent->kind == LEDGER_KIND_POST || sent->kind == LEDGER_KIND_VOID ||
+                  sent->kind == LEDGER_KIND_REVERSAL;
+    if (!refers && sent->ref != 0 && sent->ref != LEDGER_SEQ_NONE)
+        return LEDGER_REF_INVALID; /* only post, void and reversal refer */
+    /* The programme's view of it: typed legs, approvals, tags. */
+    err = domain_entry_derive(b, &p, sent, &d);
+    if (err != LEDGER_OK)
+        return err;
+    const ledger_entry_in *in = &d.in;
+    err = fields_check(in, &e);
     if (err != LEDGER_OK)
         return err;
     e.programme = p.id;
     e.recorded_at = b->time;
-    e.ref = LEDGER_SEQ_NONE;
-    bool derived = in->kind == LEDGER_KIND_POST || in->kind == LEDGER_KIND_VOID ||
-                   in->kind == LEDGER_KIND_REVERSAL;
-    if (derived) {
-        e.ref = in->ref;
-    } else if (in->ref != 0 && in->ref != LEDGER_SEQ_NONE) {
-        return LEDGER_REF_INVALID; /* only post, void and reversal refer */
-    }
+    e.ref = refers ? in->ref : LEDGER_SEQ_NONE;
+    tags_to_codec(&e.tags, &d.tags);
 
     size_t key_len =
         entry_key_make(key, e.partner.p, e.partner.len, e.client_id.p, e.client_id.len);
@@ -434,22 +442,25 @@ static int entry_apply(batch *b, const ledger_entry_in *in, ledger_result *res)
         err = entry_decode_at(txn, l, seq, &stored);
         if (err != LEDGER_OK)
             return err == LEDGER_NOT_FOUND ? LEDGER_CORRUPT : err;
-        if (!derived || in->legs_count > 0) {
+        if (!refers || in->legs_count > 0) {
             err = legs_from_input(txn, l, in, &e);
             if (err != LEDGER_OK)
                 return LEDGER_EXISTS_WITH_DIFFERENT_FIELDS;
         }
-        if (!entry_same(&stored, &e, !derived || in->legs_count > 0))
+        if (!entry_same(&stored, &e, !refers || in->legs_count > 0))
             return LEDGER_EXISTS_WITH_DIFFERENT_FIELDS;
         res->seq = seq;
+        res->awaiting = stored.kind == LEDGER_KIND_PENDING;
         return LEDGER_EXISTS;
     }
     if (rc != MDB_SUCCESS)
         return ledger_map_err(rc);
 
-    err = derived ? legs_from_ref(txn, l, in, &e) : legs_from_input(txn, l, in, &e);
+    err = refers ? legs_from_ref(txn, l, in, &e) : legs_from_input(txn, l, in, &e);
     if (err == LEDGER_OK)
         err = legs_check(&e);
+    if (err == LEDGER_OK)
+        err = domain_entry_check(b, &p, &d, &e);
     for (unsigned i = 0; i < LEDGER_LEGS_MAX; i++)
         slots[i].cur = NULL;
     if (err == LEDGER_OK)
@@ -457,6 +468,8 @@ static int entry_apply(batch *b, const ledger_entry_in *in, ledger_result *res)
     if (err != LEDGER_OK) {
         for (unsigned i = 0; i < e.legs_count; i++)
             acct_slot_release(&slots[i]);
+        if (err_is_fatal(err))
+            return err;
         /* Refused: the client id stays free for a corrected entry. */
         k.mv_size = key_len;
         k.mv_data = key;
@@ -467,13 +480,16 @@ static int entry_apply(batch *b, const ledger_entry_in *in, ledger_result *res)
     err = entry_write(b, &e, slots);
     for (unsigned i = 0; i < e.legs_count; i++)
         acct_slot_release(&slots[i]);
+    if (err == LEDGER_OK)
+        err = domain_entry_done(b, &p, &d, &e, seq);
     if (err != LEDGER_OK)
         return err_is_fatal(err) ? err : LEDGER_CORRUPT;
     res->seq = seq;
+    res->awaiting = e.kind == LEDGER_KIND_PENDING;
     return LEDGER_OK;
 }
 
-static int request_apply(batch *b, ledger_request *r)
+int entries_apply(batch *b, ledger_request *r)
 {
     for (uint32_t i = 0; i < r->entries_count; i++) {
         int err = entry_apply(b, &r->entries[i], &r->results[i]);
@@ -485,7 +501,7 @@ static int request_apply(batch *b, ledger_request *r)
 }
 
 /* All or nothing: a nested transaction dropped whole if one entry fails. */
-static int request_apply_atomic(batch *b, ledger_request *r)
+int entries_apply_atomic(batch *b, ledger_request *r)
 {
     MDB_txn *parent = b->txn, *child;
     size_t mark = b->hashes_count;
@@ -530,7 +546,7 @@ static int commit_fn(ledger *l, void *vctx, batch *b)
     (void)l;
     for (size_t i = 0; i < ctx->count; i++) {
         ledger_request *r = &ctx->requests[i];
-        int err = r->atomic ? request_apply_atomic(b, r) : request_apply(b, r);
+        int err = r->atomic ? entries_apply_atomic(b, r) : entries_apply(b, r);
         if (err != LEDGER_OK)
             return err;
     }

@@ -9,6 +9,7 @@
  */
 #include "ledger/internal.h"
 #include "ledger/keyfile.h"
+#include "ledger/pii.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -394,7 +395,8 @@ int batch_rec_get(MDB_txn *txn, ledger *l, uint64_t batch_no, batch_rec *out)
 static const char *const dbi_names[LEDGER_DBS_COUNT] = {
     "meta",       "programmes",      "accounts",      "account_codes", "entries",
     "entry_keys", "links",           "history",       "merkle",        "checkpoints",
-    "batches",    "account_pending", "account_names", "tokens",
+    "batches",    "account_pending", "account_names", "tokens",        "domain",
+    "pii",
 };
 
 static MDB_dbi *dbi_slot(ledger *l, int i)
@@ -403,7 +405,7 @@ static MDB_dbi *dbi_slot(ledger *l, int i)
         &l->dbi_meta,    &l->dbi_programmes,  &l->dbi_accounts, &l->dbi_codes,
         &l->dbi_entries, &l->dbi_keys,        &l->dbi_links,    &l->dbi_history,
         &l->dbi_merkle,  &l->dbi_checkpoints, &l->dbi_batches,  &l->dbi_pending,
-        &l->dbi_names,   &l->dbi_tokens,
+        &l->dbi_names,   &l->dbi_tokens,      &l->dbi_domain,   &l->dbi_pii,
     };
     return slots[i];
 }
@@ -558,6 +560,7 @@ void ledger_close(ledger *l)
     if (l->env != NULL)
         mdb_env_close(l->env);
     free(l->code_cache);
+    pii_close(l);
     sodium_memzero(&l->signer, sizeof l->signer);
     pthread_mutex_destroy(&l->write_mutex);
     pthread_rwlock_destroy(&l->map_lock);
@@ -630,6 +633,8 @@ int ledger_open(ledger **out, const char *dir, const ledger_options *opt)
         err = LEDGER_FORMAT_VERSION;
     if (err == LEDGER_OK && !l->read_only)
         err = signer_load(l, opt ? opt->passphrase : NULL);
+    if (err == LEDGER_OK)
+        err = pii_open(l);
     if (err != LEDGER_OK)
         goto fail;
     *out = l;
@@ -673,7 +678,8 @@ static bool origin_valid(const char *s)
 /* A failed init leaves no half ledger behind to block the next attempt. */
 static void init_undo(const char *dir)
 {
-    static const char *const files[] = {"signing.key", "signing.pub", "data.mdb", "lock.mdb"};
+    static const char *const files[] = {"signing.key", "signing.pub",  "data.mdb",
+                                        "lock.mdb",    PII_KEY_FILE, PII_SLOTS_FILE};
     char path[4200];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         ledger_path(path, sizeof path, dir, files[i]);
@@ -694,7 +700,8 @@ static int init_fn(ledger *l, void *vctx, batch *b)
     if (err == LEDGER_OK)
         err = meta_put_bytes(b->txn, l, "key_pk", l->signer.pk, sizeof l->signer.pk);
     if (err == LEDGER_OK)
-        err = ledger_programme_add(l, b, ctx->opt->programme, ctx->opt->currency);
+        err = ledger_programme_add(l, b, ctx->opt->programme, ctx->opt->currency,
+                                   ctx->opt->settings);
     if (err == LEDGER_OK)
         err = key_event_leaf(b);
     return err;
@@ -740,6 +747,8 @@ int ledger_init(const char *dir, const ledger_init_options *opt)
         err = LEDGER_ALREADY_INITIALISED;
     if (err == LEDGER_OK && note_signer_from_seed(&l->signer, origin, seed) != 0)
         err = LEDGER_INVALID_FIELD;
+    if (err == LEDGER_OK)
+        err = pii_create(dir);
     sodium_memzero(seed, sizeof seed);
     if (err != LEDGER_OK) {
         ledger_close(l);

@@ -17,6 +17,7 @@
  * Must never write: it only reads, in one read-only transaction.
  */
 #include "ledger/internal.h"
+#include "ledger/verify_domain.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -60,6 +61,7 @@ typedef struct vstate {
     size_t hashes_count;
     bool has_prev_checkpoint;
     uint8_t prev_checkpoint_hash[32];
+    vdomain *domain; /* participants, settings, closures, requests */
 } vstate;
 
 static int fail(vstate *s, const char *fmt, ...)
@@ -219,11 +221,14 @@ static int on_account(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
     return LEDGER_OK;
 }
 
-/* The legs of a post, void or reversal must be those of what it refers to. */
-static int entry_ref_check(vstate *s, uint64_t seq, const codec_entry *e)
+/* The legs of a post, void or reversal must be those of what it refers to.
+ * A pending entry with a reference is a reversal awaiting approval: it
+ * reverses nothing yet; the post that approves it does. */
+static int entry_ref_check(vstate *s, uint64_t seq, const codec_entry *e, codec_entry *ref,
+                           uint64_t *also_reverses)
 {
-    codec_entry ref;
-    bool reversal = e->kind == LEDGER_KIND_REVERSAL;
+    bool reversal = e->kind == LEDGER_KIND_REVERSAL || e->kind == LEDGER_KIND_PENDING;
+    *also_reverses = LEDGER_SEQ_NONE;
     if (e->ref >= seq)
         return fail(s, "entry %llu refers forward", (unsigned long long)seq);
     uint8_t info = s->leaf_info[e->ref];
@@ -237,18 +242,28 @@ static int entry_ref_check(vstate *s, uint64_t seq, const codec_entry *e)
     if (info & LEAF_RESOLVED)
         return fail(s, "entry %llu resolves or reverses entry %llu a second time",
                     (unsigned long long)seq, (unsigned long long)e->ref);
-    if (entry_decode_at(s->txn, s->l, e->ref, &ref) != LEDGER_OK ||
-        ref.programme != e->programme || ref.legs_count != e->legs_count)
+    if (entry_decode_at(s->txn, s->l, e->ref, ref) != LEDGER_OK ||
+        ref->programme != e->programme || ref->legs_count != e->legs_count)
         return fail(s, "entry %llu does not match the entry it refers to",
                     (unsigned long long)seq);
     for (unsigned i = 0; i < e->legs_count; i++) {
-        uint8_t side = reversal ? (uint8_t)!ref.legs[i].side : ref.legs[i].side;
-        if (ref.legs[i].account_id != e->legs[i].account_id ||
-            ref.legs[i].amount != e->legs[i].amount || side != e->legs[i].side)
+        uint8_t side = reversal ? (uint8_t)!ref->legs[i].side : ref->legs[i].side;
+        if (ref->legs[i].account_id != e->legs[i].account_id ||
+            ref->legs[i].amount != e->legs[i].amount || side != e->legs[i].side)
             return fail(s, "entry %llu: leg %u differs from the entry it refers to",
                         (unsigned long long)seq, i);
     }
+    if (e->kind == LEDGER_KIND_PENDING)
+        return LEDGER_OK;
     s->leaf_info[e->ref] |= LEAF_RESOLVED;
+    if (e->kind == LEDGER_KIND_POST && ref->ref != LEDGER_SEQ_NONE) {
+        /* Approving a pending reversal reverses the original, once. */
+        if (s->leaf_info[ref->ref] & LEAF_RESOLVED)
+            return fail(s, "entry %llu reverses entry %llu a second time",
+                        (unsigned long long)seq, (unsigned long long)ref->ref);
+        s->leaf_info[ref->ref] |= LEAF_RESOLVED;
+        *also_reverses = ref->ref;
+    }
     return LEDGER_OK;
 }
 
@@ -339,13 +354,31 @@ static int on_entry(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
                     (unsigned long long)seq);
     bool refers = e.kind == LEDGER_KIND_POST || e.kind == LEDGER_KIND_VOID ||
                   e.kind == LEDGER_KIND_REVERSAL;
-    if (refers != (e.ref != LEDGER_SEQ_NONE))
+    if (refers ? e.ref == LEDGER_SEQ_NONE
+               : (e.ref != LEDGER_SEQ_NONE && e.kind != LEDGER_KIND_PENDING))
         return fail(s, "entry %llu: reference does not fit its kind", (unsigned long long)seq);
-    int err = refers ? entry_ref_check(s, seq, &e) : LEDGER_OK;
+    codec_entry ref;
+    uint64_t also_reverses = LEDGER_SEQ_NONE;
+    int err = e.ref != LEDGER_SEQ_NONE ? entry_ref_check(s, seq, &e, &ref, &also_reverses)
+                                       : LEDGER_OK;
+    if (err == LEDGER_OK)
+        err = vdomain_entry(s->domain, seq, &e,
+                            e.ref != LEDGER_SEQ_NONE && e.kind != LEDGER_KIND_REVERSAL &&
+                                    e.kind != LEDGER_KIND_PENDING
+                                ? &ref
+                                : NULL);
     if (err == LEDGER_OK)
         err = entry_legs_replay(s, seq, &e);
     if (err != LEDGER_OK)
         return err;
+    if (also_reverses != LEDGER_SEQ_NONE) {
+        uint8_t rk[8];
+        be64_put(rk, also_reverses);
+        if (stored_u64(s, s->l->dbi_links, rk, sizeof rk, seq) != 0)
+            return fail(s, "entry %llu: link from entry %llu missing", (unsigned long long)seq,
+                        (unsigned long long)also_reverses);
+        s->links_count++;
+    }
     size_t key_len =
         entry_key_make(key, e.partner.p, e.partner.len, e.client_id.p, e.client_id.len);
     if (stored_u64(s, s->l->dbi_keys, key, key_len, seq) != 0)
@@ -493,6 +526,15 @@ static int on_leaf(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
         break;
     case CODEC_LEAF_ACCOUNT:
         err = on_account(s, seq, leaf, len);
+        break;
+    case CODEC_LEAF_PARTICIPANT:
+        err = vdomain_participant(s->domain, s->programmes_count, seq, leaf, len);
+        break;
+    case CODEC_LEAF_SETTINGS:
+        err = vdomain_settings(s->domain, s->programmes_count, seq, leaf, len);
+        break;
+    case CODEC_LEAF_CLOSURE:
+        err = vdomain_closure(s->domain, s->programmes_count, seq, leaf, len);
         break;
     default:
         err = fail(s, "leaf %llu: unknown type or version", (unsigned long long)seq);
@@ -677,6 +719,8 @@ static int verify_run(vstate *s)
         err = meta_check(s);
     if (err == LEDGER_OK)
         err = trial_balance_check(s);
+    if (err == LEDGER_OK)
+        err = vdomain_compare(s->domain, s->txn, s->l, s->programmes_count);
     if (err == LEDGER_OK && s->pinned != NULL && !s->pinned_seen)
         err = fail(s, "the trusted key given is not among the ledger's signing keys");
     s->r->entries = s->entries_count;
@@ -721,6 +765,11 @@ int ledger_verify(ledger *l, const char *vkey, ledger_verify_report *report)
     s->l = l;
     s->r = report;
     s->pinned = pin == 0 ? &pinned : NULL;
+    s->domain = vdomain_new(report->first_error, sizeof report->first_error);
+    if (s->domain == NULL) {
+        free(s);
+        return LEDGER_NOMEM;
+    }
     int err = ledger_read_begin(l, &s->txn);
     if (err == LEDGER_OK) {
         err = verify_run(s);
@@ -729,6 +778,7 @@ int ledger_verify(ledger *l, const char *vkey, ledger_verify_report *report)
     free(s->accts);
     free(s->leaf_info);
     free(s->hashes);
+    vdomain_free(s->domain);
     free(s);
     return err;
 }

@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* partner:mfi1:cash is opened; P1 and P2 are enrolled (their accounts
+ * come with the enrolment). */
 static const char *const base_accounts[] = {
     "partner:mfi1:cash",    "participant:P1:wallet", "participant:P1:capital",
     "participant:P1:grant", "participant:P2:wallet", "participant:P2:capital",
@@ -52,7 +54,10 @@ static int setup(void **state)
 {
     tl *t = calloc(1, sizeof *t);
     tl_setup(t, "GNF", 0);
-    tl_open(t, base_accounts, BASE_COUNT);
+    tl_open(t, base_accounts, 1);
+    tl_capital_rate(t, 1000);
+    tl_enrol(t, "P1", 1);
+    tl_enrol(t, "P2", 1);
     *state = t;
     return 0;
 }
@@ -123,7 +128,7 @@ static void test_chart_and_accounts(void **state)
     assert_int_equal(ledger_accounts_list(t->l, T_PROGRAMME,
                                           "participant:", "participant:P1:wallet", list, 4, &n),
                      LEDGER_OK);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3);
     assert_string_equal(list[0].code, "participant:P2:capital");
 }
 
@@ -214,8 +219,12 @@ static void test_rejections(void **state)
     expect_refused(t, &e, LEDGER_INSUFFICIENT_FUNDS);
 
     /* Capital is locked in phase 1. */
+    /* Capital is locked in phase 1: a release says so, and a plain transfer
+     * meets the capital account's lock. */
     e = tl_transfer("x7", "participant:P1:capital", "participant:P1:wallet", 100);
     e.op = LEDGER_OP_CAPITAL_RELEASE;
+    expect_refused(t, &e, LEDGER_CAPITAL_LOCKED);
+    e.op = LEDGER_OP_TRANSFER;
     expect_refused(t, &e, LEDGER_ACCOUNT_LOCKED);
 
     e = tl_transfer("x8", "participant:P1:wallet", "participant:P1:wallet", 100);
@@ -350,6 +359,8 @@ static void test_two_phase(void **state)
     /* Post the grant once. */
     ledger_entry_in post =
         tl_ref("grant-1-approve", LEDGER_KIND_POST, LEDGER_OP_GRANT_COMMIT, pending);
+    expect_refused(t, &post, LEDGER_FOUR_EYES_VIOLATION); /* by the one who asked */
+    post.principal = "approver";
     assert_int_equal(tl_post(t, &post, &seq), LEDGER_OK);
     assert_int_equal(tl_balance(t, "participant:P1:grant"), 30000);
     assert_int_equal(tl_balance(t, "programme:grants"), 30000);
@@ -389,6 +400,7 @@ static void test_two_phase(void **state)
         tl_transfer("grant-2-post", "programme:grants", "participant:P1:grant", 400);
     post2.kind = LEDGER_KIND_POST;
     post2.ref = pending;
+    post2.principal = "approver";
     expect_refused(t, &post2, LEDGER_LEGS_MISMATCH);
     post2.legs[0].amount = post2.legs[1].amount = 500;
     assert_int_equal(tl_post(t, &post2, NULL), LEDGER_OK);

@@ -279,7 +279,7 @@ static void test_check_refuses_anything_wrong(void **state)
     assert_string_equal(ledger_err_name(LEDGER_TOKEN_INVALID), "token_invalid");
     assert_string_not_equal(ledger_strerror(LEDGER_TOKEN_INVALID), "unknown error");
     assert_int_equal(LEDGER_TOKEN_INVALID, LEDGER_MAP_LIMIT + 1);
-    assert_int_equal(LEDGER_ERR_COUNT, LEDGER_TOKEN_INVALID + 1);
+    assert_int_equal(LEDGER_UNKNOWN_PARTICIPANT, LEDGER_TOKEN_INVALID + 1);
 }
 
 static void test_roles(void **state)

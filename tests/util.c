@@ -101,7 +101,7 @@ ledger_entry_in tl_ref(const char *client_id, ledger_kind kind, ledger_op op, ui
 
 int tl_post(tl *t, const ledger_entry_in *e, uint64_t *seq)
 {
-    ledger_result r = {-1, 0};
+    ledger_result r = {-1, 0, false};
     assert_int_equal(ledger_post(t->l, e, 1, false, &r, NULL), LEDGER_OK);
     if (seq != NULL)
         *seq = r.seq;
@@ -129,4 +129,33 @@ void tl_fund(tl *t, const char *client_id, int64_t amount)
     ledger_entry_in e = tl_transfer(client_id, "partner:mfi1:cash", "programme:fund", amount);
     e.op = LEDGER_OP_FUNDING;
     assert_int_equal(tl_post(t, &e, NULL), LEDGER_OK);
+}
+
+void tl_enrol(tl *t, const char *id, uint8_t phase)
+{
+    ledger_enrolment row;
+    ledger_enrol_result res;
+    memset(&row, 0, sizeof row);
+    snprintf(row.p.id, sizeof row.p.id, "%s", id);
+    row.p.sex = LEDGER_SEX_FEMALE;
+    row.p.birth_year = 1995;
+    snprintf(row.p.admin1, sizeof row.p.admin1, "Conakry");
+    snprintf(row.p.admin2, sizeof row.p.admin2, "Matoto");
+    row.p.category = LEDGER_CATEGORY_RETURNED_MIGRANT;
+    snprintf(row.p.cohort, sizeof row.p.cohort, "C1");
+    row.p.phase = phase;
+    snprintf(row.p.cso, sizeof row.p.cso, "cso1");
+    snprintf(row.p.name, sizeof row.p.name, "Person %s", id);
+    assert_int_equal(ledger_participants_enrol(t->l, T_PROGRAMME, "cso1", "enroller", &row, 1,
+                                               true, &res),
+                     LEDGER_OK);
+    assert_int_equal(res.err, LEDGER_OK);
+}
+
+void tl_capital_rate(tl *t, uint32_t rate_bp)
+{
+    ledger_settings s;
+    assert_int_equal(ledger_settings_get(t->l, T_PROGRAMME, &s), LEDGER_OK);
+    s.capital_rate_bp = rate_bp;
+    assert_int_equal(ledger_settings_set(t->l, T_PROGRAMME, "admin", &s), LEDGER_OK);
 }

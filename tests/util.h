@@ -44,4 +44,10 @@ void tl_fund(tl *t, const char *client_id, int64_t amount);
 /* 2026-11-01 00:00 UTC + days, at noon. */
 int64_t tl_day(int days);
 
+/* Enrols a participant (fixed details, name "Person <id>") with its wallet,
+ * capital and grant accounts. */
+void tl_enrol(tl *t, const char *id, uint8_t phase);
+/* Sets the programme's capitalisation rate. */
+void tl_capital_rate(tl *t, uint32_t rate_bp);
+
 #endif
