@@ -650,8 +650,9 @@ int domain_entry_check(batch *b, const programme_rec *p, domain_entry *d, const 
         return err;
     if (c.closed_through != 0 && e->value_date <= c.closed_through)
         return LEDGER_PERIOD_CLOSED;
-    bool release = e->op == LEDGER_OP_CAPITAL_RELEASE ||
-                   (e->kind == LEDGER_KIND_POST && d->ref_op == LEDGER_OP_CAPITAL_RELEASE);
+    bool release = d->request_ref == LEDGER_SEQ_NONE &&
+                   (e->op == LEDGER_OP_CAPITAL_RELEASE ||
+                    (e->kind == LEDGER_KIND_POST && d->ref_op == LEDGER_OP_CAPITAL_RELEASE));
     if (release && e->kind != LEDGER_KIND_VOID && e->kind != LEDGER_KIND_REVERSAL) {
         err = capital_check(b, p, d->tags.participant);
         if (err != LEDGER_OK)

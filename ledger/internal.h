@@ -185,11 +185,13 @@ bool acct_debit_normal(uint8_t type);
 
 /* The double-entry state change of one leg, shared by posting and
  * verification. `kind` is the entry's kind; `checks` is false when replaying
- * (verify checks the recorded result, not the rules of the day). On success
+ * (verify checks the recorded result, not the rules of the day);
+ * `correction` is true for a reversal awaiting approval and the post that
+ * approves it, which a lock does not stop (like a reversal). On success
  * the record is updated; on refusal it is left as it was and the reason is
  * returned. */
 int acct_apply_leg(acct_rec *a, ledger_kind kind, ledger_side side, int64_t amount,
-                   bool checks);
+                   bool checks, bool correction);
 
 /* ---- batches: every write goes through one (batch.c) ---- */
 typedef struct batch {

@@ -48,7 +48,8 @@ static int add_checked(int64_t *total, int64_t amount)
     return LEDGER_OK;
 }
 
-int acct_apply_leg(acct_rec *a, ledger_kind kind, ledger_side side, int64_t amount, bool checks)
+int acct_apply_leg(acct_rec *a, ledger_kind kind, ledger_side side, int64_t amount, bool checks,
+                   bool correction)
 {
     acct_rec c = *a;
     bool debit = side == LEDGER_DEBIT;
@@ -60,10 +61,11 @@ int acct_apply_leg(acct_rec *a, ledger_kind kind, ledger_side side, int64_t amou
 
     if (checks && (c.flags & LEDGER_FLAG_CLOSED) && kind != LEDGER_KIND_VOID)
         return LEDGER_ACCOUNT_CLOSED;
-    /* A lock stops money leaving; corrections (reversals) and releasing a
-     * reservation (void) are not money leaving. */
+    /* A lock stops money leaving; corrections (reversals, also while they
+     * await approval) and releasing a reservation (void) are not money
+     * leaving. */
     if (checks && (c.flags & LEDGER_FLAG_LOCKED) && reduces && kind != LEDGER_KIND_REVERSAL &&
-        kind != LEDGER_KIND_VOID)
+        kind != LEDGER_KIND_VOID && !correction)
         return LEDGER_ACCOUNT_LOCKED;
 
     switch (kind) {
@@ -339,7 +341,7 @@ static int link_put(MDB_txn *txn, ledger *l, uint64_t from, uint64_t to)
 
 /* Applies the legs to copies of their accounts; nothing is written. Every
  * slot of the legs is left for the caller to release, loaded or not. */
-static int legs_apply(MDB_txn *txn, ledger *l, codec_entry *e, uint64_t seq,
+static int legs_apply(MDB_txn *txn, ledger *l, codec_entry *e, uint64_t seq, bool correction,
                       acct_slot slots[LEDGER_LEGS_MAX])
 {
     for (unsigned i = 0; i < e->legs_count; i++) {
@@ -350,7 +352,8 @@ static int legs_apply(MDB_txn *txn, ledger *l, codec_entry *e, uint64_t seq,
             err = LEDGER_CORRUPT; /* resolved from a code or a stored entry */
         if (err == LEDGER_OK)
             err =
-                acct_apply_leg(a, (ledger_kind)e->kind, (ledger_side)g->side, g->amount, true);
+                acct_apply_leg(a, (ledger_kind)e->kind, (ledger_side)g->side, g->amount, true,
+                               correction);
         if (err != LEDGER_OK)
             return err;
         g->balance_after = acct_balance(a);
@@ -464,7 +467,7 @@ static int entry_apply(batch *b, const ledger_entry_in *sent, ledger_result *res
     for (unsigned i = 0; i < LEDGER_LEGS_MAX; i++)
         slots[i].cur = NULL;
     if (err == LEDGER_OK)
-        err = legs_apply(txn, l, &e, b->next_seq, slots);
+        err = legs_apply(txn, l, &e, b->next_seq, d.request_ref != LEDGER_SEQ_NONE, slots);
     if (err != LEDGER_OK) {
         for (unsigned i = 0; i < e.legs_count; i++)
             acct_slot_release(&slots[i]);

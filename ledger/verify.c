@@ -274,7 +274,7 @@ static int stored_u64(vstate *s, MDB_dbi dbi, const void *key, size_t key_len, u
     return (rc == MDB_SUCCESS && v.mv_size == 8 && be64_get(v.mv_data) == want) ? 0 : -1;
 }
 
-static int entry_legs_replay(vstate *s, uint64_t seq, const codec_entry *e)
+static int entry_legs_replay(vstate *s, uint64_t seq, const codec_entry *e, bool correction)
 {
     int64_t debits = 0, credits = 0;
     bool history = e->kind == LEDGER_KIND_POSTED || e->kind == LEDGER_KIND_POST ||
@@ -296,7 +296,8 @@ static int entry_legs_replay(vstate *s, uint64_t seq, const codec_entry *e)
             return fail(s, "entry %llu: total overflows", (unsigned long long)seq);
         *sum += g->amount;
         int err =
-            acct_apply_leg(a, (ledger_kind)e->kind, (ledger_side)g->side, g->amount, true);
+            acct_apply_leg(a, (ledger_kind)e->kind, (ledger_side)g->side, g->amount, true,
+                           correction);
         if (err != LEDGER_OK)
             return fail(s, "entry %llu: leg %u on %.*s breaks a rule: %s",
                         (unsigned long long)seq, i, (int)a->code_len, a->code,
@@ -367,8 +368,10 @@ static int on_entry(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
                                     e.kind != LEDGER_KIND_PENDING
                                 ? &ref
                                 : NULL);
+    bool correction = (e.kind == LEDGER_KIND_PENDING && e.ref != LEDGER_SEQ_NONE) ||
+                      also_reverses != LEDGER_SEQ_NONE;
     if (err == LEDGER_OK)
-        err = entry_legs_replay(s, seq, &e);
+        err = entry_legs_replay(s, seq, &e, correction);
     if (err != LEDGER_OK)
         return err;
     if (also_reverses != LEDGER_SEQ_NONE) {
