@@ -281,7 +281,9 @@ static void fund(bench_work *w)
             n = BENCH_COMMIT_ENTRIES;
         for (uint32_t i = 0; i < n; i++) {
             snprintf(w->ids[i], BENCH_ID_MAX, "fund-%" PRIu32, first + i + 1);
-            entry_fill(&w->entries[i], w->ids[i], LEDGER_OP_WAGE, "programme:wages",
+            /* A transfer, not a typed wage: the wallets here are bare
+             * accounts, not enrolled participants. */
+            entry_fill(&w->entries[i], w->ids[i], LEDGER_OP_TRANSFER, "programme:wages",
                        w->codes[first + i], BENCH_FUNDING_AMOUNT);
         }
         commit_checked(w, n, 1);

@@ -451,7 +451,9 @@ static double template_make(void)
             n = BENCH_FUND_CHUNK;
         for (uint32_t i = 0; i < n; i++) {
             snprintf(ids[i], BENCH_ID_MAX, "fund-%07" PRIu32, first + i + 1);
-            entry_fill(&entries[i], ids[i], LEDGER_OP_WAGE, "programme:wages",
+            /* Transfers: the wallets are bare accounts, not enrolled
+             * participants, so typed wages would be refused. */
+            entry_fill(&entries[i], ids[i], LEDGER_OP_TRANSFER, "programme:wages",
                        W.codes[first + i], BENCH_FUNDING_AMOUNT);
         }
         ledger_request req = {entries, n, false, res};
@@ -1121,7 +1123,7 @@ static library_figure library_run(uint32_t batch, uint32_t requests, double seco
             const char *debit;
             ledger_op op;
             if (bench_rng_below(&rng, BENCH_WAGE_ONE_IN) == 0) {
-                op = LEDGER_OP_WAGE;
+                op = LEDGER_OP_TRANSFER; /* from programme:wages */
                 debit = "programme:wages";
             } else {
                 uint32_t a = bench_rng_below(&rng, W.accounts - 1);

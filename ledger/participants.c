@@ -319,6 +319,10 @@ static int enrol_fn(ledger *l, void *vctx, batch *b)
             refused = true;
         }
     }
+    /* The new people's keys are durable before their records commit. */
+    err = pii_sync(l);
+    if (err != LEDGER_OK)
+        return err;
     if (refused && c->atomic) {
         for (size_t i = 0; i < c->count; i++) {
             if (c->results[i].err == LEDGER_OK) {
@@ -435,6 +439,8 @@ static int change_fn(ledger *l, void *vctx, batch *b)
         if (err == LEDGER_OK)
             err = pii_put(b->txn, l, p.id, rec.id, nm, ph, rec.birth_year, rec.admin1,
                           rec.admin2);
+        if (err == LEDGER_OK)
+            err = pii_sync(l);
         sodium_memzero(name, sizeof name);
     }
     return err;

@@ -419,7 +419,7 @@ static int pii_slot_open(const ledger *l, uint32_t programme, uint32_t slot, con
     return LEDGER_OK;
 }
 
-/* A new person key, sealed into the slot the counter names, synced; the
+/* A new person key, sealed into the slot the counter names; the
  * counter moves on in txn. If txn fails the counter stays and the slot is
  * written again by the next new person: no committed record names it. */
 static int pii_slot_new(MDB_txn *txn, ledger *l, uint32_t programme, const char *id,
@@ -443,10 +443,9 @@ static int pii_slot_new(MDB_txn *txn, ledger *l, uint32_t programme, const char 
     crypto_aead_xchacha20poly1305_ietf_encrypt(sealed + PII_NONCE_BYTES, NULL, person_key,
                                                PII_KEY_BYTES, ad, ad_len, NULL, sealed,
                                                l->pii->data_key);
+    /* Made durable by pii_sync, once for a whole batch, before the record
+     * naming it commits. */
     int err = pii_pwrite_all(l->pii->slots_fd, sealed, sizeof sealed, pii_slot_offset(slot));
-    /* Durable before the record naming it can commit. */
-    if (err == LEDGER_OK && fdatasync(l->pii->slots_fd) != 0)
-        err = LEDGER_IO;
     if (err == LEDGER_OK) {
         be32_put(next_be, slot + 1);
         v.mv_size = sizeof next_be;
@@ -719,4 +718,11 @@ int pii_lookalike(MDB_txn *txn, ledger *l, uint32_t programme, const char *excep
     }
     mdb_cursor_close(cur);
     return err;
+}
+
+int pii_sync(ledger *l)
+{
+    if (l->pii == NULL)
+        return LEDGER_OK;
+    return fdatasync(l->pii->slots_fd) == 0 ? LEDGER_OK : LEDGER_IO;
 }

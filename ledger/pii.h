@@ -51,10 +51,15 @@ void pii_close(ledger *l);
 
 /* Stores (or replaces) a person's name and phone, each UTF-8 without NUL,
  * at most LEDGER_PERSON_NAME_MAX / LEDGER_PHONE_MAX bytes, and indexes
- * their look-alike hash. A new person gets a new slot; a replacement keeps
- * it and moves the index entry. */
+ * their look-alike hash. A new person gets a new slot (written, not yet
+ * synced: see pii_sync); a replacement keeps it and moves the index entry. */
 int pii_put(MDB_txn *txn, ledger *l, uint32_t programme, const char *id, const char *name,
             const char *phone, uint16_t birth_year, const char *admin1, const char *admin2);
+
+/* Makes the slots written by pii_put durable: call it once, after the last
+ * pii_put of a transaction and before committing it, so no committed
+ * record names a slot that a crash could lose. */
+int pii_sync(ledger *l);
 
 /* Reads them back. LEDGER_NOT_FOUND when the person has none (never stored
  * or erased), LEDGER_CORRUPT when authentication fails. */
