@@ -597,11 +597,15 @@ int domain_entry_derive(batch *b, const programme_rec *p, const ledger_entry_in 
     } else if (in->wage_run != NULL && in->wage_run[0] != '\0') {
         return LEDGER_INVALID_FIELD;
     }
-    if (in->op == LEDGER_OP_WAGE && in->wage_run != NULL && in->wage_run[0] != '\0' &&
-        (in->client_id == NULL || in->client_id[0] == '\0')) {
+    if (in->op == LEDGER_OP_WAGE && in->wage_run != NULL && in->wage_run[0] != '\0') {
+        /* A run's line is known by "<run>:<participant>": its deliveries
+         * are matched by it. */
         int n = snprintf(d->client_id, sizeof d->client_id, "%s:%s", in->wage_run,
                          in->participant);
-        if (n < 0 || (size_t)n >= sizeof d->client_id)
+        if (n < 0 || (size_t)n >= sizeof d->client_id || strchr(in->wage_run, ':') != NULL)
+            return LEDGER_INVALID_FIELD;
+        if (in->client_id != NULL && in->client_id[0] != '\0' &&
+            strcmp(in->client_id, d->client_id) != 0)
             return LEDGER_INVALID_FIELD;
         d->in.client_id = d->client_id;
     }

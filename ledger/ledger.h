@@ -450,8 +450,9 @@ typedef struct ledger_entry_in {
     int64_t amount;           /* the operation's amount; a wage's gross */
     uint32_t days;            /* wage by days: days worked (then amount = 0) */
     int64_t daily_rate;       /* wage by days: rate per day, minor units */
-    const char *wage_run;     /* wage: the run it belongs to; client_id may then be
-                                 NULL and becomes "<run>:<participant>" */
+    const char *wage_run;     /* wage: the run it belongs to (no ':'); its client id
+                                 is then "<run>:<participant>" (client_id NULL,
+                                 "" or exactly that) */
     const char *currency;     /* optional: refused unless the programme's */
     const char *budget_line;  /* donor budget line tag, optional */
 } ledger_entry_in;

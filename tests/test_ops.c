@@ -491,6 +491,12 @@ static void test_rejections(void **state)
     e.legs[0] = (ledger_leg_in){"programme:wages", LEDGER_DEBIT, 100};
     e.legs[1] = (ledger_leg_in){"participant:P001:wallet", LEDGER_CREDIT, 100};
     refused(t, &e, LEDGER_LEGS_MISMATCH);
+    /* A run's line is known by "<run>:<participant>" and nothing else. */
+    e = op("odd-id", LEDGER_OP_WAGE, who(0), 1000, 20260110);
+    e.wage_run = "R9";
+    refused(t, &e, LEDGER_INVALID_FIELD);
+    e.client_id = "R9:P001";
+    post_ok(t, &e);
 
     /* Grants: self-approval, second approval, disbursement above it, a
      * second request while one waits. */
