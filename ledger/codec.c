@@ -139,6 +139,7 @@ static void w_tags(writer *w, const codec_tags *t)
     w_u8(w, t->phase);
     w_str(w, t->cso);
     w_str(w, t->budget_line);
+    w_str(w, t->group);
 }
 
 static void r_tags(reader *r, codec_tags *t)
@@ -154,6 +155,7 @@ static void r_tags(reader *r, codec_tags *t)
     t->phase = (uint8_t)r_uint(r, 1);
     t->cso = r_str(r);
     t->budget_line = r_str(r);
+    t->group = r_str(r);
 }
 
 int codec_entry_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_entry *e)
@@ -455,5 +457,65 @@ int codec_closure_decode(codec_closure *out, const uint8_t *leaf, size_t len)
     if (r_done(&r) != 0)
         return -1;
     *out = c;
+    return 0;
+}
+
+int codec_group_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_group *g)
+{
+    writer w = {out, cap, 0, 0};
+    w_head(&w, CODEC_LEAF_GROUP);
+    w_uint(&w, g->programme, 4);
+    w_u8(&w, g->event);
+    w_str(&w, g->partner);
+    w_str(&w, g->principal);
+    w_str(&w, g->group);
+    w_str(&w, g->name);
+    w_str(&w, g->cso);
+    w_str(&w, g->participant);
+    w_uint(&w, g->member_number, 4);
+    w_uint(&w, g->cycle, 4);
+    w_uint(&w, (uint64_t)g->share_price, 8);
+    w_uint(&w, g->shares_min, 4);
+    w_uint(&w, g->shares_max, 4);
+    w_uint(&w, g->service_charge_bp, 4);
+    w_uint(&w, g->start, 4);
+    w_uint(&w, g->planned_end, 4);
+    w_uint(&w, g->date, 4);
+    w_uint(&w, (uint64_t)g->cash_expected, 8);
+    w_uint(&w, (uint64_t)g->cash_counted, 8);
+    w_bytes(&w, g->present, CODEC_PRESENT_BYTES);
+    return w_done(&w, len_out);
+}
+
+int codec_group_decode(codec_group *out, const uint8_t *leaf, size_t len)
+{
+    reader r = {leaf, len, 0, 0};
+    codec_group g;
+    const uint8_t *p;
+    r_head(&r, CODEC_LEAF_GROUP);
+    g.programme = (uint32_t)r_uint(&r, 4);
+    g.event = (uint8_t)r_uint(&r, 1);
+    g.partner = r_str(&r);
+    g.principal = r_str(&r);
+    g.group = r_str(&r);
+    g.name = r_str(&r);
+    g.cso = r_str(&r);
+    g.participant = r_str(&r);
+    g.member_number = (uint32_t)r_uint(&r, 4);
+    g.cycle = (uint32_t)r_uint(&r, 4);
+    g.share_price = (int64_t)r_uint(&r, 8);
+    g.shares_min = (uint32_t)r_uint(&r, 4);
+    g.shares_max = (uint32_t)r_uint(&r, 4);
+    g.service_charge_bp = (uint32_t)r_uint(&r, 4);
+    g.start = (uint32_t)r_uint(&r, 4);
+    g.planned_end = (uint32_t)r_uint(&r, 4);
+    g.date = (uint32_t)r_uint(&r, 4);
+    g.cash_expected = (int64_t)r_uint(&r, 8);
+    g.cash_counted = (int64_t)r_uint(&r, 8);
+    if ((p = r_bytes(&r, CODEC_PRESENT_BYTES)) != NULL)
+        memcpy(g.present, p, CODEC_PRESENT_BYTES);
+    if (r_done(&r) != 0)
+        return -1;
+    *out = g;
     return 0;
 }

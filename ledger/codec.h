@@ -30,7 +30,8 @@ typedef enum codec_leaf_type {
     CODEC_LEAF_PARTICIPANT = 7,
     CODEC_LEAF_SETTINGS = 8,
     CODEC_LEAF_CLOSURE = 9,
-    CODEC_LEAF_TYPE_MAX = 9,
+    CODEC_LEAF_GROUP = 10,
+    CODEC_LEAF_TYPE_MAX = 10,
 } codec_leaf_type;
 
 typedef struct codec_leg {
@@ -56,7 +57,7 @@ typedef struct codec_tags {
     uint8_t category;
     codec_str cohort;
     uint8_t phase;
-    codec_str cso, budget_line;
+    codec_str cso, budget_line, group;
 } codec_tags;
 
 typedef struct codec_entry {
@@ -150,6 +151,33 @@ typedef struct codec_closure {
     uint64_t ref;     /* approve, cancel: the request's seq; request: NONE */
 } codec_closure;
 
+typedef enum codec_group_event {
+    CODEC_GROUP_CREATE = 1,
+    CODEC_GROUP_MEMBER = 2,
+    CODEC_GROUP_CYCLE_OPEN = 3,
+    CODEC_GROUP_MEETING = 4,
+    CODEC_GROUP_CYCLE_CLOSE = 5,
+} codec_group_event;
+
+#define CODEC_PRESENT_BYTES 13 /* a bit per member number 1..100 */
+
+/* A savings group's event; fields an event does not use are 0 / empty. */
+typedef struct codec_group {
+    uint32_t programme;
+    uint8_t event;
+    codec_str partner, principal, group;
+    codec_str name;        /* create */
+    codec_str cso;         /* create */
+    codec_str participant; /* member */
+    uint32_t member_number;
+    uint32_t cycle;        /* cycle open / close: its number */
+    int64_t share_price;
+    uint32_t shares_min, shares_max, service_charge_bp, start, planned_end;
+    uint32_t date;         /* meeting, close */
+    int64_t cash_expected, cash_counted;
+    uint8_t present[CODEC_PRESENT_BYTES];
+} codec_group;
+
 /* Encoders: write into out (cap bytes), the length to *len_out. 0 or -1. */
 int codec_entry_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_entry *e);
 int codec_batch_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_batch *b);
@@ -160,6 +188,7 @@ int codec_participant_encode(uint8_t *out, size_t cap, size_t *len_out,
                              const codec_participant *p);
 int codec_settings_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_settings *s);
 int codec_closure_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_closure *c);
+int codec_group_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_group *g);
 
 /* The leaf's type, or -1 for too short / unknown version. */
 int codec_leaf_type_of(const uint8_t *leaf, size_t len);
@@ -173,5 +202,6 @@ int codec_account_decode(codec_account *out, const uint8_t *leaf, size_t len);
 int codec_participant_decode(codec_participant *out, const uint8_t *leaf, size_t len);
 int codec_settings_decode(codec_settings *out, const uint8_t *leaf, size_t len);
 int codec_closure_decode(codec_closure *out, const uint8_t *leaf, size_t len);
+int codec_group_decode(codec_group *out, const uint8_t *leaf, size_t len);
 
 #endif

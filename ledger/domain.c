@@ -215,6 +215,7 @@ void tags_from_codec(ledger_tags *out, const codec_tags *t)
     out->phase = t->phase;
     str_copy(out->cso, sizeof out->cso, t->cso);
     str_copy(out->budget_line, sizeof out->budget_line, t->budget_line);
+    str_copy(out->group, sizeof out->group, t->group);
 }
 
 void tags_to_codec(codec_tags *out, const ledger_tags *t)
@@ -230,6 +231,7 @@ void tags_to_codec(codec_tags *out, const ledger_tags *t)
     out->phase = t->phase;
     out->cso = cstr(t->cso);
     out->budget_line = cstr(t->budget_line);
+    out->group = cstr(t->group);
 }
 
 static void tags_of_participant(ledger_tags *t, const ledger_participant *p, uint32_t date)
@@ -569,7 +571,9 @@ int domain_entry_derive(batch *b, const programme_rec *p, const ledger_entry_in 
     }
 
     bool typed = op_typed(in->op);
-    bool needs_participant = typed && in->op != LEDGER_OP_FUNDING;
+    bool group = op_of_group(in->op);
+    bool needs_participant =
+        (typed && in->op != LEDGER_OP_FUNDING) || (group && in->op != LEDGER_OP_SHARE_OUT);
     if (needs_participant && (in->participant == NULL || in->participant[0] == '\0') &&
         participant_of_legs(in, d->participant))
         d->in.participant = d->participant;
@@ -586,6 +590,20 @@ int domain_entry_derive(batch *b, const programme_rec *p, const ledger_entry_in 
     }
     if (bl > 0)
         snprintf(d->tags.budget_line, sizeof d->tags.budget_line, "%s", in->budget_line);
+    if (group) {
+        /* The group's own money: no programme approval applies. */
+        err = group_entry_derive(b, p, in, d);
+        if (err != LEDGER_OK || in->op == LEDGER_OP_SHARE_OUT) {
+            if (in->group != NULL)
+                snprintf(d->tags.group, sizeof d->tags.group, "%s", in->group);
+            return err;
+        }
+        if (in->legs_count > 0 && !legs_given_match(in, d))
+            return LEDGER_LEGS_MISMATCH;
+        memcpy(d->in.legs, d->legs, sizeof d->legs);
+        d->in.legs_count = d->legs_count;
+        return in->kind == LEDGER_KIND_POSTED ? LEDGER_OK : LEDGER_INVALID_FIELD;
+    }
     if (typed) {
         err = typed_legs(in, &s, d);
         if (err != LEDGER_OK)
@@ -689,6 +707,11 @@ int domain_entry_done(batch *b, const programme_rec *p, const domain_entry *d,
                       const codec_entry *e, uint64_t seq)
 {
     uint8_t key[DOMAIN_KEY_MAX], val[8];
+    if (op_of_group(e->op) || op_of_group(d->ref_op)) {
+        int err = group_entry_done(b, p, d, e);
+        if (err != LEDGER_OK)
+            return err;
+    }
     if (d->request_action == DOMAIN_ACTION_NONE)
         return LEDGER_OK;
     size_t n = request_key(key, p->id, d->request_action, d->request_subject);

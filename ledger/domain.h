@@ -27,6 +27,32 @@ typedef struct closure_rec {
     uint8_t pad[7];
 } closure_rec;
 
+/* A savings group's state (groups.c): 'G' || group. */
+typedef struct group_rec {
+    char id[LEDGER_GROUP_ID_MAX + 1];
+    char name[LEDGER_GROUP_NAME_MAX + 1];
+    char cso[LEDGER_PARTNER_MAX + 1];
+    uint32_t members;
+    ledger_cycle cycle;
+    uint64_t shares;     /* bought in the current cycle */
+    uint32_t meetings;   /* in the current cycle */
+    uint64_t attendance; /* members present, summed over them */
+    int64_t last_share_out;
+    uint32_t last_share_out_members;
+    uint8_t pad[4];
+} group_rec;
+
+/* A member: 'M' || group || ':' || participant; and 'N' || group || ':' ||
+ * number (u32 BE) -> participant id, for the order they joined. */
+typedef struct member_rec {
+    char participant[LEDGER_PARTICIPANT_ID_MAX + 1];
+    uint8_t pad[3];
+    uint32_t number;
+    uint64_t shares;         /* bought in the current cycle */
+    uint32_t meeting_date;   /* the last meeting they bought at */
+    uint32_t meeting_shares; /* and how many there */
+} member_rec;
+
 /* What posting learns from the domain about one entry, kept between its
  * checks and its write. */
 typedef struct domain_entry {
@@ -44,6 +70,7 @@ typedef struct domain_entry {
     uint8_t request_action; /* DOMAIN_ACTION_* of the open request it opens or closes */
     char request_subject[LEDGER_PARTICIPANT_ID_MAX + 1];
     bool awaiting; /* recorded pending, awaiting approval */
+    uint32_t shares; /* a share purchase's shares */
 } domain_entry;
 
 size_t domain_key(uint8_t out[DOMAIN_KEY_MAX], uint32_t programme, char kind, const void *subject,
@@ -75,6 +102,17 @@ int domain_entry_check(batch *b, const programme_rec *p, domain_entry *d, const 
 /* After the entry is written at `seq`: open or close requests, links. */
 int domain_entry_done(batch *b, const programme_rec *p, const domain_entry *d,
                       const codec_entry *e, uint64_t seq);
+
+/* groups.c: the typed savings-group operations (legs, membership, cycle,
+ * limits, loan fund) and what a posted one changes. */
+int group_entry_derive(batch *b, const programme_rec *p, const ledger_entry_in *in,
+                       domain_entry *d);
+int group_entry_done(batch *b, const programme_rec *p, const domain_entry *d,
+                     const codec_entry *e);
+int group_load(MDB_txn *txn, ledger *l, uint32_t programme, const char *group, group_rec *out);
+int member_load(MDB_txn *txn, ledger *l, uint32_t programme, const char *group,
+                const char *participant, member_rec *out);
+bool op_of_group(uint16_t op);
 
 /* post.c: applies a request's entries inside a batch (deliveries.c), each
  * on its own or all or nothing. */

@@ -64,6 +64,14 @@ static const char *const err_names[LEDGER_ERR_COUNT] = {
     [LEDGER_WRONG_CURRENCY] = "wrong_currency",
     [LEDGER_DELIVERY_CONTRADICTS] = "delivery_contradicts",
     [LEDGER_DELIVERY_UNMATCHED] = "delivery_unmatched",
+    [LEDGER_UNKNOWN_GROUP] = "unknown_group",
+    [LEDGER_GROUP_EXISTS] = "group_exists",
+    [LEDGER_NOT_A_MEMBER] = "not_a_member",
+    [LEDGER_NO_OPEN_CYCLE] = "no_open_cycle",
+    [LEDGER_SHARE_LIMIT] = "share_limit",
+    [LEDGER_LOAN_ABOVE_FUND] = "loan_above_fund",
+    [LEDGER_LOANS_OUTSTANDING] = "loans_outstanding",
+    [LEDGER_SOCIAL_FUND_KEPT] = "social_fund_kept",
 };
 
 static const char *const err_texts[LEDGER_ERR_COUNT] = {
@@ -136,6 +144,18 @@ static const char *const err_texts[LEDGER_ERR_COUNT] = {
     [LEDGER_DELIVERY_CONTRADICTS] =
         "the delivery results contradict themselves, the wage run or an earlier import",
     [LEDGER_DELIVERY_UNMATCHED] = "a delivery line matches no line of the wage run",
+    [LEDGER_UNKNOWN_GROUP] = "no savings group of that id in the programme",
+    [LEDGER_GROUP_EXISTS] = "a savings group of that id exists already",
+    [LEDGER_NOT_A_MEMBER] = "the participant is not a member of the savings group",
+    [LEDGER_NO_OPEN_CYCLE] =
+        "the group has no open cycle (open one first), or already has one (close it first)",
+    [LEDGER_SHARE_LIMIT] =
+        "shares must be whole and within the cycle's limits per member and meeting",
+    [LEDGER_LOAN_ABOVE_FUND] =
+        "a loan may not exceed the loan fund: the group's cash less its social fund",
+    [LEDGER_LOANS_OUTSTANDING] = "every loan must be repaid before the share-out",
+    [LEDGER_SOCIAL_FUND_KEPT] =
+        "a share-out is posted only by closing the cycle, and never touches the social fund",
 };
 
 const char *ledger_err_name(int err)

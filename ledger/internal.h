@@ -208,6 +208,7 @@ typedef struct batch {
     uint64_t apply_ns;                    /* time spent applying, for ledger_commit_info */
     programme_rec programme;              /* the last one looked up (entries of a batch */
     bool programme_cached;                /* rarely change programme) */
+    bool share_out;                       /* a cycle's close is posting its share-out */
 } batch;
 
 /* The programme of that name, cached for the batch. */

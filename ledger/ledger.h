@@ -128,7 +128,17 @@ typedef enum ledger_err {
     LEDGER_DELIVERY_CONTRADICTS, /* a delivery result contradicts the run, itself or an
                                     earlier import */
     LEDGER_DELIVERY_UNMATCHED,   /* a delivery line matches no line of the wage run */
-    LEDGER_ERR_COUNT             /* not an error: the number of codes */
+    /* savings groups */
+    LEDGER_UNKNOWN_GROUP,      /* no savings group of that id */
+    LEDGER_GROUP_EXISTS,       /* creating a group id already used */
+    LEDGER_NOT_A_MEMBER,       /* the participant is not a member of the group */
+    LEDGER_NO_OPEN_CYCLE,      /* the group has no open cycle (or has one, to open one) */
+    LEDGER_SHARE_LIMIT,        /* shares outside the cycle's limits for a meeting */
+    LEDGER_LOAN_ABOVE_FUND,    /* a loan above the loan fund (cash less social fund) */
+    LEDGER_LOANS_OUTSTANDING,  /* a share-out while loans are not repaid */
+    LEDGER_SOCIAL_FUND_KEPT,   /* a share-out may not touch the social fund, nor be posted
+                                  other than by closing the cycle */
+    LEDGER_ERR_COUNT           /* not an error: the number of codes */
 } ledger_err;
 
 /* A sentence a person can act on, e.g. "insufficient funds in a no-overdraft
@@ -355,6 +365,7 @@ typedef struct ledger_leg_in {
 #define LEDGER_REGION_MAX 64         /* admin-1 or admin-2 name, bytes */
 #define LEDGER_COHORT_MAX 32         /* bytes */
 #define LEDGER_BUDGET_LINE_MAX 32    /* donor budget line, bytes */
+#define LEDGER_GROUP_ID_MAX 16       /* savings group id, bytes, [A-Za-z0-9_.-] */
 #define LEDGER_HOLD_REASON_MAX 32    /* a hold's reason code, bytes */
 #define LEDGER_PERSON_NAME_MAX 128   /* personal data: a name, bytes */
 #define LEDGER_PHONE_MAX 32          /* personal data: a phone number, bytes */
@@ -405,6 +416,7 @@ typedef struct ledger_tags {
     uint8_t phase;                      /* 0 when not about a participant */
     char cso[LEDGER_PARTNER_MAX + 1];   /* the participant's CSO partner */
     char budget_line[LEDGER_BUDGET_LINE_MAX + 1];
+    char group[LEDGER_GROUP_ID_MAX + 1]; /* savings-group operations: the group */
 } ledger_tags;
 
 const char *ledger_sex_name(ledger_sex sex);                /* "female", "male", "unknown" */
@@ -455,6 +467,12 @@ typedef struct ledger_entry_in {
                                  "" or exactly that) */
     const char *currency;     /* optional: refused unless the programme's */
     const char *budget_line;  /* donor budget line tag, optional */
+    /* Savings-group operations (share_purchase, social_fund, group_loan,
+     * loan_repayment) are typed too: group and participant (a member). */
+    const char *group;
+    uint32_t shares;          /* share_purchase: whole shares at the cycle's price */
+    bool from_wallet;         /* share_purchase: paid from the programme wallet (four
+                                 legs, through cash_partner's cash) */
 } ledger_entry_in;
 
 typedef struct ledger_result {
@@ -810,6 +828,113 @@ int ledger_deliveries_import(ledger *l, const char *programme, const char *partn
                              const char *principal, const char *run, uint32_t value_date,
                              const ledger_delivery_in *lines, size_t count,
                              ledger_result *results, ledger_delivery_report *report);
+
+/* ---- Savings groups (VSLA) ----
+ *
+ * A group of participants saves by buying shares at meetings, keeps a
+ * social fund, lends from the rest (the loan fund) with a service charge,
+ * and at the end of a cycle shares out: income in proportion to shares,
+ * each member's savings paid back; the social fund stays. Accounts:
+ * group:<g>:cash, :social, :income, :member:<p>, :loan:<p>. */
+
+#define LEDGER_GROUP_NAME_MAX 64     /* bytes */
+#define LEDGER_GROUP_MEMBERS_MAX 100 /* members of one group */
+#define LEDGER_SHARES_PER_MEETING_MAX 100
+
+typedef struct ledger_cycle {
+    uint32_t number;            /* 1, 2, ... ; 0 = none yet */
+    int64_t share_price;        /* minor units, > 0 */
+    uint32_t shares_min;        /* shares a member buys at one meeting, at least */
+    uint32_t shares_max;        /* and at most (default 1..5) */
+    uint32_t service_charge_bp; /* charge on each loan repayment, of the principal */
+    uint32_t start, planned_end; /* YYYYMMDD */
+    bool open;
+} ledger_cycle;
+
+typedef struct ledger_group_info {
+    char id[LEDGER_GROUP_ID_MAX + 1];
+    char name[LEDGER_GROUP_NAME_MAX + 1];
+    char cso[LEDGER_PARTNER_MAX + 1];
+    uint32_t members;
+    ledger_cycle cycle;         /* the current or last cycle */
+    uint64_t shares;            /* shares bought in the current cycle */
+    int64_t cash, social, income;
+    int64_t loan_fund;          /* cash less the social fund */
+    int64_t loans_outstanding;
+    int64_t savings;            /* the members' savings */
+    uint32_t meetings;          /* in the current cycle */
+    uint64_t attendance;        /* members present, summed over those meetings */
+    int64_t last_share_out;     /* paid to members at the last share-out */
+    uint32_t last_share_out_members;
+} ledger_group_info;
+
+typedef struct ledger_group_member {
+    char participant[LEDGER_PARTICIPANT_ID_MAX + 1];
+    uint32_t number;            /* 1, 2, ... in the order they joined */
+    uint64_t shares;            /* in the current cycle */
+    int64_t savings;            /* group:<g>:member:<p> */
+    int64_t loan;               /* group:<g>:loan:<p> outstanding */
+    int64_t income_share;       /* what the share-out would give now */
+} ledger_group_member;
+
+/* Creates a group (its cash, social and income accounts) led by a CSO. */
+int ledger_group_create(ledger *l, const char *programme, const char *partner,
+                        const char *principal, const char *group, const char *name);
+/* Adds enrolled participants as members (their member and loan accounts).
+ * results[i]: OK, UNKNOWN_PARTICIPANT, or LEDGER_EXISTS for a member
+ * already; the call fails only on argument or storage errors. */
+int ledger_group_members_add(ledger *l, const char *programme, const char *partner,
+                             const char *principal, const char *group,
+                             const char *const *participants, size_t count, int *results);
+/* Opens the next cycle (number and `open` are set by the library).
+ * LEDGER_NO_OPEN_CYCLE when one is open; INVALID_FIELD for a price <= 0,
+ * limits outside 1..LEDGER_SHARES_PER_MEETING_MAX or min > max, a rate
+ * above 10,000 bp, or dates out of order. */
+int ledger_cycle_open(ledger *l, const char *programme, const char *partner,
+                      const char *principal, const char *group, const ledger_cycle *c);
+
+typedef struct ledger_meeting_report {
+    int64_t cash_expected;  /* the ledger's group:<g>:cash after the meeting's entries */
+    int64_t cash_counted;   /* what the group counted in the box */
+    int64_t difference;     /* counted - expected: recorded in the meeting leaf */
+    uint32_t present;
+    uint64_t seq;           /* the meeting leaf */
+} ledger_meeting_report;
+
+/* A meeting, in one commit: its entries (group operations dated `date`;
+ * each with its own result, as ledger_post), then a meeting leaf recording
+ * who was present and the cash counted against the ledger's; a difference
+ * is reported and recorded, never adjusted silently. */
+int ledger_group_meeting(ledger *l, const char *programme, const char *partner,
+                         const char *principal, const char *group, uint32_t date,
+                         const char *const *present, size_t present_count, int64_t cash_counted,
+                         const ledger_entry_in *entries, uint32_t count, ledger_result *results,
+                         ledger_meeting_report *report);
+
+typedef struct ledger_share_out_report {
+    int64_t income;        /* shared in proportion to shares */
+    int64_t paid;          /* savings and income paid back to members */
+    int64_t social_kept;   /* the social fund, left in the group */
+    uint32_t members_paid;
+    uint32_t entries;      /* share_out entries posted */
+} ledger_share_out_report;
+
+/* Closes the open cycle with its share-out, in one commit, dated `date`.
+ * Refused with LEDGER_LOANS_OUTSTANDING while any member owes the group.
+ * The group's income is divided in proportion to the shares each member
+ * bought in the cycle: each gets floor(income x shares / total); the units
+ * left over go one each to the members with the largest remainders, ties
+ * to the earlier member (the largest-remainder method: nothing is left
+ * undivided). Then every member's savings and income are paid out of the
+ * group's cash. The social fund stays. */
+int ledger_cycle_close(ledger *l, const char *programme, const char *partner,
+                       const char *principal, const char *group, uint32_t date,
+                       ledger_share_out_report *report);
+
+int ledger_group_get(ledger *l, const char *programme, const char *group, ledger_group_info *out);
+/* Members in the order they joined: up to max, their number in *count_out. */
+int ledger_group_members(ledger *l, const char *programme, const char *group,
+                         ledger_group_member *out, size_t max, size_t *count_out);
 
 /* ---- Access tokens (RPC): not journal leaves ----
  *

@@ -363,11 +363,7 @@ static int on_entry(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
     int err = e.ref != LEDGER_SEQ_NONE ? entry_ref_check(s, seq, &e, &ref, &also_reverses)
                                        : LEDGER_OK;
     if (err == LEDGER_OK)
-        err = vdomain_entry(s->domain, seq, &e,
-                            e.ref != LEDGER_SEQ_NONE && e.kind != LEDGER_KIND_REVERSAL &&
-                                    e.kind != LEDGER_KIND_PENDING
-                                ? &ref
-                                : NULL);
+        err = vdomain_entry(s->domain, seq, &e, e.ref != LEDGER_SEQ_NONE ? &ref : NULL);
     bool correction = (e.kind == LEDGER_KIND_PENDING && e.ref != LEDGER_SEQ_NONE) ||
                       also_reverses != LEDGER_SEQ_NONE;
     if (err == LEDGER_OK)
@@ -538,6 +534,9 @@ static int on_leaf(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
         break;
     case CODEC_LEAF_CLOSURE:
         err = vdomain_closure(s->domain, s->programmes_count, seq, leaf, len);
+        break;
+    case CODEC_LEAF_GROUP:
+        err = vdomain_group(s->domain, s->programmes_count, seq, leaf, len);
         break;
     default:
         err = fail(s, "leaf %llu: unknown type or version", (unsigned long long)seq);

@@ -13,6 +13,7 @@
 #include "ledger/verify_domain.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,15 @@ typedef struct vrequest {
     uint64_t seq; /* the pending entry; LEDGER_SEQ_NONE once resolved */
 } vrequest;
 
+typedef struct vgroup {
+    uint32_t programme;
+    group_rec g;
+    member_rec members[LEDGER_GROUP_MEMBERS_MAX];
+} vgroup;
+
 struct vdomain {
+    vgroup *groups;
+    size_t groups_count, groups_cap;
     vpart *parts;
     size_t parts_count, parts_cap;
     vrequest *requests;
@@ -70,6 +79,7 @@ void vdomain_free(vdomain *d)
         return;
     free(d->parts);
     free(d->requests);
+    free(d->groups);
     free(d);
 }
 
@@ -165,6 +175,178 @@ int vdomain_closure(vdomain *d, uint32_t programmes_count, uint64_t seq, const u
     return LEDGER_OK;
 }
 
+/* ---- savings groups ---- */
+
+static vgroup *vgroup_find(vdomain *d, uint32_t programme, codec_str id)
+{
+    for (size_t i = 0; i < d->groups_count; i++) {
+        vgroup *v = &d->groups[i];
+        if (v->programme == programme && strlen(v->g.id) == id.len &&
+            memcmp(v->g.id, id.p, id.len) == 0)
+            return v;
+    }
+    return NULL;
+}
+
+static member_rec *vmember_find(vgroup *v, codec_str who)
+{
+    for (uint32_t i = 0; i < v->g.members; i++) {
+        if (strlen(v->members[i].participant) == who.len &&
+            memcmp(v->members[i].participant, who.p, who.len) == 0)
+            return &v->members[i];
+    }
+    return NULL;
+}
+
+static void str_set(char *out, size_t cap, codec_str s)
+{
+    size_t n = s.len < cap - 1 ? s.len : cap - 1;
+    memcpy(out, s.p, n);
+    out[n] = '\0';
+}
+
+static int group_event(vdomain *d, uint64_t seq, const codec_group *c, vgroup *v)
+{
+    group_rec *g = &v->g;
+    switch (c->event) {
+    case CODEC_GROUP_MEMBER: {
+        if (c->member_number != g->members + 1 || c->member_number > LEDGER_GROUP_MEMBERS_MAX ||
+            c->participant.len == 0 || c->participant.len > LEDGER_PARTICIPANT_ID_MAX ||
+            vmember_find(v, c->participant) != NULL)
+            return vfail(d, "leaf %llu: group member out of order or twice",
+                         (unsigned long long)seq);
+        member_rec *m = &v->members[g->members++];
+        str_set(m->participant, sizeof m->participant, c->participant);
+        m->number = c->member_number;
+        return LEDGER_OK;
+    }
+    case CODEC_GROUP_CYCLE_OPEN:
+        if (g->cycle.open || c->cycle != g->cycle.number + 1)
+            return vfail(d, "leaf %llu: cycle opened out of order", (unsigned long long)seq);
+        g->cycle = (ledger_cycle){c->cycle,          c->share_price, c->shares_min,
+                                  c->shares_max,     c->service_charge_bp, c->start,
+                                  c->planned_end,    true};
+        g->shares = 0;
+        g->meetings = 0;
+        g->attendance = 0;
+        return LEDGER_OK;
+    case CODEC_GROUP_MEETING: {
+        if (!g->cycle.open)
+            return vfail(d, "leaf %llu: meeting outside a cycle", (unsigned long long)seq);
+        uint32_t present = 0;
+        for (size_t i = 0; i < CODEC_PRESENT_BYTES; i++)
+            for (uint8_t b = c->present[i]; b; b &= (uint8_t)(b - 1))
+                present++;
+        g->meetings++;
+        g->attendance += present;
+        return LEDGER_OK;
+    }
+    case CODEC_GROUP_CYCLE_CLOSE:
+        if (!g->cycle.open || c->cycle != g->cycle.number)
+            return vfail(d, "leaf %llu: cycle closed out of order", (unsigned long long)seq);
+        g->cycle.open = false;
+        g->shares = 0;
+        g->meetings = 0;
+        g->attendance = 0;
+        g->last_share_out = c->cash_expected;
+        g->last_share_out_members = c->member_number;
+        for (uint32_t i = 0; i < g->members; i++) {
+            v->members[i].shares = 0;
+            v->members[i].meeting_date = 0;
+            v->members[i].meeting_shares = 0;
+        }
+        return LEDGER_OK;
+    default:
+        return vfail(d, "leaf %llu: unknown group event", (unsigned long long)seq);
+    }
+}
+
+int vdomain_group(vdomain *d, uint32_t programmes_count, uint64_t seq, const uint8_t *leaf,
+                  size_t len)
+{
+    codec_group c;
+    if (codec_group_decode(&c, leaf, len) != 0 || !programme_ok(c.programme, programmes_count) ||
+        c.group.len == 0 || c.group.len > LEDGER_GROUP_ID_MAX)
+        return vfail(d, "leaf %llu: group record is malformed", (unsigned long long)seq);
+    vgroup *v = vgroup_find(d, c.programme, c.group);
+    if (c.event == CODEC_GROUP_CREATE) {
+        if (v != NULL)
+            return vfail(d, "leaf %llu: group created twice", (unsigned long long)seq);
+        if (!grow((void **)&d->groups, &d->groups_cap, d->groups_count, sizeof *d->groups))
+            return LEDGER_NOMEM;
+        v = &d->groups[d->groups_count++];
+        memset(v, 0, sizeof *v);
+        v->programme = c.programme;
+        str_set(v->g.id, sizeof v->g.id, c.group);
+        str_set(v->g.name, sizeof v->g.name, c.name);
+        str_set(v->g.cso, sizeof v->g.cso, c.cso);
+        return LEDGER_OK;
+    }
+    if (v == NULL)
+        return vfail(d, "leaf %llu: event of a group never created", (unsigned long long)seq);
+    return group_event(d, seq, &c, v);
+}
+
+/* A share purchase, or its reversal, moves the member's shares. */
+static int vgroup_shares(vdomain *d, uint64_t seq, const codec_entry *e, const codec_entry *ref)
+{
+    bool bought = e->op == LEDGER_OP_SHARE_PURCHASE && e->kind == LEDGER_KIND_POSTED;
+    bool undone = e->kind == LEDGER_KIND_REVERSAL && ref != NULL &&
+                  ref->op == LEDGER_OP_SHARE_PURCHASE;
+    if (!bought && !undone)
+        return LEDGER_OK;
+    vgroup *v = vgroup_find(d, e->programme, e->tags.group);
+    member_rec *m = v ? vmember_find(v, e->tags.participant) : NULL;
+    if (m == NULL || v->g.cycle.share_price <= 0 || e->legs_count == 0)
+        return vfail(d, "entry %llu: share purchase outside a group's membership",
+                     (unsigned long long)seq);
+    uint64_t shares = (uint64_t)(e->legs[0].amount / v->g.cycle.share_price);
+    if (undone) {
+        if (v->g.cycle.open && shares <= m->shares) {
+            m->shares -= shares;
+            v->g.shares -= shares;
+        }
+        return LEDGER_OK;
+    }
+    if (m->meeting_date != e->value_date) {
+        m->meeting_date = e->value_date;
+        m->meeting_shares = 0;
+    }
+    m->meeting_shares += (uint32_t)shares;
+    m->shares += shares;
+    v->g.shares += shares;
+    return LEDGER_OK;
+}
+
+static int vgroups_compare(vdomain *d, MDB_txn *txn, ledger *l, uint64_t *expected)
+{
+    for (size_t i = 0; i < d->groups_count; i++) {
+        vgroup *v = &d->groups[i];
+        group_rec got;
+        const group_rec *w = &v->g;
+        if (group_load(txn, l, v->programme, w->id, &got) != LEDGER_OK ||
+            strcmp(got.name, w->name) != 0 || strcmp(got.cso, w->cso) != 0 ||
+            got.members != w->members || got.shares != w->shares ||
+            got.meetings != w->meetings || got.attendance != w->attendance ||
+            got.last_share_out != w->last_share_out ||
+            got.last_share_out_members != w->last_share_out_members ||
+            memcmp(&got.cycle, &w->cycle, offsetof(ledger_cycle, open)) != 0 ||
+            got.cycle.open != w->cycle.open)
+            return vfail(d, "group %s: stored record differs from its leaves and entries", w->id);
+        for (uint32_t k = 0; k < w->members; k++) {
+            member_rec m;
+            const member_rec *x = &v->members[k];
+            if (member_load(txn, l, v->programme, w->id, x->participant, &m) != LEDGER_OK ||
+                m.number != x->number || m.shares != x->shares ||
+                m.meeting_date != x->meeting_date || m.meeting_shares != x->meeting_shares)
+                return vfail(d, "group %s: member %s differs from the leaves and entries", w->id,
+                             x->participant);
+        }
+        *expected += 1 + 2 * (uint64_t)w->members;
+    }
+    return LEDGER_OK;
+}
+
 /* A pending entry that is a request of an action (see domain.c). */
 static size_t request_key_of(uint8_t out[DOMAIN_KEY_MAX], const codec_entry *e)
 {
@@ -188,6 +370,9 @@ static size_t request_key_of(uint8_t out[DOMAIN_KEY_MAX], const codec_entry *e)
 int vdomain_entry(vdomain *d, uint64_t seq, const codec_entry *e, const codec_entry *ref)
 {
     uint8_t key[DOMAIN_KEY_MAX];
+    int err = vgroup_shares(d, seq, e, ref);
+    if (err != LEDGER_OK)
+        return err;
     if (e->kind == LEDGER_KIND_PENDING) {
         size_t n = request_key_of(key, e);
         if (n == 0)
@@ -325,6 +510,9 @@ int vdomain_compare(vdomain *d, MDB_txn *txn, ledger *l, uint32_t programmes_cou
                          (unsigned long long)r->seq);
     }
     expected += d->requests_open;
+    int err = vgroups_compare(d, txn, l, &expected);
+    if (err != LEDGER_OK)
+        return err;
     if (domain_count(txn, l) != expected)
         return vfail(d, "the domain database holds records no leaf made");
     return LEDGER_OK;

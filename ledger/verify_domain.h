@@ -20,7 +20,9 @@ int vdomain_settings(vdomain *d, uint32_t programmes_count, uint64_t seq, const 
                      size_t len);
 int vdomain_closure(vdomain *d, uint32_t programmes_count, uint64_t seq, const uint8_t *leaf,
                     size_t len);
-/* Each entry; `ref` is what a post or void refers to (else NULL). */
+int vdomain_group(vdomain *d, uint32_t programmes_count, uint64_t seq, const uint8_t *leaf,
+                  size_t len);
+/* Each entry; `ref` is what it refers to (post, void, reversal), else NULL. */
 int vdomain_entry(vdomain *d, uint64_t seq, const codec_entry *e, const codec_entry *ref);
 /* After the walk: the "domain" database against the replay. */
 int vdomain_compare(vdomain *d, MDB_txn *txn, ledger *l, uint32_t programmes_count);
