@@ -13,7 +13,6 @@
 #include "ledger/verify_domain.h"
 
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,7 +329,11 @@ static int vgroups_compare(vdomain *d, MDB_txn *txn, ledger *l, uint64_t *expect
             got.meetings != w->meetings || got.attendance != w->attendance ||
             got.last_share_out != w->last_share_out ||
             got.last_share_out_members != w->last_share_out_members ||
-            memcmp(&got.cycle, &w->cycle, offsetof(ledger_cycle, open)) != 0 ||
+            got.cycle.number != w->cycle.number || got.cycle.share_price != w->cycle.share_price ||
+            got.cycle.shares_min != w->cycle.shares_min ||
+            got.cycle.shares_max != w->cycle.shares_max ||
+            got.cycle.service_charge_bp != w->cycle.service_charge_bp ||
+            got.cycle.start != w->cycle.start || got.cycle.planned_end != w->cycle.planned_end ||
             got.cycle.open != w->cycle.open)
             return vfail(d, "group %s: stored record differs from its leaves and entries", w->id);
         for (uint32_t k = 0; k < w->members; k++) {
