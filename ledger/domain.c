@@ -571,7 +571,7 @@ int domain_entry_derive(batch *b, const programme_rec *p, const ledger_entry_in 
     }
 
     bool typed = op_typed(in->op);
-    bool group = op_of_group(in->op);
+    bool group = op_of_group((uint16_t)in->op);
     bool needs_participant =
         (typed && in->op != LEDGER_OP_FUNDING) || (group && in->op != LEDGER_OP_SHARE_OUT);
     if (needs_participant && (in->participant == NULL || in->participant[0] == '\0') &&
@@ -627,7 +627,7 @@ int domain_entry_derive(batch *b, const programme_rec *p, const ledger_entry_in 
             return LEDGER_INVALID_FIELD;
         d->in.client_id = d->client_id;
     }
-    d->request_action = action_of_op(in->op);
+    d->request_action = action_of_op((uint16_t)in->op);
     if (d->request_action != DOMAIN_ACTION_NONE)
         snprintf(d->request_subject, sizeof d->request_subject, "%s", d->tags.participant);
     int64_t total = legs_total(d->in.legs, d->in.legs_count);

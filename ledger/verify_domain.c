@@ -469,7 +469,8 @@ static uint64_t domain_count(MDB_txn *txn, ledger *l)
 int vdomain_compare(vdomain *d, MDB_txn *txn, ledger *l, uint32_t programmes_count)
 {
     uint64_t expected = 0;
-    qsort(d->parts, d->parts_count, sizeof *d->parts, vpart_cmp);
+    if (d->parts_count > 1)
+        qsort(d->parts, d->parts_count, sizeof *d->parts, vpart_cmp);
     for (size_t i = 0; i < d->parts_count;) {
         size_t j = i;
         while (j + 1 < d->parts_count && d->parts[j + 1].programme == d->parts[i].programme &&
