@@ -8,6 +8,7 @@
  */
 #include "ledger/codec.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 typedef struct writer {
@@ -126,8 +127,22 @@ int codec_leaf_type_of(const uint8_t *leaf, size_t len)
     return leaf[0];
 }
 
+static bool tags_empty(const codec_tags *t)
+{
+    return t->participant.len == 0 && t->sex == 0 && t->age_band == 0 && t->disability == 0 &&
+           t->admin1.len == 0 && t->admin2.len == 0 && t->category == 0 && t->cohort.len == 0 &&
+           t->phase == 0 && t->cso.len == 0 && t->budget_line.len == 0 && t->group.len == 0;
+}
+
+/* Tags: one byte 0 when the entry has none (most of a ledger's entries are
+ * not about a participant), else 1 and the fields. */
 static void w_tags(writer *w, const codec_tags *t)
 {
+    if (tags_empty(t)) {
+        w_u8(w, 0);
+        return;
+    }
+    w_u8(w, 1);
     w_str(w, t->participant);
     w_u8(w, t->sex);
     w_u8(w, t->age_band);
@@ -144,6 +159,13 @@ static void w_tags(writer *w, const codec_tags *t)
 
 static void r_tags(reader *r, codec_tags *t)
 {
+    static const char empty[1] = "";
+    uint8_t present = (uint8_t)r_uint(r, 1);
+    memset(t, 0, sizeof *t);
+    t->participant = t->admin1 = t->admin2 = t->cohort = t->cso = t->budget_line = t->group =
+        (codec_str){empty, 0};
+    if (present == 0)
+        return;
     t->participant = r_str(r);
     t->sex = (uint8_t)r_uint(r, 1);
     t->age_band = (uint8_t)r_uint(r, 1);
@@ -156,6 +178,9 @@ static void r_tags(reader *r, codec_tags *t)
     t->cso = r_str(r);
     t->budget_line = r_str(r);
     t->group = r_str(r);
+    /* One byte string per record: empty tags are written as 0 only. */
+    if (present != 1 || tags_empty(t))
+        r->failed = 1;
 }
 
 int codec_entry_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_entry *e)

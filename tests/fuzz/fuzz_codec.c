@@ -27,6 +27,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     codec_key_event k;
     codec_programme p;
     codec_account a;
+    codec_participant pa;
+    codec_settings st;
+    codec_closure cl;
+    codec_group gr;
+    if (codec_participant_decode(&pa, data, size) == 0)
+        same(data, size, codec_participant_encode(out, sizeof out, &len, &pa), out, len);
+    if (codec_settings_decode(&st, data, size) == 0)
+        same(data, size, codec_settings_encode(out, sizeof out, &len, &st), out, len);
+    if (codec_closure_decode(&cl, data, size) == 0)
+        same(data, size, codec_closure_encode(out, sizeof out, &len, &cl), out, len);
+    if (codec_group_decode(&gr, data, size) == 0)
+        same(data, size, codec_group_encode(out, sizeof out, &len, &gr), out, len);
     if (codec_entry_decode(&e, data, size) == 0)
         same(data, size, codec_entry_encode(out, sizeof out, &len, &e), out, len);
     if (codec_batch_decode(&b, data, size) == 0)
