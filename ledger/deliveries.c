@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RUN_ID_MAX (LEDGER_CLIENT_ID_MAX - LEDGER_PARTICIPANT_ID_MAX - 8)
+_Static_assert(LEDGER_WAGE_RUN_MAX + 1 + LEDGER_PARTICIPANT_ID_MAX + 7 <= LEDGER_CLIENT_ID_MAX,
+               "\"<run>:<participant>:payout\" fits a client id");
+#define RUN_ID_MAX LEDGER_WAGE_RUN_MAX
 
 typedef struct run_line {
     char participant[LEDGER_PARTICIPANT_ID_MAX + 1];
@@ -62,7 +64,28 @@ static int64_t wage_net(const codec_entry *e, MDB_txn *txn, ledger *l, const cha
     return 0;
 }
 
-/* Every posted wage line of the run, sorted by participant. */
+/* Whether a pending wage was approved (posted), not cancelled or waiting. */
+static int wage_approved(batch *b, uint64_t seq, bool *approved)
+{
+    uint8_t key[8];
+    codec_entry post;
+    be64_put(key, seq);
+    MDB_val k = {sizeof key, key}, v;
+    *approved = false;
+    int rc = mdb_get(b->txn, b->l->dbi_links, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return LEDGER_OK;
+    if (rc != MDB_SUCCESS)
+        return ledger_map_err(rc);
+    if (v.mv_size != 8)
+        return LEDGER_CORRUPT;
+    int err = entry_decode_at(b->txn, b->l, be64_get(v.mv_data), &post);
+    if (err == LEDGER_OK)
+        *approved = post.kind == LEDGER_KIND_POST;
+    return err;
+}
+
+/* Every posted (or approved) wage line of the run, sorted by participant. */
 static int run_lines_load(batch *b, const delivery_ctx *c, uint32_t programme, run_line **out,
                           size_t *count_out)
 {
@@ -95,8 +118,19 @@ static int run_lines_load(batch *b, const delivery_ctx *c, uint32_t programme, r
         err = entry_decode_at(b->txn, b->l, be64_get(v.mv_data), &e);
         if (err != LEDGER_OK)
             break;
-        if (e.op != LEDGER_OP_WAGE || e.kind != LEDGER_KIND_POSTED || e.programme != programme)
+        if (e.op != LEDGER_OP_WAGE || e.programme != programme)
             continue;
+        if (e.kind == LEDGER_KIND_PENDING) {
+            /* A wage that waited for approval is in its run once approved. */
+            bool approved;
+            err = wage_approved(b, be64_get(v.mv_data), &approved);
+            if (err != LEDGER_OK)
+                break;
+            if (!approved)
+                continue;
+        } else if (e.kind != LEDGER_KIND_POSTED) {
+            continue;
+        }
         if (count == cap) {
             size_t next = cap ? cap * 2 : 64;
             run_line *m = realloc(lines, next * sizeof *lines);

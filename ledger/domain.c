@@ -620,7 +620,8 @@ int domain_entry_derive(batch *b, const programme_rec *p, const ledger_entry_in 
          * are matched by it. */
         int n = snprintf(d->client_id, sizeof d->client_id, "%s:%s", in->wage_run,
                          in->participant);
-        if (n < 0 || (size_t)n >= sizeof d->client_id || strchr(in->wage_run, ':') != NULL)
+        if (n < 0 || (size_t)n >= sizeof d->client_id || strchr(in->wage_run, ':') != NULL ||
+            strlen(in->wage_run) > LEDGER_WAGE_RUN_MAX)
             return LEDGER_INVALID_FIELD;
         if (in->client_id != NULL && in->client_id[0] != '\0' &&
             strcmp(in->client_id, d->client_id) != 0)

@@ -366,6 +366,7 @@ typedef struct ledger_leg_in {
 #define LEDGER_COHORT_MAX 32         /* bytes */
 #define LEDGER_BUDGET_LINE_MAX 32    /* donor budget line, bytes */
 #define LEDGER_GROUP_ID_MAX 16       /* savings group id, bytes, [A-Za-z0-9_.-] */
+#define LEDGER_WAGE_RUN_MAX 24       /* wage run id, bytes, no ':' */
 #define LEDGER_HOLD_REASON_MAX 32    /* a hold's reason code, bytes */
 #define LEDGER_PERSON_NAME_MAX 128   /* personal data: a name, bytes */
 #define LEDGER_PHONE_MAX 32          /* personal data: a phone number, bytes */
@@ -462,7 +463,8 @@ typedef struct ledger_entry_in {
     int64_t amount;           /* the operation's amount; a wage's gross */
     uint32_t days;            /* wage by days: days worked (then amount = 0) */
     int64_t daily_rate;       /* wage by days: rate per day, minor units */
-    const char *wage_run;     /* wage: the run it belongs to (no ':'); its client id
+    const char *wage_run;     /* wage: the run it belongs to (1..LEDGER_WAGE_RUN_MAX
+                                 bytes, no ':'); its client id
                                  is then "<run>:<participant>" (client_id NULL,
                                  "" or exactly that) */
     const char *currency;     /* optional: refused unless the programme's */
@@ -478,9 +480,10 @@ typedef struct ledger_entry_in {
 typedef struct ledger_result {
     int err;       /* LEDGER_OK, LEDGER_EXISTS or the reason it was refused */
     uint64_t seq;  /* the entry's seq when err is OK or EXISTS */
-    bool awaiting; /* recorded as a request (pending) awaiting a second
-                      person's approval: grant commits, capital releases and
-                      whatever the programme's settings say */
+    bool awaiting; /* recorded as a request (pending) still awaiting a
+                      second person's approval: grant commits, capital
+                      releases and whatever the programme's settings say
+                      (for LEDGER_EXISTS: not yet approved or cancelled) */
 } ledger_result;
 
 /* A request: what one client sent. With `atomic` all of its entries are

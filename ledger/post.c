@@ -453,7 +453,13 @@ static int entry_apply(batch *b, const ledger_entry_in *sent, ledger_result *res
         if (!entry_same(&stored, &e, !refers || in->legs_count > 0))
             return LEDGER_EXISTS_WITH_DIFFERENT_FIELDS;
         res->seq = seq;
-        res->awaiting = stored.kind == LEDGER_KIND_PENDING;
+        if (stored.kind == LEDGER_KIND_PENDING) {
+            bool resolved;
+            err = link_get(txn, l, seq, &resolved);
+            if (err != LEDGER_OK)
+                return err;
+            res->awaiting = !resolved;
+        }
         return LEDGER_EXISTS;
     }
     if (rc != MDB_SUCCESS)

@@ -64,19 +64,22 @@ unsigned long long tr_seq_of_line(const char *out, int line_no);
 /* Entries both CLI tests post, one JSON line each: funding of
  * partner:mfi1:cash, a wage of 10000 to participant P1 split 9000 wallet /
  * 1000 capital (PRINCIPAL: a "principal" field and its comma, or ""), and
- * a payout of 1000 from the wallet. */
+ * a payout of 1000 from the wallet. P1 must be enrolled and the programme's
+ * capital rate 1000 bp; the legs are the ones the typed operations derive. */
 #define TR_FUNDING_LINE                                                                        \
     "{\"client_id\":\"fund-1\",\"op\":\"funding\",\"value_date\":\"2026-11-02\","              \
     "\"memo\":\"donor tranche\",\"legs\":[{\"account\":\"partner:mfi1:cash\","                 \
     "\"debit\":\"1000000\"},{\"account\":\"programme:fund\",\"credit\":\"1000000\"}]}\n"
 #define TR_WAGE_LINE(PRINCIPAL)                                                                \
     "{\"client_id\":\"wage-2026-11-20-P1\",\"kind\":\"posted\",\"op\":\"wage\"," PRINCIPAL     \
+    "\"participant\":\"P1\","                                                                  \
     "\"value_date\":\"2026-11-20\",\"external_ref\":\"MFI-8812\","                             \
     "\"memo\":\"week 47\",\"legs\":[{\"account\":\"programme:wages\",\"debit\":\"10000\"},"    \
     "{\"account\":\"participant:P1:wallet\",\"credit\":\"9000\"},"                             \
     "{\"account\":\"participant:P1:capital\",\"credit\":1000}]}\n"
 #define TR_PAYOUT_LINE                                                                         \
-    "{\"client_id\":\"pay-1\",\"op\":\"payout\",\"value_date\":\"2026-11-21\","                \
+    "{\"client_id\":\"pay-1\",\"op\":\"payout\",\"participant\":\"P1\","                     \
+    "\"value_date\":\"2026-11-21\","                                                           \
     "\"external_ref\":\"MFI-9001\",\"legs\":[{\"account\":\"participant:P1:wallet\","          \
     "\"debit\":\"1000\"},{\"account\":\"partner:mfi1:cash\",\"credit\":\"1000\"}]}\n"
 

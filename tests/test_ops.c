@@ -785,6 +785,50 @@ static void test_deliveries_refused_whole(void **state)
     assert_int_equal(bal(t, "P003", "wallet"), 0);
 }
 
+/* Regressions: an approved wage belongs to its run; a re-post of a
+ * decided request does not say it awaits; run names have a limit. */
+static void test_approved_wage_in_run(void **state)
+{
+    tl *t = *state;
+    enrol_all(t, 2);
+    ledger_settings s;
+    assert_int_equal(ledger_settings_get(t->l, T_PROGRAMME, &s), LEDGER_OK);
+    s.approval_above[LEDGER_OP_WAGE] = 100000;
+    assert_int_equal(ledger_settings_set(t->l, T_PROGRAMME, "admin", &s), LEDGER_OK);
+    ledger_entry_in f = op("fund", LEDGER_OP_FUNDING, NULL, 1000000, 20260102);
+    post_ok(t, &f);
+    ledger_entry_in w = op(NULL, LEDGER_OP_WAGE, who(1), 150000, 20260105);
+    w.wage_run = "w46";
+    ledger_result r = post1(t, &w);
+    assert_int_equal(r.err, LEDGER_OK);
+    assert_true(r.awaiting);
+    ledger_result again = post1(t, &w);
+    assert_int_equal(again.err, LEDGER_EXISTS);
+    assert_true(again.awaiting);
+    ledger_entry_in a = decide("ok-w46", LEDGER_KIND_POST, r.seq, "supervisor", 20260106);
+    post_ok(t, &a);
+    again = post1(t, &w);
+    assert_int_equal(again.err, LEDGER_EXISTS);
+    assert_false(again.awaiting);
+    ledger_delivery_in d = {who(1), LEDGER_DELIVERY_PARTIAL, 100000, "m1"};
+    ledger_delivery_report rep;
+    ledger_result res;
+    assert_int_equal(ledger_deliveries_import(t->l, T_PROGRAMME, "mfi1", "import", "w46",
+                                              20260109, &d, 1, &res, &rep),
+                     LEDGER_OK);
+    assert_int_equal(rep.lines_run, 1);
+    assert_int_equal(bal(t, who(1), "wallet"), 135000 - 100000);
+    /* A run name one byte over the limit is refused when posted. */
+    char run[LEDGER_WAGE_RUN_MAX + 2];
+    memset(run, 'r', sizeof run - 1);
+    run[sizeof run - 1] = '\0';
+    w = op(NULL, LEDGER_OP_WAGE, who(0), 1000, 20260105);
+    w.wage_run = run;
+    assert_int_equal(post1(t, &w).err, LEDGER_INVALID_FIELD);
+    run[LEDGER_WAGE_RUN_MAX] = '\0';
+    assert_int_equal(post1(t, &w).err, LEDGER_OK);
+}
+
 /* Rewrites one "domain" record behind the library's back: byte `at` of
  * the value XOR `mask`, or the value deleted when mask is 0. */
 static void domain_patch(tl *t, const void *key, size_t key_len, size_t at, uint8_t mask)
@@ -866,6 +910,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_erase_personal_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_phases_holds_and_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deliveries_refused_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_approved_wage_in_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_catches_domain_tampering, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
