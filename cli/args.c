@@ -9,8 +9,11 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* "cauris CMD: <message>\n" on stderr. */
 static void report(const char *cmd, const char *fmt, va_list ap)
@@ -138,4 +141,47 @@ int cli_parse_u64(const char *text, uint64_t *out)
     }
     *out = v;
     return 0;
+}
+
+int cli_args_take_repeated(const char *cmd, int *argc, char **argv, const char *name,
+                           const char **values, size_t *count)
+{
+    size_t name_len = strlen(name), n = 0;
+    int out = 1;
+    bool options_done = false;
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        bool ours = !options_done && a[0] == '-' && a[1] == '-' &&
+                    strncmp(a + 2, name, name_len) == 0 &&
+                    (a[2 + name_len] == '\0' || a[2 + name_len] == '=');
+        if (!options_done && strcmp(a, "--") == 0)
+            options_done = true;
+        if (!ours) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        if (n == CLI_REPEAT_MAX)
+            return cli_usage_error(cmd, "option --%s given more than %d times", name,
+                                   CLI_REPEAT_MAX);
+        if (a[2 + name_len] == '=') {
+            values[n++] = a + 3 + name_len;
+        } else {
+            if (i + 1 >= *argc)
+                return cli_usage_error(cmd, "option --%s needs a value", name);
+            values[n++] = argv[++i];
+        }
+    }
+    argv[out] = NULL;
+    *argc = out;
+    *count = n;
+    return 0;
+}
+
+const char *cli_login_name(void)
+{
+    const char *user = getenv("USER");
+    if (user != NULL && user[0] != '\0')
+        return user;
+    const struct passwd *pw = getpwuid(getuid());
+    return pw != NULL ? pw->pw_name : NULL;
 }

@@ -1,7 +1,8 @@
 /*
  * cli.h — what the files of the cauris command share: the command table's
  * entry type, argument parsing, messages and exit codes, opening a ledger,
- * formatting amounts and dates, and the JSON-lines entry parser.
+ * formatting and parsing amounts and dates, the JSON-lines entry parser,
+ * CSV files (libcsv), participants' fields and programme settings.
  *
  * The CLI includes ledger/ledger.h and nothing else of the library: it never
  * sees LMDB or libsodium. It parses and prints; every ledger rule stays in
@@ -54,6 +55,12 @@ int cmd_programme(int argc, char **argv);
 int cmd_programmes(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_enroll(int argc, char **argv);
+int cmd_participant(int argc, char **argv);
+int cmd_approve(int argc, char **argv);
+int cmd_cancel(int argc, char **argv);
+int cmd_period(int argc, char **argv);
+int cmd_deliveries(int argc, char **argv);
 
 /* ---- a running server instead of a ledger directory (remote.c) ---- */
 
@@ -114,6 +121,24 @@ int cli_help(const char *text);
  * 0 on success, -1 otherwise. */
 int cli_parse_u64(const char *text, uint64_t *out);
 
+#define CLI_REPEAT_MAX 64 /* values of one repeatable option */
+
+/* Takes every "--name VALUE" / "--name=VALUE" of a repeatable option out
+ * of argv[1..*argc) (up to a "--"), in order, into values[] (room for
+ * CLI_REPEAT_MAX), their number to *count; argv keeps the rest, in order,
+ * for cli_args_parse(). Returns 0, or CLI_EXIT_USAGE after printing the
+ * error (a missing value, more than CLI_REPEAT_MAX). */
+int cli_args_take_repeated(const char *cmd, int *argc, char **argv, const char *name,
+                           const char **values, size_t *count);
+
+/* Who runs the command: $USER, else the login name; NULL when neither is
+ * known. The default principal of `cauris post`. */
+const char *cli_login_name(void);
+
+/* The partner recorded for what the programme's own staff do from the
+ * CLI (participant changes, period closure) when no --partner is given. */
+#define CLI_PROGRAMME_PARTNER "programme"
+
 /* ---- ledger access (common.c) ---- */
 
 /* Opens the ledger in `dir`. A writer loads the signing key, with the
@@ -162,6 +187,13 @@ void cli_amount_format(char *out, size_t cap, int64_t minor, int digits);
 void cli_date_format(char out[CLI_DATE_TEXT_MAX], uint32_t yyyymmdd);
 /* Unix seconds -> "2026-11-23 14:05:09Z" (UTC). */
 void cli_time_format(char *out, size_t cap, int64_t unix_seconds);
+/* Parses an amount written for people, in the currency's units: "1234.56"
+ * with 2 digits, "75000" with 0; with `decimal_comma`, "1234,56" too (CSV
+ * files separated by ';'). No sign, exponent, spaces or thousands
+ * separators; at most `digits` decimals; beyond int64 refused. Zero only
+ * with `zero_ok`. 0 on success, else -1 with a reason in why[cap]. */
+int cli_amount_parse_units(const char *text, int digits, bool decimal_comma, bool zero_ok,
+                           int64_t *out, char *why, size_t cap);
 /* "no_overdraft,locked" or "-" */
 void cli_flags_format(char *out, size_t cap, uint32_t flags);
 /* Standard base64 with padding of `len` bytes; out needs 4*ceil(len/3)+1. */
@@ -220,9 +252,125 @@ int cli_jsonl_parse(const char *text, size_t len, const cli_jsonl_defaults *defa
                     cli_jsonl_line *out, char err[CLI_JSONL_ERROR_MAX]);
 void cli_jsonl_line_free(cli_jsonl_line *line);
 
+#define CLI_WAGE_DAYS_MAX 366 /* days worked in one wage line */
+/* A wage run's name: "<run>:<participant>:payout" must fit a client id
+ * (the library's limit for ledger_deliveries_import). */
+#define CLI_WAGE_RUN_MAX (LEDGER_CLIENT_ID_MAX - LEDGER_PARTICIPANT_ID_MAX - 8)
+
+/* Funding, wage, payout, capital_release, grant_commit, grant_disburse:
+ * the operations whose legs the library derives. */
+bool cli_op_typed(ledger_op op);
+/* Checks the programme-operation fields of an entry against its kind and
+ * op (amount or days x daily_rate, participant, wage_run, ...), before the
+ * library sees it; `has_legs` when legs were given. 0, or -1 with a reason
+ * in why[cap]. Shared by JSON lines and CSV. */
+int cli_entry_op_check(const ledger_entry_in *e, bool has_legs, char *why, size_t cap);
+/* The client id of a wage-run line, "<run>:<participant>", into out; -1
+ * with a reason when it does not fit or e->client_id is another one. */
+int cli_wage_run_client_id(const ledger_entry_in *e, char out[LEDGER_CLIENT_ID_MAX + 1],
+                           char *why, size_t cap);
+
 /* Parses a minor-unit amount given as a JSON string: digits only, no sign,
  * no leading zeros, no decimal point or exponent, 1..INT64_MAX. 0 on
  * success, else -1 with a reason in why[cap]. */
 int cli_amount_parse(const char *text, int64_t *out, char *why, size_t cap);
+
+/* ---- CSV files (csv.c, on libcsv) ---- */
+
+#define CLI_CSV_FILE_MAX (64u << 20) /* bytes of one CSV file */
+#define CLI_CSV_COLUMNS_MAX 64       /* columns of one file */
+#define CLI_CSV_ROWS_MAX 1000000u    /* data rows of one file */
+#define CLI_CSV_FIELD_MAX 4096       /* bytes of one field */
+
+/* One data row: its fields (NUL-terminated copies) and the line of the
+ * file it starts on (1-based; the header is line 1 or later). */
+typedef struct cli_csv_row {
+    uint64_t line;
+    char **fields;
+    size_t count;
+} cli_csv_row;
+
+/* A whole CSV file, read and split: the header's column names, then the
+ * data rows. Rows whose fields are all empty are left out. */
+typedef struct cli_csv {
+    char separator; /* ',' or ';' (or '\t') */
+    char **header;
+    size_t columns;
+    uint64_t header_line;
+    cli_csv_row *rows;
+    size_t rows_count;
+} cli_csv;
+
+/* One column a command reads: its name in the header, and whether the
+ * file must have it. */
+typedef struct cli_csv_column {
+    const char *name;
+    bool required;
+} cli_csv_column;
+
+/* Reads `path` ("-" = standard input) with libcsv: quoted fields (with
+ * separators, quotes and line ends inside), CRLF or LF, a UTF-8 byte order
+ * mark. The separator is `separator` (",", ";" or "tab") when not NULL,
+ * else the one of ',' and ';' that the header line holds more of outside
+ * quotes. Every field must be UTF-8 without NUL, at most CLI_CSV_FIELD_MAX
+ * bytes, and every row as long as the header. On failure prints the reason
+ * (with the line) and returns CLI_EXIT_FAIL (CLI_EXIT_USAGE for a bad
+ * `separator`); *out is then empty. */
+int cli_csv_read(const char *cmd, const char *path, const char *separator, cli_csv *out);
+void cli_csv_free(cli_csv *t);
+
+/* Maps the header onto `spec` (n columns): index_out[i] is the column of
+ * spec[i], or -1 when the file has none. A header name that is not in
+ * `spec`, named twice, or a required column missing is an error: prints
+ * it, with the columns the command knows, and returns CLI_EXIT_FAIL. */
+int cli_csv_columns(const char *cmd, const char *path, const cli_csv *t,
+                    const cli_csv_column *spec, size_t n, int *index_out);
+/* The field of data row `row` in column `col`; "" when col is -1. */
+const char *cli_csv_field(const cli_csv *t, size_t row, int col);
+
+/* ---- shared by post, approve and cancel (cmd_post.c) ---- */
+
+typedef struct cli_post_totals {
+    uint64_t posted, awaiting, existing, refused;
+} cli_post_totals;
+
+/* Prints one entry's result: "line N: ok seq S", "line N: pending
+ * approval, seq S", "line N: exists seq S" or "line N: refused NAME:
+ * TEXT", and counts it. */
+void cli_post_result_print(uint64_t line_no, const ledger_result *res, cli_post_totals *t);
+/* "posted P, existing E, refused R[; A awaiting approval]; tree size N",
+ * and how to approve what waits. */
+void cli_post_summary_print(ledger *l, const char *dir, const cli_post_totals *t);
+
+/* `cauris post DIR --csv FILE` (post_csv.c): reads, checks every row
+ * (reporting each malformed one; then nothing is posted) and posts the
+ * rows in requests of LEDGER_REQUEST_ENTRIES_MAX (one with `atomic`).
+ * Returns an exit code: 1 when any row was malformed or refused. */
+int cli_post_csv(ledger *l, const char *dir, const char *path, const char *separator,
+                 const cli_jsonl_defaults *d, bool atomic);
+
+/* ---- participants' fields (people.c): 0, or -1 with a reason in
+ * why[cap] saying what to write ---- */
+
+int cli_participant_id_check(const char *id, char *why, size_t cap);
+/* UTF-8 of at most `max` bytes without control characters; not empty
+ * when `required`. */
+int cli_text_check(const char *text, size_t max, bool required, char *why, size_t cap);
+int cli_sex_parse(const char *text, ledger_sex *out, char *why,
+                  size_t cap); /* f m female male */
+int cli_birth_year_parse(const char *text, uint16_t *out, char *why, size_t cap); /* "" = 0 */
+int cli_wg_ss_check(const char *text, char *why, size_t cap); /* "" or six of 1..4 */
+int cli_category_parse(const char *text, ledger_category *out, char *why, size_t cap);
+int cli_phase_parse(const char *text, uint8_t *out, char *why, size_t cap); /* 1..3 */
+
+/* ---- programme settings (cmd_programme.c) ---- */
+
+/* Applies settings options to *s: --capital-rate-bp, --unlock-phase and
+ * the --approval OP=AMOUNT|never|always values (amounts in the currency's
+ * units, `digits` decimals). NULL = unchanged. Prints the error and
+ * returns CLI_EXIT_USAGE for a malformed value. */
+int cli_settings_apply(const char *cmd, ledger_settings *s, const char *rate_bp,
+                       const char *unlock_phase, const char *const *approvals,
+                       size_t approvals_count, int digits);
 
 #endif /* CAURIS_CLI_H */

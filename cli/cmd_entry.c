@@ -10,10 +10,25 @@ static const char entry_usage[] =
     "usage: cauris entry DIR SEQ\n"
     "       cauris entry DIR --partner ID --client-id ID\n"
     "\n"
-    "Shows one entry: its fields and its legs with each account's balance after\n"
-    "the leg.\n";
+    "Shows one entry: its fields, the participant it is about with the reporting\n"
+    "tags recorded with it (sex, age band, disability, location, category,\n"
+    "cohort, phase, CSO) and its budget line, and its legs with each account's\n"
+    "balance after the leg.\n";
 
 #define ENTRY_CMD "entry"
+
+/* The reporting tags the entry carries: whose it is, as they were then. */
+static void tags_print(const ledger_tags *t)
+{
+    if (t->participant[0] != '\0')
+        printf("participant:  %s (%s, age %s, disability %s, %s / %s, %s, cohort %s, phase %u, "
+               "cso %s)\n",
+               t->participant, ledger_sex_name(t->sex), ledger_age_band_name(t->age_band),
+               ledger_disability_name(t->disability), t->admin1, t->admin2,
+               ledger_category_name(t->category), t->cohort, t->phase, t->cso);
+    if (t->budget_line[0] != '\0')
+        printf("budget line:  %s\n", t->budget_line);
+}
 
 static void entry_print(const ledger_entry *e, int digits, const char *currency)
 {
@@ -35,6 +50,7 @@ static void entry_print(const ledger_entry *e, int digits, const char *currency)
     printf("recorded:     %s\n", recorded);
     if (e->ref != LEDGER_SEQ_NONE)
         printf("refers to:    seq %llu\n", (unsigned long long)e->ref);
+    tags_print(&e->tags);
     printf("legs:\n");
     for (uint32_t i = 0; i < e->legs_count; i++) {
         const ledger_leg *g = &e->legs[i];

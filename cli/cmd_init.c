@@ -23,6 +23,19 @@ static const char init_usage[] =
     "  --passphrase-file FILE  seal the key with the first line of FILE\n"
     "                          ($CAURIS_PASSPHRASE seals it too)\n"
     "\n"
+    "the programme's settings (see cauris programme settings; change them later with\n"
+    "cauris programme settings set):\n"
+    "  --capital-rate-bp N     share of each gross wage withheld as capital, in basis\n"
+    "                          points (default 0; 1000 = 10 %)\n"
+    "  --unlock-phase N        capital may be released from this phase on (1..3,\n"
+    "                          default 2)\n"
+    "  --approval OP=AMOUNT    entries of OP above AMOUNT (in the currency's units)\n"
+    "                          wait for a second person's approval; AMOUNT may be\n"
+    "                          'always' or 'never' (the default). OP is transfer,\n"
+    "                          funding, wage, payout, grant_disburse or reversal.\n"
+    "                          Repeatable. Grant commits and capital releases always\n"
+    "                          need approval.\n"
+    "\n"
     "Prints the ledger directory, the origin and the verifier key; keep the\n"
     "verifier key to check checkpoints and proofs later.\n";
 
@@ -51,16 +64,24 @@ static int init_report(const char *dir, bool sealed)
 
 int cmd_init(int argc, char **argv)
 {
-    const char *programme = NULL, *currency = NULL, *origin = NULL, *pass_file = NULL;
+    const char *programme = NULL, *currency = NULL, *origin = NULL, *pass_file = NULL,
+               *rate = NULL, *phase = NULL, *approvals[CLI_REPEAT_MAX];
+    size_t approvals_count = 0;
     const cli_opt opts[] = {
         {"programme", &programme, NULL},
         {"currency", &currency, NULL},
         {"origin", &origin, NULL},
         {"passphrase-file", &pass_file, NULL},
+        {"capital-rate-bp", &rate, NULL},
+        {"unlock-phase", &phase, NULL},
         {NULL, NULL, NULL},
     };
     cli_args a;
-    int rc = cli_args_parse(INIT_CMD, argc, argv, opts, &a);
+    int rc =
+        cli_args_take_repeated(INIT_CMD, &argc, argv, "approval", approvals, &approvals_count);
+    if (rc != 0)
+        return rc;
+    rc = cli_args_parse(INIT_CMD, argc, argv, opts, &a);
     if (rc != 0)
         return rc;
     if (a.help)
@@ -71,9 +92,16 @@ int cmd_init(int argc, char **argv)
         return cli_usage_error(INIT_CMD, "--programme NAME is required");
     if (currency == NULL)
         return cli_usage_error(INIT_CMD, "--currency CODE is required");
-    if (ledger_currency_digits(currency) < 0)
+    int digits = ledger_currency_digits(currency);
+    if (digits < 0)
         return cli_fail(INIT_CMD, "'%s' is not an ISO 4217 currency code (e.g. GNF, XOF, USD)",
                         currency);
+    ledger_settings settings;
+    ledger_settings_default(&settings);
+    rc = cli_settings_apply(INIT_CMD, &settings, rate, phase, approvals, approvals_count,
+                            digits);
+    if (rc != 0)
+        return rc;
 
     char passphrase[CLI_PASSPHRASE_MAX + 2];
     bool sealed = false;
@@ -86,6 +114,7 @@ int cmd_init(int argc, char **argv)
     opt.currency = currency;
     opt.origin = origin;
     opt.passphrase = sealed ? passphrase : NULL;
+    opt.settings = &settings;
     errno = 0;
     int err = ledger_init(a.pos[0], &opt);
     cli_wipe(passphrase, sizeof passphrase);
@@ -96,5 +125,10 @@ int cmd_init(int argc, char **argv)
                         a.pos[0], LEDGER_ORIGIN_MAX);
     if (err != LEDGER_OK)
         return cli_fail_ledger(INIT_CMD, a.pos[0], err);
-    return init_report(a.pos[0], sealed);
+    rc = init_report(a.pos[0], sealed);
+    if (rc == CLI_EXIT_OK)
+        printf("settings: capital rate %u bp, unlock phase %u (see cauris programme settings "
+               "%s)\n",
+               settings.capital_rate_bp, settings.unlock_phase, a.pos[0]);
+    return rc;
 }

@@ -1,5 +1,6 @@
 /*
- * cmd_post.c — `cauris post`: posts a JSON-lines file of entries.
+ * cmd_post.c — `cauris post`: posts a JSON-lines file of entries (or a CSV
+ * file: post_csv.c), and the result lines both forms print.
  *
  * Two passes. The first reads the whole input, checks every line and
  * reports every malformed one; if any is malformed nothing is posted. The
@@ -13,26 +14,50 @@
 #include "cli/cli.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char post_usage[] =
     "usage: cauris post DIR FILE|- [options]\n"
+    "       cauris post DIR --csv FILE|- [--separator ,|;|tab] [options]\n"
     "\n"
     "Posts the entries of a JSON-lines file (one JSON object per line; blank lines\n"
-    "and lines starting with '#' are skipped). An entry:\n"
-    "  {\"client_id\":\"wage-2026-11-20-P1\",\"op\":\"wage\",\"value_date\":\"2026-11-20\",\n"
-    "   \"memo\":\"week 47\",\"legs\":[{\"account\":\"programme:wages\",\"debit\":\"10000\"},\n"
-    "   {\"account\":\"participant:P1:wallet\",\"credit\":\"9000\"},\n"
-    "   {\"account\":\"participant:P1:capital\",\"credit\":\"1000\"}]}\n"
-    "Fields: client_id, value_date and legs are required; kind (posted, pending,\n"
-    "post, void, reversal; default posted), op (default transfer), partner,\n"
-    "principal, programme, external_ref, memo, ref (for post/void/reversal).\n"
-    "Amounts are whole minor units, as strings of digits or JSON integers.\n"
-    "A line {\"open\":[\"participant:P1:wallet\", ...]} opens accounts; they are\n"
-    "opened before the file's entries.\n"
+    "and lines starting with '#' are skipped). Programme operations (funding, wage,\n"
+    "payout, capital_release, grant_commit, grant_disburse) give what they are\n"
+    "about and the ledger makes the legs:\n"
+    "  {\"client_id\":\"fund-11\",\"op\":\"funding\",\"value_date\":\"2026-11-02\",\n"
+    "   \"amount\":\"5000000\"}\n"
+    "  {\"op\":\"wage\",\"wage_run\":\"w47\",\"participant\":\"P1\",\"days\":5,\n"
+    "   \"daily_rate\":\"15000\",\"value_date\":\"2026-11-20\",\"memo\":\"week 47\"}\n"
+    "  {\"client_id\":\"pay-P1\",\"op\":\"payout\",\"participant\":\"P1\",\n"
+    "   \"amount\":\"50000\",\"value_date\":\"2026-11-21\"}\n"
+    "A wage's gross (amount, or days x daily_rate) is split between the wallet and\n"
+    "the capital account at the programme's capital rate. Grant commits, capital\n"
+    "releases and amounts above the programme's approval thresholds are recorded\n"
+    "as pending requests: another person approves one with {\"kind\":\"post\",\n"
+    "\"ref\":SEQ,...} (or cauris approve), cancels it with kind void (cauris cancel).\n"
+    "A transfer gives its legs:\n"
+    "  {\"client_id\":\"t1\",\"value_date\":\"2026-11-20\",\"legs\":[{\"account\":\n"
+    "   \"programme:wages\",\"debit\":\"10000\"},{\"account\":\"participant:P1:wallet\",\n"
+    "   \"credit\":\"10000\"}]}\n"
+    "Fields: value_date; client_id (the partner's idempotency key; a wage_run line's\n"
+    "is <run>:<participant>, an approval's approve-SEQ, a cancellation's cancel-SEQ);\n"
+    "kind (posted, pending, post, void, reversal; default posted), op (default\n"
+    "transfer), participant, amount, days, daily_rate, wage_run, cash_partner (the\n"
+    "MFI whose cash moves; default the partner), currency (checked against the\n"
+    "programme's), budget_line, partner, principal, programme, external_ref, memo,\n"
+    "ref (for post/void/reversal), legs. In JSON lines amounts are whole minor\n"
+    "units, as strings of digits or JSON integers (\"12345\" is 123.45 USD).\n"
+    "A line {\"open\":[\"partner:mfi2:cash\", ...]} opens accounts; they are\n"
+    "opened before the file's entries. Participants' accounts come with\n"
+    "cauris enroll.\n"
+    "\n"
+    "With --csv, a CSV file with a header row of columns op, kind, client_id,\n"
+    "participant, amount, days, daily_rate, wage_run, cash_partner, value_date,\n"
+    "external_ref, memo, ref, budget_line, currency, partner, principal, and debit\n"
+    "and credit (account codes: a two-leg transfer of amount). In CSV, amounts are\n"
+    "in the currency's units (1234.56 USD, 75000 GNF; with ';' as separator a\n"
+    "decimal comma is accepted too).\n"
     "\n"
     "If any line is malformed, every such line is reported and nothing is posted.\n"
     "Posting the same file again is safe: entries already posted say 'exists'.\n"
@@ -44,9 +69,13 @@ static const char post_usage[] =
     "  --atomic                all entries or none (the file must fit one request\n"
     "                          of 8192 entries; accounts are still opened first)\n"
     "  --passphrase-file FILE  passphrase of a sealed key (else $CAURIS_PASSPHRASE)\n"
+    "  --csv FILE              read a CSV file instead of JSON lines\n"
+    "  --separator SEP         the CSV separator: ',', ';' or tab (default: guessed\n"
+    "                          from the header line)\n"
     "\n"
-    "Prints 'line N: ok seq S', 'line N: exists seq S' or 'line N: refused REASON'\n"
-    "per entry, then a summary. Exits 1 if any entry was refused.\n";
+    "Prints 'line N: ok seq S', 'line N: pending approval, seq S', 'line N: exists\n"
+    "seq S' or 'line N: refused REASON' per entry, then a summary. Exits 1 if any\n"
+    "entry was refused.\n";
 
 #define POST_CMD "post"
 
@@ -148,9 +177,47 @@ static int plan_read(FILE *in, FILE *spool, const cli_jsonl_defaults *d, post_pl
 
 /* ---- pass 2: open accounts, post entries ---- */
 
-typedef struct post_totals {
-    uint64_t posted, existing, refused;
-} post_totals;
+typedef cli_post_totals post_totals;
+
+void cli_post_result_print(uint64_t line_no, const ledger_result *res, cli_post_totals *t)
+{
+    unsigned long long no = (unsigned long long)line_no, seq = (unsigned long long)res->seq;
+    if (res->err == LEDGER_OK && res->awaiting) {
+        printf("line %llu: pending approval, seq %llu\n", no, seq);
+        t->posted++;
+        t->awaiting++;
+    } else if (res->err == LEDGER_OK) {
+        printf("line %llu: ok seq %llu\n", no, seq);
+        t->posted++;
+    } else if (res->err == LEDGER_EXISTS) {
+        printf("line %llu: exists seq %llu%s\n", no, seq,
+               res->awaiting ? " (a request for approval)" : "");
+        t->existing++;
+    } else {
+        printf("line %llu: refused %s: %s\n", no, ledger_err_name(res->err),
+               ledger_strerror(res->err));
+        t->refused++;
+    }
+}
+
+/* The summary line, and how to approve what waits. */
+void cli_post_summary_print(ledger *l, const char *dir, const cli_post_totals *t)
+{
+    char note[LEDGER_CHECKPOINT_MAX];
+    size_t note_len;
+    uint64_t tree_size = 0;
+    printf("posted %llu, existing %llu, refused %llu", (unsigned long long)t->posted,
+           (unsigned long long)t->existing, (unsigned long long)t->refused);
+    if (t->awaiting > 0)
+        printf("; %llu awaiting approval", (unsigned long long)t->awaiting);
+    if (ledger_checkpoint_latest(l, note, sizeof note, &note_len, &tree_size) == LEDGER_OK)
+        printf("; tree size %llu", (unsigned long long)tree_size);
+    printf("\n");
+    if (t->awaiting > 0)
+        printf("entries pending approval are posted when someone else approves them: cauris "
+               "approve %s SEQ --principal WHO (or cancel them: cauris cancel)\n",
+               dir);
+}
 
 /* Opens the plan's accounts, one ledger_accounts_open() per programme, in
  * the order the programmes first appear. */
@@ -232,21 +299,8 @@ static int chunk_post(ledger *l, chunk *c, bool atomic, post_totals *t)
         chunk_clear(c);
         return cli_fail_ledger(POST_CMD, what, err);
     }
-    for (uint32_t i = 0; i < c->count; i++) {
-        const ledger_result *res = &c->results[i];
-        unsigned long long no = (unsigned long long)c->line_nos[i];
-        if (res->err == LEDGER_OK) {
-            printf("line %llu: ok seq %llu\n", no, (unsigned long long)res->seq);
-            t->posted++;
-        } else if (res->err == LEDGER_EXISTS) {
-            printf("line %llu: exists seq %llu\n", no, (unsigned long long)res->seq);
-            t->existing++;
-        } else {
-            printf("line %llu: refused %s: %s\n", no, ledger_err_name(res->err),
-                   ledger_strerror(res->err));
-            t->refused++;
-        }
-    }
+    for (uint32_t i = 0; i < c->count; i++)
+        cli_post_result_print(c->line_nos[i], &c->results[i], t);
     chunk_clear(c);
     return CLI_EXIT_OK;
 }
@@ -282,11 +336,11 @@ static int entries_post(ledger *l, FILE *spool, const cli_jsonl_defaults *d, boo
 }
 
 /* Posts the checked plan through `l`, which the caller opened and closes. */
-static int post_run(ledger *l, FILE *spool, const cli_jsonl_defaults *d, bool atomic,
-                    const post_plan *plan, cli_line_reader *r)
+static int post_run(ledger *l, const char *dir, FILE *spool, const cli_jsonl_defaults *d,
+                    bool atomic, const post_plan *plan, cli_line_reader *r)
 {
     chunk c;
-    post_totals t = {0, 0, 0};
+    post_totals t = {0, 0, 0, 0};
     int rc = CLI_EXIT_OK;
     memset(&c, 0, sizeof c);
     c.lines = calloc(LEDGER_REQUEST_ENTRIES_MAX, sizeof *c.lines);
@@ -302,17 +356,7 @@ static int post_run(ledger *l, FILE *spool, const cli_jsonl_defaults *d, bool at
     if (rc == CLI_EXIT_OK)
         rc = entries_post(l, spool, d, atomic, r, &c, &t);
 
-    char note[LEDGER_CHECKPOINT_MAX];
-    size_t note_len;
-    uint64_t tree_size = 0;
-    int err = ledger_checkpoint_latest(l, note, sizeof note, &note_len, &tree_size);
-    if (err == LEDGER_OK)
-        printf("posted %llu, existing %llu, refused %llu; tree size %llu\n",
-               (unsigned long long)t.posted, (unsigned long long)t.existing,
-               (unsigned long long)t.refused, (unsigned long long)tree_size);
-    else
-        printf("posted %llu, existing %llu, refused %llu\n", (unsigned long long)t.posted,
-               (unsigned long long)t.existing, (unsigned long long)t.refused);
+    cli_post_summary_print(l, dir, &t);
     free(c.lines);
     free(c.entries);
     free(c.results);
@@ -322,25 +366,51 @@ static int post_run(ledger *l, FILE *spool, const cli_jsonl_defaults *d, bool at
     return rc;
 }
 
-/* Who runs the command, the default principal: $USER, else the account's
- * name in the password database; NULL when neither is known. */
-static const char *login_name(void)
+/* The JSON-lines form: check the whole file, then post. */
+static int post_jsonl(ledger *l, const char *dir, const char *path, const cli_jsonl_defaults *d,
+                      bool atomic)
 {
-    const char *user = getenv("USER");
-    if (user != NULL && user[0] != '\0')
-        return user;
-    const struct passwd *pw = getpwuid(getuid());
-    return pw != NULL ? pw->pw_name : NULL;
+    int rc = CLI_EXIT_OK;
+    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (in == NULL)
+        return cli_fail(POST_CMD, "cannot open %s: %s", path, strerror(errno));
+    FILE *spool = tmpfile();
+    cli_line_reader *r = malloc(sizeof *r);
+    post_plan plan;
+    memset(&plan, 0, sizeof plan);
+    if (spool == NULL || r == NULL)
+        rc = cli_fail(POST_CMD, "cannot create a temporary file: %s", strerror(errno));
+    if (rc == CLI_EXIT_OK)
+        rc = plan_read(in, spool, d, &plan, r);
+    if (in != stdin)
+        fclose(in);
+    if (rc == CLI_EXIT_OK && plan.malformed > 0)
+        rc = cli_fail(POST_CMD, "%s: %llu malformed line%s; nothing was posted", path,
+                      (unsigned long long)plan.malformed, plan.malformed == 1 ? "" : "s");
+    if (rc == CLI_EXIT_OK && atomic && plan.entries > LEDGER_REQUEST_ENTRIES_MAX)
+        rc = cli_fail(POST_CMD,
+                      "%s: %llu entries do not fit one atomic request (%d at most); "
+                      "nothing was posted",
+                      path, (unsigned long long)plan.entries, LEDGER_REQUEST_ENTRIES_MAX);
+    if (rc == CLI_EXIT_OK)
+        rc = post_run(l, dir, spool, d, atomic, &plan, r);
+    plan_free(&plan);
+    free(r);
+    if (spool != NULL)
+        fclose(spool);
+    return rc;
 }
 
 int cmd_post(int argc, char **argv)
 {
-    const char *programme = NULL, *partner = NULL, *principal = NULL, *pass_file = NULL;
+    const char *programme = NULL, *partner = NULL, *principal = NULL, *pass_file = NULL,
+               *csv = NULL, *separator = NULL;
     bool atomic = false;
     const cli_opt opts[] = {
         {"programme", &programme, NULL}, {"partner", &partner, NULL},
         {"principal", &principal, NULL}, {"passphrase-file", &pass_file, NULL},
-        {"atomic", NULL, &atomic},       {NULL, NULL, NULL},
+        {"atomic", NULL, &atomic},       {"csv", &csv, NULL},
+        {"separator", &separator, NULL}, {NULL, NULL, NULL},
     };
     cli_args a;
     int rc = cli_args_parse(POST_CMD, argc, argv, opts, &a);
@@ -348,11 +418,15 @@ int cmd_post(int argc, char **argv)
         return rc;
     if (a.help)
         return cli_help(post_usage);
-    if (a.pos_count != 2)
+    if (csv == NULL && a.pos_count != 2)
         return cli_usage_error(POST_CMD, "needs a ledger directory and a file (or - for "
                                          "standard input)");
+    if (csv != NULL && a.pos_count != 1)
+        return cli_usage_error(POST_CMD, "with --csv FILE, give only the ledger directory");
+    if (separator != NULL && csv == NULL)
+        return cli_usage_error(POST_CMD, "--separator goes with --csv FILE");
     if (principal == NULL)
-        principal = login_name();
+        principal = cli_login_name();
     /* Lines without a programme go to --programme, else to the ledger's
      * only one; with several, each line must name its own. */
     char prog[LEDGER_NAME_MAX + 1];
@@ -369,38 +443,10 @@ int cmd_post(int argc, char **argv)
         }
     }
     cli_jsonl_defaults d = {programme, partner, principal};
-
-    const char *path = a.pos[1];
-    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (in == NULL) {
-        rc = cli_fail(POST_CMD, "cannot open %s: %s", path, strerror(errno));
-        ledger_close(l);
-        return rc;
-    }
-    FILE *spool = tmpfile();
-    cli_line_reader *r = malloc(sizeof *r);
-    post_plan plan;
-    memset(&plan, 0, sizeof plan);
-    if (spool == NULL || r == NULL)
-        rc = cli_fail(POST_CMD, "cannot create a temporary file: %s", strerror(errno));
-    if (rc == CLI_EXIT_OK)
-        rc = plan_read(in, spool, &d, &plan, r);
-    if (in != stdin)
-        fclose(in);
-    if (rc == CLI_EXIT_OK && plan.malformed > 0)
-        rc = cli_fail(POST_CMD, "%s: %llu malformed line%s; nothing was posted", path,
-                      (unsigned long long)plan.malformed, plan.malformed == 1 ? "" : "s");
-    if (rc == CLI_EXIT_OK && atomic && plan.entries > LEDGER_REQUEST_ENTRIES_MAX)
-        rc = cli_fail(POST_CMD,
-                      "%s: %llu entries do not fit one atomic request (%d at most); "
-                      "nothing was posted",
-                      path, (unsigned long long)plan.entries, LEDGER_REQUEST_ENTRIES_MAX);
-    if (rc == CLI_EXIT_OK)
-        rc = post_run(l, spool, &d, atomic, &plan, r);
+    if (csv != NULL)
+        rc = cli_post_csv(l, a.pos[0], csv, separator, &d, atomic);
+    else
+        rc = post_jsonl(l, a.pos[0], a.pos[1], &d, atomic);
     ledger_close(l);
-    plan_free(&plan);
-    free(r);
-    if (spool != NULL)
-        fclose(spool);
     return rc;
 }

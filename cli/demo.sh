@@ -3,11 +3,13 @@
 #
 #   sh cli/demo.sh CAURIS_BIN DIR [LISTEN]
 #
-# If DIR holds no ledger, creates one (programme "demo", GNF), opens a
-# partner's cash account and three participants' wallet, capital and grant
-# accounts, and posts a month of a cash-for-work programme: the donor's
-# funding at the MFI, two weekly wage runs split 90 % wallet / 10 %
-# capitalisation, and payouts, and creates an access token with every role
+# If DIR holds no ledger, creates one (programme "demo", GNF, 10 % of each
+# wage withheld as capital), opens the MFI's cash account, enrols three
+# participants from a CSV file (which opens their wallet, capital and grant
+# accounts), and posts a month of a cash-for-work programme as programme
+# operations (the ledger makes the legs): the donor's funding at the MFI,
+# two weekly wage runs (5 days x 15000 GNF, split 67500 wallet / 7500
+# capital), and payouts, and creates an access token with every role
 # (kept in DIR/admin.token, mode 0600, so that later runs can print it).
 # Then prints balances, a statement and the result of `cauris verify`, the
 # token and curl examples, and serves the ledger on LISTEN (default
@@ -22,35 +24,43 @@ participants="P1 P2 P3"
 
 if [ ! -f "$dir/data.mdb" ]; then
   echo "== creating the demo ledger in $dir"
-  "$bin" init "$dir" --programme "$prog" --currency GNF
+  "$bin" init "$dir" --programme "$prog" --currency GNF --capital-rate-bp 1000
   echo
-  echo "== opening accounts"
-  codes="partner:mfi1:cash"
-  for p in $participants; do
-    codes="$codes participant:$p:wallet participant:$p:capital participant:$p:grant"
-  done
-  # shellcheck disable=SC2086 # one argument per code
-  "$bin" account open "$dir" $codes --programme "$prog"
+  echo "== opening the MFI's cash account"
+  "$bin" account open "$dir" partner:mfi1:cash --programme "$prog"
+  echo
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  echo "== enrolling participants"
+  cat >"$work/participants.csv" <<'CSV'
+id,sex,birth_year,wg_ss,admin1,admin2,category,cohort,phase,cso,name,phone
+P1,f,1994,111111,Conakry,Ratoma,returned_migrant,2026-A,1,cso1,Aïssatou Diallo,+224 620 00 00 01
+P2,m,1988,,Kindia,Coyah,former_security_forces,2026-A,1,cso1,Mamadou Bah,
+P3,f,2001,112111,Conakry,Matoto,displaced_person,2026-A,1,cso1,"Fatoumata Camara, dite Fanta",+224 620 00 00 03
+CSV
+  "$bin" enroll "$dir" "$work/participants.csv" --programme "$prog" --partner cso1 \
+    --principal demo-script
   echo
   echo "== posting entries"
-  entries=$(mktemp)
-  trap 'rm -f "$entries"' EXIT
   {
     echo '# Donor funding received at the MFI.'
-    echo '{"client_id":"fund-2026-11","op":"funding","value_date":"2026-11-02","external_ref":"MFI-7001","memo":"donor tranche 1","legs":[{"account":"partner:mfi1:cash","debit":"5000000"},{"account":"programme:fund","credit":"5000000"}]}'
-    echo '# Weekly wages: 5 days x 15000 GNF, 10 % to capitalisation.'
+    echo '{"client_id":"fund-2026-11","op":"funding","value_date":"2026-11-02","external_ref":"MFI-7001","memo":"donor tranche 1","amount":"5000000"}'
+    echo '# Weekly wage runs: 5 days x 15000 GNF; the ledger keeps 10 % as capital.'
     for week in 46:2026-11-13 47:2026-11-20; do
       w=${week%%:*}
       d=${week#*:}
       for p in $participants; do
-        echo '{"client_id":"wage-'"$d-$p"'","op":"wage","value_date":"'"$d"'","memo":"week '"$w"'","legs":[{"account":"programme:wages","debit":"75000"},{"account":"participant:'"$p"':wallet","credit":"67500"},{"account":"participant:'"$p"':capital","credit":"7500"}]}'
+        echo '{"op":"wage","wage_run":"w'"$w"'","participant":"'"$p"'","days":5,"daily_rate":"15000","value_date":"'"$d"'","memo":"week '"$w"'"}'
       done
     done
     echo '# Payouts reported by the MFI.'
-    echo '{"client_id":"pay-2026-11-21-P1","op":"payout","value_date":"2026-11-21","external_ref":"MFI-8812","memo":"cash withdrawal","legs":[{"account":"participant:P1:wallet","debit":"100000"},{"account":"partner:mfi1:cash","credit":"100000"}]}'
-    echo '{"client_id":"pay-2026-11-21-P2","op":"payout","value_date":"2026-11-21","external_ref":"MFI-8813","memo":"mobile money","legs":[{"account":"participant:P2:wallet","debit":"50000"},{"account":"partner:mfi1:cash","credit":"50000"}]}'
-  } >"$entries"
-  "$bin" post "$dir" "$entries" --programme "$prog" --partner mfi1 --principal demo-script
+    echo '{"client_id":"pay-2026-11-21-P1","op":"payout","participant":"P1","amount":"100000","value_date":"2026-11-21","external_ref":"MFI-8812","memo":"cash withdrawal"}'
+    echo '{"client_id":"pay-2026-11-21-P2","op":"payout","participant":"P2","amount":"50000","value_date":"2026-11-21","external_ref":"MFI-8813","memo":"mobile money"}'
+  } >"$work/entries.jsonl"
+  "$bin" post "$dir" "$work/entries.jsonl" --programme "$prog" --partner mfi1 \
+    --principal demo-script
+  rm -rf "$work" # the script ends in exec: an EXIT trap would not run then
+  trap - EXIT
   echo
 fi
 

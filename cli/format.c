@@ -99,3 +99,68 @@ void cli_base64(char *out, size_t cap, const uint8_t *in, size_t len)
     out[o] = '\0';
     (void)cap;
 }
+
+int cli_amount_parse_units(const char *text, int digits, bool decimal_comma, bool zero_ok,
+                           int64_t *out, char *why, size_t cap)
+{
+    int64_t v = 0;
+    int decimals = -1; /* -1: no decimal mark seen yet */
+    size_t n = strlen(text), digits_seen = 0;
+    assert(digits >= 0 && digits <= 18);
+    if (n == 0) {
+        snprintf(why, cap, "is empty");
+        return -1;
+    }
+    if (text[0] == '-' || text[0] == '+') {
+        snprintf(why, cap, "'%.40s' has a sign; amounts are positive", text);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = text[i];
+        if ((c == '.' || (c == ',' && decimal_comma)) && decimals < 0 && digits_seen > 0) {
+            decimals = 0;
+            continue;
+        }
+        if (c < '0' || c > '9') {
+            snprintf(why, cap,
+                     "'%.40s' is not an amount like %s (digits and one decimal mark%s; no "
+                     "spaces, signs or thousands separators)",
+                     text, digits == 0 ? "75000" : "1234.50", decimal_comma ? " . or ," : " .");
+            return -1;
+        }
+        if (decimals >= 0 && ++decimals > digits) {
+            /* "75000,00" in a currency without minor unit is still exact. */
+            if (c == '0')
+                continue;
+            snprintf(why, cap,
+                     "'%.40s' has more than %d decimal%s: it would not be a whole number of "
+                     "the currency's minor unit",
+                     text, digits, digits == 1 ? "" : "s");
+            return -1;
+        }
+        int64_t d = c - '0';
+        if (v > (INT64_MAX - d) / 10)
+            goto too_big;
+        v = v * 10 + d;
+        digits_seen++;
+    }
+    if (decimals == 0) {
+        snprintf(why, cap, "'%.40s' ends with a decimal mark", text);
+        return -1;
+    }
+    /* Scale to minor units: the decimals not written are zeros. */
+    for (int i = decimals < 0 ? 0 : decimals; i < digits; i++) {
+        if (v > INT64_MAX / 10)
+            goto too_big;
+        v *= 10;
+    }
+    if (v == 0 && !zero_ok) {
+        snprintf(why, cap, "is zero; amounts must be positive");
+        return -1;
+    }
+    *out = v;
+    return 0;
+too_big:
+    snprintf(why, cap, "'%.40s' is beyond the largest amount", text);
+    return -1;
+}

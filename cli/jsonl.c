@@ -3,11 +3,15 @@
  * a list of accounts to open), with an error that names the field.
  *
  * Amounts follow the proto3 JSON mapping of int64: a string of digits
- * ("10000"), or a JSON integer. Anything that could lose or invent money is
- * refused here rather than guessed: decimals, exponents, signs, leading
- * zeros, zero, values beyond int64. Shape errors are caught here so that a
- * file with one malformed line posts nothing; the ledger's own rules
- * (balance, accounts, funds) stay in ledger/ and are reported per entry.
+ * ("10000"), or a JSON integer, in minor units, for leg amounts and for the
+ * amount and daily_rate of programme operations alike. Anything that could
+ * lose or invent money is refused here rather than guessed: decimals,
+ * exponents, signs, leading zeros, zero, values beyond int64. Shape errors
+ * are caught here so that a file with one malformed line posts nothing: a
+ * transfer without legs, a typed operation (funding, wage, payout, ...)
+ * without its participant or amount, days without a daily rate. The
+ * ledger's own rules (balance, accounts, funds, approvals) stay in ledger/
+ * and are reported per entry.
  *
  * Never: print, touch the ledger, or keep state between lines.
  */
@@ -257,23 +261,182 @@ static int ref_get(const json_t *obj, ledger_entry_in *e, char err[CLI_JSONL_ERR
     return 0;
 }
 
-static int entry_get(const json_t *obj, const cli_jsonl_defaults *d, ledger_entry_in *e,
-                     char err[CLI_JSONL_ERROR_MAX])
+/* A count of days worked: a JSON integer or a string of digits. */
+static int days_get(const json_t *v, uint32_t *out, char err[CLI_JSONL_ERROR_MAX])
 {
-    static const char *const allowed[] = {
-        "client_id",    "kind", "op",        "partner", "principal", "value_date",
-        "external_ref", "memo", "programme", "ref",     "legs",      NULL,
-    };
-    memset(e, 0, sizeof *e);
-    if (keys_check(obj, allowed, "", err) != 0)
+    uint64_t n = 0;
+    if (json_is_string(v)) {
+        if (cli_parse_u64(json_string_value(v), &n) != 0)
+            n = 0;
+    } else if (json_is_integer(v) && json_integer_value(v) > 0) {
+        n = (uint64_t)json_integer_value(v);
+    }
+    if (n == 0 || n > CLI_WAGE_DAYS_MAX)
+        return fail(err, "field days must be a whole number of days, 1 to %d",
+                    CLI_WAGE_DAYS_MAX);
+    *out = (uint32_t)n;
+    return 0;
+}
+
+/* The optional strings of programme operations; "" is left NULL. */
+static int op_strings_get(const json_t *obj, ledger_entry_in *e, char err[CLI_JSONL_ERROR_MAX])
+{
+    const char *participant, *cash, *currency, *budget, *run;
+    if (str_get(obj, "participant", LEDGER_PARTICIPANT_ID_MAX, false, NULL, &participant,
+                err) != 0 ||
+        str_get(obj, "cash_partner", LEDGER_PARTNER_MAX, false, NULL, &cash, err) != 0 ||
+        str_get(obj, "currency", LEDGER_CURRENCY_LEN, false, NULL, &currency, err) != 0 ||
+        str_get(obj, "budget_line", LEDGER_BUDGET_LINE_MAX, false, NULL, &budget, err) != 0 ||
+        str_get(obj, "wage_run", CLI_WAGE_RUN_MAX, false, NULL, &run, err) != 0)
         return -1;
+    if (strchr(run, ':') != NULL)
+        return fail(err, "field wage_run must not hold ':'");
+    e->participant = participant[0] ? participant : NULL;
+    e->cash_partner = cash[0] ? cash : NULL;
+    e->currency = currency[0] ? currency : NULL;
+    e->budget_line = budget[0] ? budget : NULL;
+    e->wage_run = run[0] ? run : NULL;
+    return 0;
+}
+
+/* The amounts of programme operations, in minor units like the legs. */
+static int op_amounts_get(const json_t *obj, ledger_entry_in *e, char err[CLI_JSONL_ERROR_MAX])
+{
+    const json_t *amount = json_object_get(obj, "amount"),
+                 *rate = json_object_get(obj, "daily_rate"),
+                 *days = json_object_get(obj, "days");
+    if (amount != NULL && amount_get(amount, "amount", &e->amount, err) != 0)
+        return -1;
+    if (rate != NULL && amount_get(rate, "daily_rate", &e->daily_rate, err) != 0)
+        return -1;
+    if (days != NULL && days_get(days, &e->days, err) != 0)
+        return -1;
+    return 0;
+}
+
+bool cli_op_typed(ledger_op op)
+{
+    return op == LEDGER_OP_FUNDING || op == LEDGER_OP_WAGE || op == LEDGER_OP_PAYOUT ||
+           op == LEDGER_OP_CAPITAL_RELEASE || op == LEDGER_OP_GRANT_COMMIT ||
+           op == LEDGER_OP_GRANT_DISBURSE;
+}
+
+static int why_set(char *why, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int why_set(char *why, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, cap, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* The first field of programme operations the entry sets, or NULL. */
+static const char *op_field_set(const ledger_entry_in *e)
+{
+    if (e->amount != 0)
+        return "amount";
+    if (e->days != 0)
+        return "days";
+    if (e->daily_rate != 0)
+        return "daily_rate";
+    if (e->wage_run != NULL)
+        return "wage_run";
+    if (e->cash_partner != NULL)
+        return "cash_partner";
+    return e->participant != NULL ? "participant" : NULL;
+}
+
+int cli_entry_op_check(const ledger_entry_in *e, bool has_legs, char *why, size_t cap)
+{
+    const char *op = ledger_op_name(e->op), *field = op_field_set(e);
+    if (kind_derived(e->kind)) {
+        if (field != NULL)
+            return why_set(why, cap,
+                           "%s does not go with kind %s: what it moves comes from the entry "
+                           "in ref",
+                           field, ledger_kind_name(e->kind));
+        return 0;
+    }
+    if (!cli_op_typed(e->op)) {
+        if (field != NULL && strcmp(field, "participant") != 0)
+            return why_set(why, cap,
+                           "%s is for funding, wage, payout, capital_release, grant_commit "
+                           "and grant_disburse; a %s gives its legs",
+                           field, op);
+        if (!has_legs)
+            return why_set(why, cap, "missing field legs (%d to %d legs)", LEDGER_LEGS_MIN,
+                           LEDGER_LEGS_MAX);
+        return 0;
+    }
+    if (e->op != LEDGER_OP_FUNDING && e->participant == NULL)
+        return why_set(why, cap, "missing participant: a %s is about one participant", op);
+    if (e->op != LEDGER_OP_WAGE && (e->days != 0 || e->daily_rate != 0 || e->wage_run != NULL))
+        return why_set(why, cap, "%s is only for a wage",
+                       e->days != 0         ? "days"
+                       : e->daily_rate != 0 ? "daily_rate"
+                                            : "wage_run");
+    if ((e->days == 0) != (e->daily_rate == 0))
+        return why_set(why, cap, "days and daily_rate go together (a wage by days worked)");
+    if (e->amount == 0 && e->days == 0 && !has_legs)
+        return why_set(why, cap, "missing amount%s",
+                       e->op == LEDGER_OP_WAGE ? " (or days and daily_rate)" : "");
+    return 0;
+}
+
+int cli_wage_run_client_id(const ledger_entry_in *e, char out[LEDGER_CLIENT_ID_MAX + 1],
+                           char *why, size_t cap)
+{
+    if (e->participant == NULL)
+        return why_set(why, cap, "missing participant: a wage is about one participant");
+    size_t n = strlen(e->wage_run) + 1 + strlen(e->participant);
+    if (n > LEDGER_CLIENT_ID_MAX)
+        return why_set(why, cap,
+                       "wage_run and participant make the client id \"%s:%s\", longer than "
+                       "%d bytes",
+                       e->wage_run, e->participant, LEDGER_CLIENT_ID_MAX);
+    /* n fits: the length was checked just above. */
+    memcpy(out, e->wage_run, strlen(e->wage_run));
+    out[strlen(e->wage_run)] = ':';
+    memcpy(out + strlen(e->wage_run) + 1, e->participant, strlen(e->participant) + 1);
+    if (e->client_id != NULL && e->client_id[0] != '\0' && strcmp(e->client_id, out) != 0)
+        return why_set(why, cap, "the client id of a wage_run line is \"%s\" (or leave it out)",
+                       out);
+    return 0;
+}
+
+/* client_id: required, but a run's wage line may leave it to the library
+ * ("<run>:<participant>") and an approval or cancellation gets
+ * "approve-<ref>" / "cancel-<ref>", stored in the object, which owns it. */
+static int client_id_get(json_t *obj, ledger_entry_in *e, char err[CLI_JSONL_ERROR_MAX])
+{
+    char made[LEDGER_CLIENT_ID_MAX + 1];
+    bool given = json_object_get(obj, "client_id") != NULL;
+    if (!given && (e->kind == LEDGER_KIND_POST || e->kind == LEDGER_KIND_VOID)) {
+        snprintf(made, sizeof made, "%s-%llu",
+                 e->kind == LEDGER_KIND_POST ? "approve" : "cancel",
+                 (unsigned long long)e->ref);
+        json_object_set_new(obj, "client_id", json_string(made));
+        given = true;
+    }
+    bool run_line = e->op == LEDGER_OP_WAGE && e->wage_run != NULL && !kind_derived(e->kind);
+    if ((given || !run_line) &&
+        str_get(obj, "client_id", LEDGER_CLIENT_ID_MAX, true, NULL, &e->client_id, err) != 0)
+        return -1;
+    if (run_line && cli_wage_run_client_id(e, made, err, CLI_JSONL_ERROR_MAX) != 0)
+        return -1;
+    return 0;
+}
+
+static int entry_who_get(const json_t *obj, const cli_jsonl_defaults *d, ledger_entry_in *e,
+                         char err[CLI_JSONL_ERROR_MAX])
+{
     if (str_get(obj, "programme", LEDGER_NAME_MAX, false, d->programme, &e->programme, err) !=
         0)
         return -1;
     if (e->programme[0] == '\0')
         return fail(err, "no programme: give --programme NAME or a \"programme\" field");
-    if (str_get(obj, "client_id", LEDGER_CLIENT_ID_MAX, true, NULL, &e->client_id, err) != 0)
-        return -1;
     if (str_get(obj, "partner", LEDGER_PARTNER_MAX, false, d->partner, &e->partner, err) != 0)
         return -1;
     if (e->partner[0] == '\0')
@@ -283,14 +446,36 @@ static int entry_get(const json_t *obj, const cli_jsonl_defaults *d, ledger_entr
         return -1;
     if (e->principal[0] == '\0')
         return fail(err, "no principal: give --principal ID or a \"principal\" field");
+    return 0;
+}
+
+static int entry_get(json_t *obj, const cli_jsonl_defaults *d, ledger_entry_in *e,
+                     char err[CLI_JSONL_ERROR_MAX])
+{
+    static const char *const allowed[] = {
+        "client_id",  "kind",         "op",       "partner",     "principal",
+        "value_date", "external_ref", "memo",     "programme",   "ref",
+        "legs",       "participant",  "amount",   "days",        "daily_rate",
+        "wage_run",   "cash_partner", "currency", "budget_line", NULL,
+    };
+    char why[CLI_JSONL_ERROR_MAX];
+    memset(e, 0, sizeof *e);
+    if (keys_check(obj, allowed, "", err) != 0 || entry_who_get(obj, d, e, err) != 0)
+        return -1;
     if (str_get(obj, "external_ref", LEDGER_EXTREF_MAX, false, NULL, &e->external_ref, err) !=
             0 ||
         str_get(obj, "memo", LEDGER_MEMO_MAX, false, NULL, &e->memo, err) != 0)
         return -1;
     if (kind_op_get(obj, e, err) != 0 || date_get(obj, &e->value_date, err) != 0 ||
-        ref_get(obj, e, err) != 0)
+        ref_get(obj, e, err) != 0 || op_strings_get(obj, e, err) != 0 ||
+        op_amounts_get(obj, e, err) != 0)
         return -1;
-    return legs_get(obj, e, err);
+    bool has_legs = json_object_get(obj, "legs") != NULL;
+    if (cli_entry_op_check(e, has_legs, why, sizeof why) != 0)
+        return fail(err, "%s", why);
+    if (client_id_get(obj, e, err) != 0)
+        return -1;
+    return has_legs ? legs_get(obj, e, err) : 0;
 }
 
 static int open_get(const json_t *obj, const cli_jsonl_defaults *d, cli_jsonl_line *out,

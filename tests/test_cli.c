@@ -56,10 +56,34 @@ static const char *fx_path(fx *f, const char *name, char *buf, size_t cap)
     return buf;
 }
 
+/* A ledger whose wages keep 10 % as capital (1000 basis points). */
 static void init_ledger(fx *f, const char *programme, const char *currency)
 {
     free(tr_expect(0, "init", f->ledger, "--programme", programme, "--currency", currency,
-                   NULL));
+                   "--capital-rate-bp", "1000", NULL));
+}
+
+/* Participant P1 of programme demo, enrolled: wages, payouts and capital
+ * releases are about enrolled participants. */
+static void enrol_p1(fx *f)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/p1.csv", f->root);
+    tr_file_write(path, "id,sex,birth_year,wg_ss,admin1,admin2,category,cohort,phase,cso,name,"
+                        "phone\n"
+                        "P1,f,1994,,Conakry,Ratoma,returned_migrant,2026-A,1,cso1,Aissatou "
+                        "Diallo,\n");
+    char *out = tr_expect(0, "enroll", f->ledger, path, "--programme", "demo", "--partner",
+                          "cso1", "--principal", "enroller", NULL);
+    tr_assert_contains(out, "enrolled 1 participant in demo");
+    free(out);
+}
+
+/* A ledger "demo" in GNF with P1 enrolled. */
+static void init_demo(fx *f)
+{
+    init_ledger(f, "demo", "GNF");
+    enrol_p1(f);
 }
 
 /* The balance `cauris balance` prints for one account: "8000 GNF". */
@@ -86,13 +110,25 @@ static unsigned long long tree_size(fx *f)
 
 /* ---- a file of entries: funding, a wage split 90/10, a payout ---- */
 
-#define OPEN_LINE                                                                              \
-    "{\"open\":[\"partner:mfi1:cash\",\"participant:P1:wallet\",\"participant:P1:capital\"]}"  \
-    "\n"
-#define WAGE_LINE TR_WAGE_LINE("\"principal\":\"alice\",")
+/* The participant's accounts come with enrolment; the MFI's are opened. */
+#define OPEN_LINE "{\"open\":[\"partner:mfi1:cash\"]}\n"
+/* The wage of tests/run.h, about P1: legs given with a typed operation
+ * must be exactly the ones the ledger derives (10000 = 9000 + 1000 at
+ * 1000 bp). */
+#define WAGE_LINE                                                                              \
+    "{\"client_id\":\"wage-2026-11-20-P1\",\"kind\":\"posted\",\"op\":\"wage\","               \
+    "\"principal\":\"alice\",\"participant\":\"P1\","                                          \
+    "\"value_date\":\"2026-11-20\",\"external_ref\":\"MFI-8812\","                             \
+    "\"memo\":\"week 47\",\"legs\":[{\"account\":\"programme:wages\",\"debit\":\"10000\"},"    \
+    "{\"account\":\"participant:P1:wallet\",\"credit\":\"9000\"},"                             \
+    "{\"account\":\"participant:P1:capital\",\"credit\":1000}]}\n"
+/* The payout of tests/run.h, about P1, given by amount. */
+#define PAYOUT_LINE                                                                            \
+    "{\"client_id\":\"pay-1\",\"op\":\"payout\",\"participant\":\"P1\","                       \
+    "\"value_date\":\"2026-11-21\",\"external_ref\":\"MFI-9001\",\"amount\":\"1000\"}\n"
 
 static const char entries_file[] = "# funding, wages, a payout\n"
-                                   "\n" OPEN_LINE TR_FUNDING_LINE WAGE_LINE TR_PAYOUT_LINE;
+                                   "\n" OPEN_LINE TR_FUNDING_LINE WAGE_LINE PAYOUT_LINE;
 
 static char *post_file(fx *f, int status, const char *name, const char *text, const char *extra)
 {
@@ -111,9 +147,10 @@ static char *post_file(fx *f, int status, const char *name, const char *text, co
 static void test_help_and_usage(void **state)
 {
     (void)state;
-    static const char *const cmds[] = {"init",       "account",   "accounts", "post",
-                                       "balance",    "statement", "entry",    "trial-balance",
-                                       "checkpoint", "proof",     "verify",   "token"};
+    static const char *const cmds[] = {
+        "init",          "account",    "accounts", "post",   "balance",   "statement", "entry",
+        "trial-balance", "checkpoint", "proof",    "verify", "token",     "programme", "enroll",
+        "participant",   "approve",    "cancel",   "period", "deliveries"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         char *out = tr_expect(0, cmds[i], "--help", NULL);
         tr_assert_contains(out, "usage: cauris ");
@@ -252,7 +289,7 @@ static void test_accounts(void **state)
 static void test_post_balances_and_repost(void **state)
 {
     fx *f = *state;
-    init_ledger(f, "demo", "GNF");
+    init_demo(f);
     char *out = post_file(f, 0, "entries.jsonl", entries_file, NULL);
     tr_assert_contains(out, "line 3: ok open partner:mfi1:cash\n");
     tr_assert_contains(out, "line 4: ok seq ");
@@ -299,8 +336,7 @@ static void test_post_balances_and_repost(void **state)
     /* Same client id, other content: refused, not posted twice. */
     out = post_file(f, 1, "changed.jsonl",
                     "{\"client_id\":\"pay-1\",\"op\":\"payout\",\"value_date\":\"2026-11-21\","
-                    "\"legs\":[{\"account\":\"participant:P1:wallet\",\"debit\":\"2000\"},"
-                    "{\"account\":\"partner:mfi1:cash\",\"credit\":\"2000\"}]}\n",
+                    "\"participant\":\"P1\",\"amount\":\"2000\"}\n",
                     NULL);
     tr_assert_contains(out, "line 1: refused exists_with_different_fields");
     free(out);
@@ -329,15 +365,14 @@ static void test_post_usd_two_digits(void **state)
     fx *f = *state;
     init_ledger(f, "usdprog", "USD");
     char path[400];
-    tr_file_write(
-        fx_path(f, "usd.jsonl", path, sizeof path),
-        "{\"open\":[\"partner:mfi1:cash\",\"participant:P1:wallet\"]}\n"
-        "{\"client_id\":\"f1\",\"op\":\"funding\",\"value_date\":\"2026-11-02\","
-        "\"legs\":[{\"account\":\"partner:mfi1:cash\",\"debit\":\"123456\"},"
-        "{\"account\":\"programme:fund\",\"credit\":\"123456\"}]}\n"
-        "{\"client_id\":\"g1\",\"op\":\"grant_disburse\",\"value_date\":\"2026-11-03\","
-        "\"legs\":[{\"account\":\"programme:wages\",\"debit\":\"5\"},"
-        "{\"account\":\"participant:P1:wallet\",\"credit\":\"5\"}]}\n");
+    tr_file_write(fx_path(f, "usd.jsonl", path, sizeof path),
+                  "{\"open\":[\"partner:mfi1:cash\",\"participant:P1:wallet\"]}\n"
+                  "{\"client_id\":\"f1\",\"op\":\"funding\",\"value_date\":\"2026-11-02\","
+                  "\"legs\":[{\"account\":\"partner:mfi1:cash\",\"debit\":\"123456\"},"
+                  "{\"account\":\"programme:fund\",\"credit\":\"123456\"}]}\n"
+                  "{\"client_id\":\"g1\",\"op\":\"transfer\",\"value_date\":\"2026-11-03\","
+                  "\"legs\":[{\"account\":\"programme:wages\",\"debit\":\"5\"},"
+                  "{\"account\":\"participant:P1:wallet\",\"credit\":\"5\"}]}\n");
     char *out = tr_expect(0, "post", f->ledger, path, "--programme", "usdprog", "--partner",
                           "mfi1", "--principal", "test", NULL);
     tr_assert_contains(out, "posted 2, existing 0, refused 0");
@@ -359,13 +394,13 @@ static void test_post_usd_two_digits(void **state)
 static void test_post_refused_overdraft(void **state)
 {
     fx *f = *state;
-    init_ledger(f, "demo", "GNF");
+    init_demo(f);
     char *out = post_file(
         f, 1, "overdraft.jsonl",
         OPEN_LINE TR_FUNDING_LINE WAGE_LINE
         "{\"client_id\":\"pay-too-much\",\"op\":\"payout\",\"value_date\":\"2026-11-21\","
-        "\"legs\":[{\"account\":\"participant:P1:wallet\",\"debit\":\"9001\"},"
-        "{\"account\":\"partner:mfi1:cash\",\"credit\":\"9001\"}]}\n" TR_PAYOUT_LINE,
+        "\"participant\":\"P1\",\"legs\":[{\"account\":\"participant:P1:wallet\",\"debit\":"
+        "\"9001\"},{\"account\":\"partner:mfi1:cash\",\"credit\":\"9001\"}]}\n" PAYOUT_LINE,
         NULL);
     tr_assert_contains(out, "line 2: ok seq ");
     tr_assert_contains(out, "line 3: ok seq ");
@@ -376,15 +411,21 @@ static void test_post_refused_overdraft(void **state)
     assert_balance(f, "demo", "participant:P1:wallet", "8000 GNF");
     assert_balance(f, "demo", "partner:mfi1:cash", "999000 GNF");
 
-    /* The capital account is locked: nothing may leave it. */
-    out = post_file(f, 1, "locked.jsonl",
-                    "{\"client_id\":\"release\",\"op\":\"capital_release\","
-                    "\"value_date\":\"2026-11-22\",\"legs\":[{\"account\":"
-                    "\"participant:P1:capital\",\"debit\":\"1000\"},{\"account\":"
-                    "\"participant:P1:wallet\",\"credit\":\"1000\"}]}\n",
-                    NULL);
+    /* The capital account is locked: nothing may leave it, by a transfer or
+     * by a capital release (the participant is in phase 1). */
+    out =
+        post_file(f, 1, "locked.jsonl",
+                  "{\"client_id\":\"release\",\"op\":\"transfer\","
+                  "\"value_date\":\"2026-11-22\",\"legs\":[{\"account\":"
+                  "\"participant:P1:capital\",\"debit\":\"1000\"},{\"account\":"
+                  "\"participant:P1:wallet\",\"credit\":\"1000\"}]}\n"
+                  "{\"client_id\":\"release-2\",\"op\":\"capital_release\","
+                  "\"value_date\":\"2026-11-22\",\"participant\":\"P1\",\"amount\":\"1000\"}\n",
+                  NULL);
     tr_assert_contains(out, "line 1: refused account_locked");
+    tr_assert_contains(out, "line 2: refused capital_locked");
     free(out);
+    assert_balance(f, "demo", "participant:P1:capital", "1000 GNF");
 }
 
 static void test_post_malformed_posts_nothing(void **state)
@@ -414,7 +455,7 @@ static void test_post_malformed_posts_nothing(void **state)
         "\"1e1\"}]}\n"
         "{\"client_id\":\"x8\",\"value_date\":\"2026-11-20\",\"legs\":[{\"account\":"
         "\"programme:wages\",\"debit\":\"+5\"},{\"account\":\"programme:fund\",\"credit\":"
-        "\"5\"}]}\n" TR_PAYOUT_LINE,
+        "\"5\"}]}\n" PAYOUT_LINE,
         NULL);
     tr_assert_contains(out, "line 3: invalid JSON");
     tr_assert_contains(out, "line 4: field legs[0].debit: not a whole number");
@@ -480,7 +521,7 @@ static void test_post_malformed_posts_nothing(void **state)
 static void test_only_programme_by_default(void **state)
 {
     fx *f = *state;
-    init_ledger(f, "demo", "GNF");
+    init_demo(f);
     char path[400];
     tr_file_write(fx_path(f, "e.jsonl", path, sizeof path), entries_file);
     free(tr_expect(0, "post", f->ledger, path, "--partner", "mfi1", "--principal", "t", NULL));
@@ -499,15 +540,13 @@ static void test_only_programme_by_default(void **state)
 static void test_post_atomic(void **state)
 {
     fx *f = *state;
-    init_ledger(f, "demo", "GNF");
-    free(tr_expect(0, "account", "open", f->ledger, "partner:mfi1:cash",
-                   "participant:P1:wallet", "participant:P1:capital", "--programme", "demo",
+    init_demo(f);
+    free(tr_expect(0, "account", "open", f->ledger, "partner:mfi1:cash", "--programme", "demo",
                    NULL));
     unsigned long long size = tree_size(f);
     static const char file[] = TR_FUNDING_LINE WAGE_LINE
         "{\"client_id\":\"pay-big\",\"op\":\"payout\",\"value_date\":\"2026-11-21\","
-        "\"legs\":[{\"account\":\"participant:P1:wallet\",\"debit\":\"50000\"},"
-        "{\"account\":\"partner:mfi1:cash\",\"credit\":\"50000\"}]}\n";
+        "\"participant\":\"P1\",\"amount\":\"50000\"}\n";
     char *out = post_file(f, 1, "atomic.jsonl", file, "--atomic");
     tr_assert_contains(out, "line 1: refused linked_entry_failed");
     tr_assert_contains(out, "line 2: refused linked_entry_failed");
@@ -551,7 +590,7 @@ static void test_post_stdin(void **state)
 static void test_statement(void **state)
 {
     fx *f = *state;
-    init_ledger(f, "demo", "GNF");
+    init_demo(f);
     free(post_file(f, 0, "entries.jsonl", entries_file, NULL));
     char *out = tr_expect(0, "statement", f->ledger, "participant:P1:wallet", "--programme",
                           "demo", NULL);
@@ -606,7 +645,7 @@ static void test_statement(void **state)
 static void test_entry_show(void **state)
 {
     fx *f = *state;
-    init_ledger(f, "demo", "GNF");
+    init_demo(f);
     char *out = post_file(f, 0, "entries.jsonl", entries_file, NULL);
     char seq[32];
     snprintf(seq, sizeof seq, "%llu", tr_seq_of_line(out, 5));
@@ -636,7 +675,7 @@ static void test_entry_show(void **state)
 static void test_proof_and_check(void **state)
 {
     fx *f = *state;
-    init_ledger(f, "demo", "GNF");
+    init_demo(f);
     char *out = post_file(f, 0, "entries.jsonl", entries_file, NULL);
     char seq[32], leaf[400], proof[400], pub[400];
     snprintf(seq, sizeof seq, "%llu", tr_seq_of_line(out, 5));
@@ -711,7 +750,7 @@ static void test_proof_and_check(void **state)
 static void test_verify_and_trial_balance(void **state)
 {
     fx *f = *state;
-    init_ledger(f, "demo", "GNF");
+    init_demo(f);
     free(post_file(f, 0, "entries.jsonl", entries_file, NULL));
     char *out = tr_expect(0, "verify", f->ledger, NULL);
     tr_assert_contains(out, "entries:     3\n");
@@ -799,7 +838,7 @@ static void test_verify_detects_tampering(void **state)
 {
     fx *f = *state;
     char data[400];
-    init_ledger(f, "demo", "GNF");
+    init_demo(f);
     free(post_file(f, 0, "entries.jsonl", entries_file, NULL));
     free(tr_expect(0, "verify", f->ledger, NULL));
     /* One byte of a stored entry: its external reference. */
@@ -814,7 +853,7 @@ static void test_key_rotate(void **state)
     fx *f = *state;
     char pub[400], old_key[400], *text;
     size_t len;
-    init_ledger(f, "demo", "GNF");
+    init_demo(f);
     free(post_file(f, 0, "entries.jsonl", entries_file, NULL));
     fx_path(f, "ledger/signing.pub", pub, sizeof pub);
     text = tr_file_read(pub, &len);
