@@ -1028,6 +1028,15 @@ typedef struct ledger_storage_stats {
     uint64_t readers_used;   /* reader slots taken */
 } ledger_storage_stats;
 
+/* A consistent, compacted copy of the ledger in `dest` (created, or an
+ * empty directory), taken from one read transaction while writers go on in
+ * this process or another: data.mdb, then signing.pub, signing.key,
+ * pii.key and pii.slots as they are (absent ones skipped). Works on a
+ * read-only handle. `ledger_open` and `ledger_verify` work on the copy.
+ * LEDGER_ALREADY_INITIALISED when dest holds a ledger; LEDGER_IO for a file
+ * that could not be written (the copy is then incomplete). */
+int ledger_backup(ledger *l, const char *dest);
+
 /* How much of the LMDB map is in use (for the server's metrics). */
 int ledger_storage_stats_get(ledger *l, ledger_storage_stats *out);
 
