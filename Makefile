@@ -13,7 +13,7 @@ BUILD    ?= build
 LISTEN   ?= 127.0.0.1:8080
 CC       ?= cc
 PKGS     := lmdb libsodium libcrypto
-CLI_PKGS := jansson
+CLI_PKGS := jansson cairo pangocairo libqrencode
 RPC_PKGS := libevent libevent_pthreads libprotobuf-c jansson
 TEST_PKGS := cmocka
 
@@ -139,8 +139,8 @@ CLI_LIB_SRC := cli/jsonl.c cli/format.c cli/args.c cli/common.c
 
 build-fuzz/fuzz_jsonl: tests/fuzz/fuzz_jsonl.c $(CLI_LIB_SRC) $(LEDGER_SRC) ledger/*.h cli/*.h
 	@mkdir -p build-fuzz
-	clang $(CSTD) $(FUZZ_FLAGS) -I. $(shell pkg-config --cflags $(PKGS) $(CLI_PKGS)) -o $@ \
-	  $< $(CLI_LIB_SRC) $(LEDGER_SRC) $(shell pkg-config --libs $(PKGS) $(CLI_PKGS)) -lpthread
+	clang $(CSTD) $(FUZZ_FLAGS) -I. $(shell pkg-config --cflags $(PKGS) jansson) -o $@ \
+	  $< $(CLI_LIB_SRC) $(LEDGER_SRC) $(shell pkg-config --libs $(PKGS) jansson) -lpthread
 
 # The JSON codec and the arena, over the generated ledger.proto code.
 build-fuzz/fuzz_pbjson: tests/fuzz/fuzz_pbjson.c rpc/pbjson.c rpc/arena.c rpc/pbjson.h rpc/arena.h \
