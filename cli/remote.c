@@ -31,6 +31,7 @@
 #define REMOTE_ENUM_MAX 64         /* bytes of an enum name of the contract */
 #define REMOTE_TIME_TEXT_MAX 32    /* "2026-11-23T17:41:28Z" and a NUL */
 #define REMOTE_STATEMENT_DESC_WIDTH 28
+#define REMOTE_LEAF_FORMAT 2 /* entry leaves of docs/encoding.md this build reads */
 
 /* Entry fields that only the server sets: from the token, not the file. */
 #define REMOTE_PLACEHOLDER "-"
@@ -48,13 +49,19 @@ static const char post_usage[] =
     "field is refused, and so is a line naming another programme than the others.\n"
     "Accounts cannot be opened through the server: {\"open\": ...} lines are refused.\n"
     "\n"
+    "Typed operations (funding, wage, payout, capital_release, grant_commit,\n"
+    "grant_disburse) take their legs from the server's ledger: give participant and\n"
+    "amount (a wage: amount, or days and daily_rate; wage_run for a payment list),\n"
+    "and cash_partner, currency, budget_line where they apply, as for 'cauris post'.\n"
+    "\n"
     "options:\n"
     "  --programme NAME   the programme (default: the token's)\n"
     "  --batch N          entries per request, 1..8192 (default 1000)\n"
     "  --atomic           all entries or none: the file goes in one request of at\n"
     "                     most 8192 entries\n"
     "\n"
-    "Prints 'line N: ok seq S', 'line N: exists seq S' or 'line N: refused REASON'\n"
+    "Prints 'line N: ok seq S', 'line N: pending approval, seq S' (a request that\n"
+    "another person approves), 'line N: exists seq S' or 'line N: refused REASON'\n"
     "per entry, then a summary. Exits 1 if any entry was refused.\n";
 
 static const char balance_usage[] =
@@ -342,7 +349,8 @@ typedef struct post_state {
     json_t *request_entries; /* the request being filled */
     uint64_t *line_nos;      /* batch of them */
     uint32_t count;
-    uint64_t posted, existing, refused, tree_size;
+    cli_post_totals totals;
+    uint64_t tree_size;
     bool replied;
 } post_state;
 
@@ -432,6 +440,34 @@ static int post_check(post_state *s, FILE *in, FILE *spool, cli_line_reader *lr)
     return CLI_EXIT_OK;
 }
 
+/* Sets key to the text when it is not empty; false when out of memory. */
+static bool j_set_text(json_t *o, const char *key, const char *text)
+{
+    return text == NULL || text[0] == '\0' || json_object_set_new(o, key, json_string(text)) == 0;
+}
+
+/* Sets key to an int64 as the mapping writes it (a decimal string) when
+ * it is not 0. */
+static bool j_set_i64(json_t *o, const char *key, int64_t v)
+{
+    char number[24];
+    snprintf(number, sizeof number, "%lld", (long long)v);
+    return v == 0 || json_object_set_new(o, key, json_string(number)) == 0;
+}
+
+/* The fields of a typed operation (EntryInput 9..19). */
+static bool entry_op_json(json_t *o, const ledger_entry_in *e)
+{
+    return j_set_text(o, "participant", e->participant) && j_set_i64(o, "amount", e->amount) &&
+           (e->days == 0 || json_object_set_new(o, "days", json_integer(e->days)) == 0) &&
+           j_set_i64(o, "dailyRate", e->daily_rate) && j_set_text(o, "wageRun", e->wage_run) &&
+           j_set_text(o, "cashPartner", e->cash_partner) &&
+           j_set_text(o, "currency", e->currency) &&
+           j_set_text(o, "budgetLine", e->budget_line) && j_set_text(o, "group", e->group) &&
+           (e->shares == 0 || json_object_set_new(o, "shares", json_integer(e->shares)) == 0) &&
+           (!e->from_wallet || json_object_set_new(o, "fromWallet", json_true()) == 0);
+}
+
 /* One entry as an EntryInput of the contract. */
 static json_t *entry_json(const ledger_entry_in *e)
 {
@@ -439,16 +475,14 @@ static json_t *entry_json(const ledger_entry_in *e)
     cli_date_format(date, e->value_date);
     enum_name("KIND_", ledger_kind_name(e->kind), kind);
     enum_name("OPERATION_", ledger_op_name(e->op), op);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "clientId", e->client_id, "kind", kind,
-                          "operation", op, "valueDate", date);
+    json_t *o = json_pack("{s:s, s:s, s:s}", "kind", kind, "operation", op, "valueDate", date);
     json_t *legs = json_array();
     if (o == NULL || legs == NULL)
         goto fail;
-    if (e->external_ref != NULL && e->external_ref[0] != '\0' &&
-        json_object_set_new(o, "externalRef", json_string(e->external_ref)) != 0)
-        goto fail;
-    if (e->memo != NULL && e->memo[0] != '\0' &&
-        json_object_set_new(o, "memo", json_string(e->memo)) != 0)
+    /* A wage run's line may leave its client id to the server's ledger. */
+    if (!j_set_text(o, "clientId", e->client_id) ||
+        !j_set_text(o, "externalRef", e->external_ref) || !j_set_text(o, "memo", e->memo) ||
+        !entry_op_json(o, e))
         goto fail;
     if (e->ref != 0) {
         snprintf(number, sizeof number, "%llu", (unsigned long long)e->ref);
@@ -480,8 +514,8 @@ static int result_code(const char *name)
     if (name[0] == '\0')
         return LEDGER_OK;
     if (cli_parse_u64(name, &number) == 0)
-        return number <= LEDGER_LINKED_ENTRY_FAILED ? (int)number : -1;
-    for (int code = 0; code <= LEDGER_LINKED_ENTRY_FAILED; code++)
+        return number < LEDGER_ERR_COUNT ? (int)number : -1;
+    for (int code = 0; code < LEDGER_ERR_COUNT; code++)
         if (strcmp(ledger_err_name(code), name) == 0)
             return code;
     return -1;
@@ -492,22 +526,20 @@ static int result_print(post_state *s, const json_t *res, uint64_t line_no)
     char name[REMOTE_ENUM_MAX];
     uint64_t seq;
     const char *message = j_str(res, "message");
+    const json_t *awaiting = json_object_get(res, "awaitingApproval");
     if (!json_is_object(res) || j_enum(res, "result", "RESULT_", name) != 0 ||
-        j_u64(res, "seq", &seq) != 0 || message == NULL)
+        j_u64(res, "seq", &seq) != 0 || message == NULL ||
+        (awaiting != NULL && !json_is_boolean(awaiting)))
         return reply_bad(s->r, "PostEntries", "results");
     int code = result_code(name);
-    unsigned long long no = (unsigned long long)line_no;
-    if (code == LEDGER_OK) {
-        printf("line %llu: ok seq %llu\n", no, (unsigned long long)seq);
-        s->posted++;
-    } else if (code == LEDGER_EXISTS) {
-        printf("line %llu: exists seq %llu\n", no, (unsigned long long)seq);
-        s->existing++;
-    } else {
-        printf("line %llu: refused %s: %s\n", no, code < 0 ? name : ledger_err_name(code),
-               code < 0 ? message : ledger_strerror(code));
-        s->refused++;
+    if (code < 0) {
+        /* A reason this build has no name for: the server's words. */
+        printf("line %llu: refused %s: %s\n", (unsigned long long)line_no, name, message);
+        s->totals.refused++;
+        return CLI_EXIT_OK;
     }
+    ledger_result r = {code, seq, json_is_true(awaiting)};
+    cli_post_result_print(line_no, &r, &s->totals);
     return CLI_EXIT_OK;
 }
 
@@ -618,8 +650,11 @@ static int post_options(remote *r, int argc, char **argv, post_state *s, const c
 
 static void post_summary(const post_state *s)
 {
-    printf("posted %llu, existing %llu, refused %llu", (unsigned long long)s->posted,
-           (unsigned long long)s->existing, (unsigned long long)s->refused);
+    const cli_post_totals *t = &s->totals;
+    printf("posted %llu, existing %llu, refused %llu", (unsigned long long)t->posted,
+           (unsigned long long)t->existing, (unsigned long long)t->refused);
+    if (t->awaiting > 0)
+        printf("; %llu awaiting approval", (unsigned long long)t->awaiting);
     if (s->replied)
         printf("; tree size %llu", (unsigned long long)s->tree_size);
     printf("\n");
@@ -665,7 +700,7 @@ static int remote_post(remote *r, int argc, char **argv)
         rc = post_send(&s, spool, lr);
         post_summary(&s);
     }
-    if (rc == CLI_EXIT_OK && s.refused > 0)
+    if (rc == CLI_EXIT_OK && s.totals.refused > 0)
         rc = CLI_EXIT_FAIL;
     json_decref(s.request_entries);
     free(s.line_nos);
@@ -1039,6 +1074,115 @@ static const char *leaf_leg_check(leaf_reader *lr, const json_t *leg)
     return balance == after ? NULL : "a leg's balance after";
 }
 
+/* The contract's names of the tags' enums, by the ledger's value. */
+static const char *const sex_names[] = {"SEX_UNSPECIFIED", "SEX_FEMALE", "SEX_MALE"};
+static const char *const age_band_names[] = {
+    "AGE_BAND_UNSPECIFIED", "AGE_BAND_UNDER_15", "AGE_BAND_15_24",
+    "AGE_BAND_25_34",       "AGE_BAND_35_49",    "AGE_BAND_50_PLUS"};
+static const char *const disability_names[] = {"DISABILITY_UNSPECIFIED", "DISABILITY_NO",
+                                               "DISABILITY_YES"};
+static const char *const category_names[] = {
+    "CATEGORY_UNSPECIFIED",      "CATEGORY_FORMER_SECURITY_FORCES", "CATEGORY_COMMUNITY_MEMBER",
+    "CATEGORY_RETURNED_MIGRANT", "CATEGORY_DISPLACED_PERSON",       "CATEGORY_REFUGEE"};
+
+#define NAMES_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+_Static_assert(NAMES_COUNT(sex_names) == LEDGER_SEX_MALE + 1, "a name per sex");
+_Static_assert(NAMES_COUNT(age_band_names) == LEDGER_AGE_50_PLUS + 1, "a name per band");
+_Static_assert(NAMES_COUNT(disability_names) == LEDGER_DISABILITY_YES + 1, "a name per value");
+_Static_assert(NAMES_COUNT(category_names) == LEDGER_CATEGORY_MAX + 1, "a name per category");
+
+/* Whether enum field `key` of obj (absent = 0, a name, or a number) is
+ * `value`, names[] naming each value. */
+static bool j_enum_is(const json_t *obj, const char *key, const char *const *names, size_t n,
+                      uint64_t value)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (v == NULL || json_is_null(v))
+        return value == 0;
+    if (json_is_integer(v))
+        return json_integer_value(v) >= 0 && (uint64_t)json_integer_value(v) == value;
+    return json_is_string(v) && value < n && strcmp(json_string_value(v), names[value]) == 0;
+}
+
+/* The value of enum field `key` (checked against the leaf before). */
+static int j_enum_value(const json_t *obj, const char *key, const char *const *names, size_t n)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (json_is_integer(v))
+        return (int)json_integer_value(v);
+    for (size_t i = 0; json_is_string(v) && i < n; i++)
+        if (strcmp(json_string_value(v), names[i]) == 0)
+            return (int)i;
+    return 0;
+}
+
+/* The tags of a GetEntry reply as `cauris entry` prints them. */
+static void tags_print(const json_t *tags)
+{
+    const char *participant = j_str(tags, "participant"), *budget = j_str(tags, "budgetLine");
+    uint64_t phase = 0;
+    j_u64(tags, "phase", &phase);
+    if (participant != NULL && participant[0] != '\0')
+        printf("participant:  %s (%s, age %s, disability %s, %s / %s, %s, cohort %s, phase %u, "
+               "cso %s)\n",
+               participant,
+               ledger_sex_name((ledger_sex)j_enum_value(tags, "sex", sex_names,
+                                                        NAMES_COUNT(sex_names))),
+               ledger_age_band_name((ledger_age_band)j_enum_value(
+                   tags, "ageBand", age_band_names, NAMES_COUNT(age_band_names))),
+               ledger_disability_name((ledger_disability)j_enum_value(
+                   tags, "disability", disability_names, NAMES_COUNT(disability_names))),
+               j_str(tags, "admin1"), j_str(tags, "admin2"),
+               ledger_category_name((ledger_category)j_enum_value(
+                   tags, "category", category_names, NAMES_COUNT(category_names))),
+               j_str(tags, "cohort"), (unsigned)phase, j_str(tags, "cso"));
+    if (budget != NULL && budget[0] != '\0')
+        printf("budget line:  %s\n", budget);
+}
+
+/* The reporting tags at the end of an entry leaf against the reply's
+ * (absent: an entry about nobody, every tag empty): a byte 0 when the leaf
+ * has none, else 1 and every tag. */
+static const char *leaf_tags_check(leaf_reader *lr, const json_t *tags)
+{
+    uint64_t phase;
+    if (tags != NULL && !json_is_object(tags))
+        return "tags";
+    uint64_t present = leaf_uint(lr, 1);
+    if (present == 0)
+        return tags == NULL || json_object_size(tags) == 0 ? NULL : "tags (the leaf has none)";
+    if (present != 1)
+        return "tags (the leaf's marker)";
+    if (!leaf_str_is(lr, j_str(tags, "participant")))
+        return "tags.participant";
+    if (!j_enum_is(tags, "sex", sex_names, NAMES_COUNT(sex_names), leaf_uint(lr, 1)))
+        return "tags.sex";
+    if (!j_enum_is(tags, "ageBand", age_band_names, NAMES_COUNT(age_band_names),
+                   leaf_uint(lr, 1)))
+        return "tags.ageBand";
+    if (!j_enum_is(tags, "disability", disability_names, NAMES_COUNT(disability_names),
+                   leaf_uint(lr, 1)))
+        return "tags.disability";
+    if (!leaf_str_is(lr, j_str(tags, "admin1")))
+        return "tags.admin1";
+    if (!leaf_str_is(lr, j_str(tags, "admin2")))
+        return "tags.admin2";
+    if (!j_enum_is(tags, "category", category_names, NAMES_COUNT(category_names),
+                   leaf_uint(lr, 1)))
+        return "tags.category";
+    if (!leaf_str_is(lr, j_str(tags, "cohort")))
+        return "tags.cohort";
+    if (j_u64(tags, "phase", &phase) != 0 || leaf_uint(lr, 1) != phase)
+        return "tags.phase";
+    if (!leaf_str_is(lr, j_str(tags, "cso")))
+        return "tags.cso";
+    if (!leaf_str_is(lr, j_str(tags, "budgetLine")))
+        return "tags.budgetLine";
+    if (!leaf_str_is(lr, j_str(tags, "group")))
+        return "tags.group";
+    return NULL;
+}
+
 /* The entry of a GetEntry reply against the proven leaf bytes: NULL when
  * every field the leaf holds matches, else the first field that does not.
  * Account codes and the programme are ids in the leaf and cannot be
@@ -1058,8 +1202,8 @@ static const char *leaf_entry_check(const uint8_t *leaf, size_t len, const json_
         value_date == NULL || ledger_date_parse(value_date, &date) != 0 ||
         j_u64(entry, "ref", &ref) != 0 || !json_is_array(legs))
         return "the entry's fields";
-    if (leaf_uint(&lr, 1) != 1 || leaf_uint(&lr, 1) != 1)
-        return "the leaf's type (not an entry of format 1)";
+    if (leaf_uint(&lr, 1) != 1 || leaf_uint(&lr, 1) != REMOTE_LEAF_FORMAT)
+        return "the leaf's type (not an entry of format 2)";
     leaf_uint(&lr, 4); /* programme id */
     if (leaf_uint(&lr, 1) != (uint64_t)kind)
         return "kind";
@@ -1086,6 +1230,9 @@ static const char *leaf_entry_check(const uint8_t *leaf, size_t len, const json_
         if (why != NULL)
             return why;
     }
+    const char *why = leaf_tags_check(&lr, json_object_get(entry, "tags"));
+    if (why != NULL)
+        return why;
     if (lr.bad || lr.pos != lr.len)
         return "the leaf's length";
     return NULL;
@@ -1124,6 +1271,7 @@ static void entry_print(const json_t *e, const char *currency, int digits)
     printf("recorded:     %s\n", recorded);
     if (ref != 0)
         printf("refers to:    seq %llu\n", (unsigned long long)ref);
+    tags_print(json_object_get(e, "tags"));
     printf("legs:\n");
     const json_t *legs = json_object_get(e, "legs");
     for (size_t i = 0; i < json_array_size(legs); i++) {

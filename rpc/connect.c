@@ -84,7 +84,21 @@ connect_code connect_code_of_ledger(int err)
     case LEDGER_NOT_FOUND:
     case LEDGER_UNKNOWN_ACCOUNT:
     case LEDGER_UNKNOWN_PROGRAMME:
+    case LEDGER_UNKNOWN_PARTICIPANT:
         return CONNECT_NOT_FOUND;
+    case LEDGER_PARTICIPANT_EXISTS:
+        return CONNECT_ALREADY_EXISTS;
+    case LEDGER_FOUR_EYES_VIOLATION:
+        return CONNECT_PERMISSION_DENIED;
+    /* Refused for the state the ledger is in, not for the request's
+     * fields: the same request may succeed later. */
+    case LEDGER_PARTICIPANT_ERASED:
+    case LEDGER_CAPITAL_LOCKED:
+    case LEDGER_CAPITAL_HELD:
+    case LEDGER_REQUEST_PENDING:
+    case LEDGER_PERIOD_CLOSED:
+    case LEDGER_PENDING_ALREADY_RESOLVED:
+        return CONNECT_FAILED_PRECONDITION;
     case LEDGER_TOKEN_INVALID:
         return CONNECT_UNAUTHENTICATED;
     case LEDGER_NOMEM:

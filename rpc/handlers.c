@@ -2,13 +2,21 @@
  * handlers.c — cauris.v1.Ledger's methods as calls to the ledger library.
  *
  * Each handler reads a decoded request, checks what only the RPC layer
- * knows (the token's programme, page sizes, the request's own limits), calls
- * ledger/ledger.h and builds the response from arena memory. The ledger's
- * rules (balances, overdrafts, idempotency) stay in ledger/: a refused entry
- * comes back as that entry's result, in the ledger's own numbering.
+ * knows (the token's programme and roles, page sizes, the request's own
+ * limits), calls ledger/ledger.h and builds the response from arena memory.
+ * The ledger's rules (balances, overdrafts, idempotency, typed operations'
+ * legs, approvals and four eyes, closed periods, deliveries) stay in
+ * ledger/: a refused entry, participant, delivery line or closure step
+ * comes back as its result, in the ledger's own numbering.
+ *
+ * Reads run here, on the event loop's thread. Writes never do: entries go
+ * to the writer thread as an entries job (group commit); enrolments,
+ * participant changes, delivery imports and period closures as a call job
+ * that runs the library call there (writer.h), and finish() builds the
+ * reply once the job is back.
  *
  * Never: see a connection, a header or the body's encoding; keep state
- * between calls.
+ * between calls; write the ledger from the event loop's thread.
  */
 #include "rpc/handlers.h"
 
@@ -25,13 +33,51 @@
 #define LEAF_BYTES_MAX 8192u
 #define DATE_TEXT_LEN 10 /* YYYY-MM-DD */
 #define TIME_TEXT_LEN 20 /* YYYY-MM-DDTHH:MM:SSZ */
+#define FIELD_NAME_MAX 16 /* an UpdateParticipant field name, bytes */
 
-_Static_assert((int)CAURIS__V1__RESULT__RESULT_LINKED_ENTRY_FAILED ==
-                   LEDGER_LINKED_ENTRY_FAILED,
-               "per-entry results travel with the ledger's numbers");
+/* Per-entry results travel with the ledger's numbers: every code of the
+ * Result enum is the ledger's of the same name. */
+#define SAME_CODE(NAME)                                                                        \
+    _Static_assert((int)CAURIS__V1__RESULT__RESULT_##NAME == LEDGER_##NAME,                   \
+                   "Result " #NAME " is the ledger's code")
+SAME_CODE(EXISTS);
+SAME_CODE(NOT_BALANCED);
+SAME_CODE(INSUFFICIENT_FUNDS);
+SAME_CODE(PENDING_ALREADY_RESOLVED);
+SAME_CODE(LINKED_ENTRY_FAILED);
+SAME_CODE(ACCOUNT_EXISTS);
+SAME_CODE(UNKNOWN_CURRENCY);
+SAME_CODE(UNKNOWN_PARTICIPANT);
+SAME_CODE(PARTICIPANT_EXISTS);
+SAME_CODE(DUPLICATE_PERSON);
+SAME_CODE(PARTICIPANT_ERASED);
+SAME_CODE(CAPITAL_LOCKED);
+SAME_CODE(CAPITAL_HELD);
+SAME_CODE(FOUR_EYES_VIOLATION);
+SAME_CODE(REQUEST_PENDING);
+SAME_CODE(PERIOD_CLOSED);
+SAME_CODE(WRONG_CURRENCY);
+SAME_CODE(DELIVERY_CONTRADICTS);
+SAME_CODE(DELIVERY_UNMATCHED);
+SAME_CODE(UNKNOWN_GROUP);
+SAME_CODE(NOT_A_MEMBER);
+SAME_CODE(SOCIAL_FUND_KEPT);
+_Static_assert(LEDGER_SOCIAL_FUND_KEPT + 1 == LEDGER_ERR_COUNT,
+               "a new ledger code needs its Result (ledger.proto)");
 _Static_assert((int)CAURIS__V1__KIND__KIND_REVERSAL == LEDGER_KIND_REVERSAL, "kinds");
 _Static_assert((int)CAURIS__V1__OPERATION__OPERATION_SHARE_OUT == LEDGER_OP_MAX, "operations");
+_Static_assert((int)CAURIS__V1__SEX__SEX_MALE == LEDGER_SEX_MALE, "sexes");
+_Static_assert((int)CAURIS__V1__CATEGORY__CATEGORY_REFUGEE == LEDGER_CATEGORY_MAX, "categories");
+_Static_assert((int)CAURIS__V1__AGE_BAND__AGE_BAND_50_PLUS == LEDGER_AGE_50_PLUS, "age bands");
+_Static_assert((int)CAURIS__V1__DISABILITY__DISABILITY_YES == LEDGER_DISABILITY_YES,
+               "disability");
+_Static_assert((int)CAURIS__V1__DELIVERY_STATUS__DELIVERY_STATUS_FAILED ==
+                   LEDGER_DELIVERY_FAILED,
+               "delivery statuses");
 _Static_assert(PAGE_SIZE_DEFAULT <= LEDGER_PAGE_MAX, "default page fits");
+_Static_assert(LEDGER_REQUEST_ENTRIES_MAX <= LEDGER_ENROL_MAX &&
+                   LEDGER_REQUEST_ENTRIES_MAX <= LEDGER_DELIVERIES_MAX,
+               "a request's entries-max bounds its participants and delivery lines");
 
 static rpc_outcome fail(rpc_call *c, connect_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -135,7 +181,129 @@ static bool page_size_field(rpc_call *c, uint32_t requested, uint32_t *out)
     return true;
 }
 
-/* ---- PostEntries ---- */
+/* ---- results of writes ---- */
+
+/* The failure of a write the ledger refused as a whole, with its Result
+ * name so that a program can tell the reasons apart. */
+static rpc_outcome fail_refused(rpc_call *c, int err, const char *what)
+{
+    return fail(c, connect_code_of_ledger(err), "%s: %s: %s", what, ledger_err_name(err),
+                ledger_strerror(err));
+}
+
+/* Whether `err` is a code of the Result enum: a result of one entry (line,
+ * participant, step), as opposed to a call or system error. */
+static bool result_code(int err)
+{
+    return err == LEDGER_OK ||
+           protobuf_c_enum_descriptor_get_value(&cauris__v1__result__descriptor, err) != NULL;
+}
+
+static void entry_result_fill(const ledger_result *res, Cauris__V1__EntryResult *item)
+{
+    cauris__v1__entry_result__init(item);
+    item->result = (Cauris__V1__Result)res->err;
+    if ((res->err == LEDGER_OK || res->err == LEDGER_EXISTS) && res->seq != LEDGER_SEQ_NONE)
+        item->seq = res->seq;
+    if (res->err != LEDGER_OK)
+        item->message = (char *)ledger_strerror(res->err);
+    item->awaiting_approval = res->awaiting;
+}
+
+/* A PostEntries response of `n` results, with the tree size and checkpoint
+ * of the job that wrote them; NULL when out of memory (c failed). */
+static Cauris__V1__PostEntriesResponse *post_response(rpc_call *c, const ledger_result *results,
+                                                     size_t n)
+{
+    Cauris__V1__PostEntriesResponse *resp = alloc_zero(c, 1, sizeof *resp);
+    Cauris__V1__EntryResult *items = alloc_zero(c, n, sizeof *items);
+    Cauris__V1__EntryResult **ptrs = alloc_zero(c, n, sizeof *ptrs);
+    char *checkpoint =
+        rpc_arena_strndup(c->arena, c->job.info.checkpoint, c->job.info.checkpoint_len);
+    if (resp == NULL || items == NULL || ptrs == NULL || checkpoint == NULL) {
+        fail_nomem(c);
+        return NULL;
+    }
+    cauris__v1__post_entries_response__init(resp);
+    for (size_t i = 0; i < n; i++) {
+        entry_result_fill(&results[i], &items[i]);
+        ptrs[i] = &items[i];
+    }
+    resp->n_results = n;
+    resp->results = ptrs;
+    resp->tree_size = c->job.info.tree_size;
+    resp->checkpoint = checkpoint;
+    return resp;
+}
+
+/* Queues a call job of `weight` running fn(ledger, arg) on the writer. */
+static rpc_outcome submit_call(rpc_call *c, rpc_job_call_fn fn, void *arg, size_t weight)
+{
+    c->job.kind = RPC_JOB_CALL;
+    c->job.call = fn;
+    c->job.call_arg = arg;
+    c->job.weight = weight == 0 ? 1u : (uint32_t)weight;
+    return RPC_SUBMIT;
+}
+
+/* The token has one of `roles`; else the call fails naming them and `what`. */
+static bool role_check(rpc_call *c, uint32_t roles, const char *what)
+{
+    if ((c->token.roles & roles) != 0)
+        return true;
+    char names[LEDGER_ROLES_TEXT_MAX + 1];
+    ledger_roles_format(roles, names, sizeof names);
+    fail(c, CONNECT_PERMISSION_DENIED, "%s needs a token with %s '%s'", what,
+         (roles & (roles - 1)) != 0 ? "one of the roles" : "the role", names);
+    return false;
+}
+
+/* A string field copied into a fixed buffer of the ledger's: longer than
+ * `max` bytes is refused (never cut). */
+static bool text_field(rpc_call *c, const char *where, const char *name, const char *text,
+                       char *out, size_t max)
+{
+    size_t n = strlen(text);
+    if (n > max) {
+        fail(c, CONNECT_INVALID_ARGUMENT, "%s%s: %zu bytes; at most %zu", where, name, n, max);
+        return false;
+    }
+    memcpy(out, text, n + 1);
+    return true;
+}
+
+/* An enum field of a known value: proto3 enums are open, the ledger's are
+ * not. */
+static bool enum_field(rpc_call *c, const char *where, const char *name,
+                       const ProtobufCEnumDescriptor *desc, int value)
+{
+    if (protobuf_c_enum_descriptor_get_value(desc, value) != NULL)
+        return true;
+    fail(c, CONNECT_INVALID_ARGUMENT, "%s%s: %d is not a value of %s", where, name, value,
+         desc->short_name);
+    return false;
+}
+
+/* ---- PostEntries: entries ---- */
+
+/* The roles an entry needs (DESIGN.md: partners post; approving is another
+ * person's act; transfers are the accountants'). */
+static uint32_t entry_roles(const Cauris__V1__EntryInput *e)
+{
+    switch (e->kind) {
+    case CAURIS__V1__KIND__KIND_POST:
+        return LEDGER_ROLE_APPROVE;
+    case CAURIS__V1__KIND__KIND_VOID:
+        return LEDGER_ROLE_POST | LEDGER_ROLE_APPROVE;
+    case CAURIS__V1__KIND__KIND_REVERSAL:
+        return LEDGER_ROLE_POST;
+    default:
+        break;
+    }
+    bool transfer = e->operation == CAURIS__V1__OPERATION__OPERATION_UNSPECIFIED ||
+                    e->operation == CAURIS__V1__OPERATION__OPERATION_TRANSFER;
+    return transfer ? LEDGER_ROLE_ADMIN : LEDGER_ROLE_POST;
+}
 
 static void entry_in_fill(rpc_call *c, const Cauris__V1__EntryInput *e, const char *programme,
                           ledger_entry_in *in)
@@ -167,27 +335,45 @@ static void entry_in_fill(rpc_call *c, const Cauris__V1__EntryInput *e, const ch
                              : leg->amount_case == CAURIS__V1__LEG__AMOUNT_CREDIT ? leg->credit
                                                                                   : 0;
     }
+    /* Typed operations: the ledger derives the legs from these ("" = none). */
+    in->participant = e->participant;
+    in->cash_partner = e->cash_partner;
+    in->amount = e->amount;
+    in->days = e->days;
+    in->daily_rate = e->daily_rate;
+    in->wage_run = e->wage_run;
+    in->currency = e->currency;
+    in->budget_line = e->budget_line;
+    in->group = e->group;
+    in->shares = e->shares;
+    in->from_wallet = e->from_wallet != 0;
 }
 
-static rpc_outcome post_entries(rpc_call *c)
+static rpc_outcome post_entries_submit(rpc_call *c, const Cauris__V1__PostEntriesRequest *r,
+                                       const ledger_programme_info *prog)
 {
-    const Cauris__V1__PostEntriesRequest *r = (const void *)c->request;
-    ledger_programme_info prog;
-    if (!programme_resolve(c, r->programme, &prog))
-        return RPC_DONE;
     if (r->n_entries == 0)
-        return fail(c, CONNECT_INVALID_ARGUMENT, "entries: a request posts at least one entry");
+        return fail(c, CONNECT_INVALID_ARGUMENT,
+                    "entries: a request posts at least one entry (or holds deliveries or "
+                    "period)");
     if (r->n_entries > c->entries_max)
         return fail(c, CONNECT_INVALID_ARGUMENT,
                     "entries: %zu entries; a request may hold at most %u (split it)",
                     r->n_entries, c->entries_max);
+    for (size_t i = 0; i < r->n_entries; i++) {
+        char what[48];
+        snprintf(what, sizeof what, "entries[%zu]", i);
+        if (!role_check(c, entry_roles(r->entries[i]), what))
+            return RPC_DONE;
+    }
     ledger_entry_in *in = alloc_zero(c, r->n_entries, sizeof *in);
     ledger_result *results = alloc_zero(c, r->n_entries, sizeof *results);
-    char *programme = str_copy(c, prog.name);
+    char *programme = str_copy(c, prog->name);
     if (in == NULL || results == NULL || programme == NULL)
         return fail_nomem(c);
     for (size_t i = 0; i < r->n_entries; i++)
         entry_in_fill(c, r->entries[i], programme, &in[i]);
+    c->job.kind = RPC_JOB_ENTRIES;
     c->job.request.entries = in;
     c->job.request.entries_count = (uint32_t)r->n_entries;
     c->job.request.atomic = r->atomic != 0;
@@ -195,38 +381,241 @@ static rpc_outcome post_entries(rpc_call *c)
     return RPC_SUBMIT;
 }
 
+/* ---- PostEntries: delivery imports ---- */
+
+typedef enum post_mode { POST_ENTRIES = 0, POST_DELIVERIES = 1, POST_PERIOD = 2 } post_mode;
+
+typedef struct deliveries_state {
+    const char *programme, *partner, *principal, *run;
+    uint32_t value_date;
+    ledger_delivery_in *lines;
+    size_t count;
+    ledger_result *results;
+    ledger_delivery_report report; /* lines_run UINT32_MAX: the import never ran */
+} deliveries_state;
+
+typedef enum period_action { PERIOD_CLOSE, PERIOD_APPROVE, PERIOD_CANCEL } period_action;
+
+typedef struct period_state {
+    const char *programme, *partner, *principal;
+    period_action action;
+    uint32_t through;     /* PERIOD_CLOSE */
+    uint64_t request_seq; /* the request made (close) or decided */
+} period_state;
+
+typedef struct post_state {
+    post_mode mode;
+    deliveries_state deliveries;
+    period_state period;
+    ledger_result result; /* the period step's */
+} post_state;
+
+static int deliveries_call(ledger *l, void *arg)
+{
+    deliveries_state *d = arg;
+    return ledger_deliveries_import(l, d->programme, d->partner, d->principal, d->run,
+                                    d->value_date, d->lines, d->count, d->results, &d->report);
+}
+
+static ledger_delivery delivery_status(int status)
+{
+    switch (status) {
+    case CAURIS__V1__DELIVERY_STATUS__DELIVERY_STATUS_DELIVERED:
+        return LEDGER_DELIVERY_DELIVERED;
+    case CAURIS__V1__DELIVERY_STATUS__DELIVERY_STATUS_PARTIAL:
+        return LEDGER_DELIVERY_PARTIAL;
+    case CAURIS__V1__DELIVERY_STATUS__DELIVERY_STATUS_FAILED:
+        return LEDGER_DELIVERY_FAILED;
+    default:
+        return LEDGER_DELIVERY_NONE; /* the ledger refuses that line */
+    }
+}
+
+static rpc_outcome deliveries_submit(rpc_call *c, const Cauris__V1__DeliveryImport *imp,
+                                     const char *programme, post_state *st)
+{
+    deliveries_state *d = &st->deliveries;
+    if (!role_check(c, LEDGER_ROLE_POST, "deliveries"))
+        return RPC_DONE;
+    if (imp->n_lines == 0)
+        return fail(c, CONNECT_INVALID_ARGUMENT, "deliveries.lines: at least one line");
+    if (imp->n_lines > c->entries_max)
+        return fail(c, CONNECT_INVALID_ARGUMENT,
+                    "deliveries.lines: %zu lines; a request may hold at most %u (split it)",
+                    imp->n_lines, c->entries_max);
+    if (!date_field(c, "deliveries.valueDate", imp->value_date, &d->value_date))
+        return RPC_DONE;
+    if (d->value_date == 0)
+        return fail(c, CONNECT_INVALID_ARGUMENT, "deliveries.valueDate: empty");
+    d->lines = alloc_zero(c, imp->n_lines, sizeof *d->lines);
+    d->results = alloc_zero(c, imp->n_lines, sizeof *d->results);
+    if (d->lines == NULL || d->results == NULL)
+        return fail_nomem(c);
+    for (size_t i = 0; i < imp->n_lines; i++) {
+        const Cauris__V1__DeliveryLine *line = imp->lines[i];
+        d->lines[i].participant = line->participant;
+        d->lines[i].status = delivery_status((int)line->status);
+        d->lines[i].amount = line->amount;
+        d->lines[i].external_ref = line->external_ref;
+    }
+    d->programme = programme;
+    d->partner = c->token.partner;
+    d->principal = c->token.name;
+    d->run = imp->run;
+    d->count = imp->n_lines;
+    d->report.lines_run = UINT32_MAX;
+    st->mode = POST_DELIVERIES;
+    return submit_call(c, deliveries_call, d, imp->n_lines);
+}
+
+static void deliveries_finish(rpc_call *c, deliveries_state *d)
+{
+    /* Refused as a whole with a reason per line, or imported: both are a
+     * reply; anything else (the import never ran) is the call's error. */
+    if (d->report.lines_run == UINT32_MAX || !result_code(c->job.err)) {
+        fail_refused(c, c->job.err, "deliveries");
+        return;
+    }
+    Cauris__V1__PostEntriesResponse *resp = post_response(c, d->results, d->count);
+    Cauris__V1__DeliveryReport *rep = alloc_zero(c, 1, sizeof *rep);
+    if (resp == NULL || rep == NULL) {
+        fail_nomem(c);
+        return;
+    }
+    cauris__v1__delivery_report__init(rep);
+    rep->lines_run = d->report.lines_run;
+    rep->paid = d->report.paid;
+    rep->failed = d->report.failed;
+    rep->unreported = d->report.unreported;
+    rep->refused = d->report.refused;
+    resp->deliveries = rep;
+    c->response = &resp->base;
+}
+
+/* ---- PostEntries: period closure ---- */
+
+static int period_call(ledger *l, void *arg)
+{
+    period_state *p = arg;
+    if (p->action == PERIOD_CLOSE)
+        return ledger_period_close(l, p->programme, p->partner, p->principal, p->through,
+                                   &p->request_seq);
+    return ledger_period_decide(l, p->programme, p->partner, p->principal, p->request_seq,
+                                p->action == PERIOD_APPROVE);
+}
+
+static rpc_outcome period_submit(rpc_call *c, const Cauris__V1__PeriodClosure *pc,
+                                 const char *programme, post_state *st)
+{
+    period_state *p = &st->period;
+    switch (pc->action_case) {
+    case CAURIS__V1__PERIOD_CLOSURE__ACTION_CLOSE_THROUGH:
+        if (!role_check(c, LEDGER_ROLE_ADMIN, "period.closeThrough") ||
+            !date_field(c, "period.closeThrough", pc->close_through, &p->through))
+            return RPC_DONE;
+        if (p->through == 0)
+            return fail(c, CONNECT_INVALID_ARGUMENT, "period.closeThrough: empty");
+        p->action = PERIOD_CLOSE;
+        p->request_seq = LEDGER_SEQ_NONE;
+        break;
+    case CAURIS__V1__PERIOD_CLOSURE__ACTION_APPROVE_REQUEST:
+        if (!role_check(c, LEDGER_ROLE_APPROVE, "period.approveRequest"))
+            return RPC_DONE;
+        p->action = PERIOD_APPROVE;
+        p->request_seq = pc->approve_request;
+        break;
+    case CAURIS__V1__PERIOD_CLOSURE__ACTION_CANCEL_REQUEST:
+        if (!role_check(c, LEDGER_ROLE_ADMIN | LEDGER_ROLE_APPROVE, "period.cancelRequest"))
+            return RPC_DONE;
+        p->action = PERIOD_CANCEL;
+        p->request_seq = pc->cancel_request;
+        break;
+    default:
+        return fail(c, CONNECT_INVALID_ARGUMENT,
+                    "period: give closeThrough, approveRequest or cancelRequest");
+    }
+    p->programme = programme;
+    p->partner = c->token.partner;
+    p->principal = c->token.name;
+    st->mode = POST_PERIOD;
+    return submit_call(c, period_call, p, 1);
+}
+
+/* A step the ledger refused for the period's state (not a call error). */
+static bool period_refusal(int err)
+{
+    return err == LEDGER_REQUEST_PENDING || err == LEDGER_PERIOD_CLOSED ||
+           err == LEDGER_FOUR_EYES_VIOLATION || err == LEDGER_PENDING_ALREADY_RESOLVED ||
+           err == LEDGER_REF_NOT_FOUND;
+}
+
+static void period_finish(rpc_call *c, post_state *st)
+{
+    period_state *p = &st->period;
+    int err = c->job.err;
+    if (err != LEDGER_OK && !period_refusal(err)) {
+        fail_refused(c, err, "period");
+        return;
+    }
+    st->result.err = err;
+    /* The request's seq for a new request; a decision's own leaf is not
+     * named by the ledger. */
+    st->result.seq = err == LEDGER_OK && p->action == PERIOD_CLOSE ? p->request_seq
+                                                                   : LEDGER_SEQ_NONE;
+    st->result.awaiting = err == LEDGER_OK && p->action == PERIOD_CLOSE;
+    Cauris__V1__PostEntriesResponse *resp = post_response(c, &st->result, 1);
+    if (resp == NULL)
+        return;
+    if (err == LEDGER_OK || p->action != PERIOD_CLOSE)
+        resp->period_request_seq = p->request_seq == LEDGER_SEQ_NONE ? 0 : p->request_seq;
+    c->response = &resp->base;
+}
+
+/* ---- PostEntries ---- */
+
+static rpc_outcome post_entries(rpc_call *c)
+{
+    const Cauris__V1__PostEntriesRequest *r = (const void *)c->request;
+    ledger_programme_info prog;
+    if (!programme_resolve(c, r->programme, &prog))
+        return RPC_DONE;
+    if (r->deliveries == NULL && r->period == NULL)
+        return post_entries_submit(c, r, &prog);
+    if (r->deliveries != NULL && r->period != NULL)
+        return fail(c, CONNECT_INVALID_ARGUMENT,
+                    "give deliveries or period, not both: one per request");
+    if (r->n_entries > 0)
+        return fail(c, CONNECT_INVALID_ARGUMENT,
+                    "entries: must be empty in a request with %s (one per request)",
+                    r->deliveries != NULL ? "deliveries" : "period");
+    post_state *st = alloc_zero(c, 1, sizeof *st);
+    char *programme = str_copy(c, prog.name);
+    if (st == NULL || programme == NULL)
+        return fail_nomem(c);
+    c->state = st;
+    return r->deliveries != NULL ? deliveries_submit(c, r->deliveries, programme, st)
+                                 : period_submit(c, r->period, programme, st);
+}
+
 static void post_entries_finish(rpc_call *c)
 {
+    post_state *st = c->state;
+    if (st != NULL && st->mode == POST_DELIVERIES) {
+        deliveries_finish(c, &st->deliveries);
+        return;
+    }
+    if (st != NULL && st->mode == POST_PERIOD) {
+        period_finish(c, st);
+        return;
+    }
     if (c->job.err != LEDGER_OK) {
         fail_ledger(c, c->job.err, "commit");
         return;
     }
-    uint32_t n = c->job.request.entries_count;
-    Cauris__V1__PostEntriesResponse *resp = alloc_zero(c, 1, sizeof *resp);
-    Cauris__V1__EntryResult *items = alloc_zero(c, n, sizeof *items);
-    Cauris__V1__EntryResult **ptrs = alloc_zero(c, n, sizeof *ptrs);
-    char *checkpoint =
-        rpc_arena_strndup(c->arena, c->job.info.checkpoint, c->job.info.checkpoint_len);
-    if (resp == NULL || items == NULL || ptrs == NULL || checkpoint == NULL) {
-        fail_nomem(c);
-        return;
-    }
-    cauris__v1__post_entries_response__init(resp);
-    for (uint32_t i = 0; i < n; i++) {
-        const ledger_result *res = &c->job.request.results[i];
-        cauris__v1__entry_result__init(&items[i]);
-        items[i].result = (Cauris__V1__Result)res->err;
-        if (res->err == LEDGER_OK || res->err == LEDGER_EXISTS)
-            items[i].seq = res->seq;
-        if (res->err != LEDGER_OK)
-            items[i].message = (char *)ledger_strerror(res->err);
-        ptrs[i] = &items[i];
-    }
-    resp->n_results = n;
-    resp->results = ptrs;
-    resp->tree_size = c->job.info.tree_size;
-    resp->checkpoint = checkpoint;
-    c->response = &resp->base;
+    Cauris__V1__PostEntriesResponse *resp =
+        post_response(c, c->job.request.results, c->job.request.entries_count);
+    if (resp != NULL)
+        c->response = &resp->base;
 }
 
 /* ---- GetBalances ---- */
@@ -410,6 +799,30 @@ static rpc_outcome get_statement(rpc_call *c)
 
 /* ---- GetEntry ---- */
 
+static Cauris__V1__Tags *tags_message(rpc_call *c, const ledger_tags *t)
+{
+    Cauris__V1__Tags *m = alloc_zero(c, 1, sizeof *m);
+    if (m == NULL)
+        return NULL;
+    cauris__v1__tags__init(m);
+    m->participant = str_copy(c, t->participant);
+    m->sex = (Cauris__V1__Sex)t->sex;
+    m->age_band = (Cauris__V1__AgeBand)t->age_band;
+    m->disability = (Cauris__V1__Disability)t->disability;
+    m->admin1 = str_copy(c, t->admin1);
+    m->admin2 = str_copy(c, t->admin2);
+    m->category = (Cauris__V1__Category)t->category;
+    m->cohort = str_copy(c, t->cohort);
+    m->phase = t->phase;
+    m->cso = str_copy(c, t->cso);
+    m->budget_line = str_copy(c, t->budget_line);
+    m->group = str_copy(c, t->group);
+    if (m->participant == NULL || m->admin1 == NULL || m->admin2 == NULL ||
+        m->cohort == NULL || m->cso == NULL || m->budget_line == NULL || m->group == NULL)
+        return NULL;
+    return m;
+}
+
 static rpc_outcome entry_message(rpc_call *c, const ledger_entry *e, Cauris__V1__Entry **out)
 {
     Cauris__V1__Entry *m = alloc_zero(c, 1, sizeof *m);
@@ -442,6 +855,12 @@ static rpc_outcome entry_message(rpc_call *c, const ledger_entry *e, Cauris__V1_
     }
     m->n_legs = e->legs_count;
     m->legs = ptrs;
+    if (e->tags.participant[0] != '\0' || e->tags.budget_line[0] != '\0' ||
+        e->tags.group[0] != '\0') {
+        m->tags = tags_message(c, &e->tags);
+        if (m->tags == NULL)
+            return fail_nomem(c);
+    }
     *out = m;
     return RPC_DONE;
 }
@@ -622,11 +1041,367 @@ static rpc_outcome list_accounts(rpc_call *c)
     return RPC_DONE;
 }
 
+/* ---- participants ---- */
+
+static Cauris__V1__Participant *participant_message(rpc_call *c, const ledger_participant *p,
+                                                    bool personal)
+{
+    Cauris__V1__Participant *m = alloc_zero(c, 1, sizeof *m);
+    if (m == NULL)
+        return NULL;
+    cauris__v1__participant__init(m);
+    m->id = str_copy(c, p->id);
+    m->sex = (Cauris__V1__Sex)p->sex;
+    m->birth_year = p->birth_year;
+    m->wg_ss = str_copy(c, p->wg_ss);
+    m->disability = (Cauris__V1__Disability)ledger_wg_ss_disability(p->wg_ss);
+    m->admin1 = str_copy(c, p->admin1);
+    m->admin2 = str_copy(c, p->admin2);
+    m->category = (Cauris__V1__Category)p->category;
+    m->cohort = str_copy(c, p->cohort);
+    m->phase = p->phase;
+    m->cso = str_copy(c, p->cso);
+    m->hold = str_copy(c, p->hold);
+    m->name = str_copy(c, personal ? p->name : "");
+    m->phone = str_copy(c, personal ? p->phone : "");
+    m->erased = p->erased;
+    m->enrolled_seq = p->enrolled_seq == LEDGER_SEQ_NONE ? 0 : p->enrolled_seq;
+    if (m->id == NULL || m->wg_ss == NULL || m->admin1 == NULL || m->admin2 == NULL ||
+        m->cohort == NULL || m->cso == NULL || m->hold == NULL || m->name == NULL ||
+        m->phone == NULL)
+        return NULL;
+    return m;
+}
+
+/* A phase of the contract (uint32) as the ledger's byte; above 255 is
+ * refused here, 4..255 by the ledger. */
+static bool phase_field(rpc_call *c, const char *where, uint32_t phase, uint8_t *out)
+{
+    if (phase > UINT8_MAX) {
+        fail(c, CONNECT_INVALID_ARGUMENT, "%sphase: %u is not a phase (1..%d)", where, phase,
+             LEDGER_PHASE_MAX);
+        return false;
+    }
+    *out = (uint8_t)phase;
+    return true;
+}
+
+/* ---- EnrollParticipants ---- */
+
+typedef struct enrol_state {
+    const char *programme, *partner, *principal;
+    ledger_enrolment *rows;
+    size_t count;
+    bool atomic;
+    ledger_enrol_result *results;
+} enrol_state;
+
+static int enrol_call(ledger *l, void *arg)
+{
+    enrol_state *e = arg;
+    return ledger_participants_enrol(l, e->programme, e->partner, e->principal, e->rows,
+                                     e->count, e->atomic, e->results);
+}
+
+/* One Enrolment into the ledger's row; false with c failed when a field
+ * does not fit the ledger's record. */
+static bool enrolment_fill(rpc_call *c, size_t i, const Cauris__V1__Enrolment *m,
+                           ledger_enrolment *row)
+{
+    char where[48];
+    ledger_participant *p = &row->p;
+    snprintf(where, sizeof where, "participants[%zu].", i);
+    if (!enum_field(c, where, "sex", &cauris__v1__sex__descriptor, (int)m->sex) ||
+        !enum_field(c, where, "category", &cauris__v1__category__descriptor,
+                    (int)m->category) ||
+        !phase_field(c, where, m->phase == 0 ? 1u : m->phase, &p->phase) ||
+        !text_field(c, where, "id", m->id, p->id, LEDGER_PARTICIPANT_ID_MAX) ||
+        !text_field(c, where, "wgSs", m->wg_ss, p->wg_ss, LEDGER_WG_SS_LEN) ||
+        !text_field(c, where, "admin1", m->admin1, p->admin1, LEDGER_REGION_MAX) ||
+        !text_field(c, where, "admin2", m->admin2, p->admin2, LEDGER_REGION_MAX) ||
+        !text_field(c, where, "cohort", m->cohort, p->cohort, LEDGER_COHORT_MAX) ||
+        !text_field(c, where, "cso", m->cso[0] ? m->cso : c->token.partner, p->cso,
+                    LEDGER_PARTNER_MAX) ||
+        !text_field(c, where, "name", m->name, p->name, LEDGER_PERSON_NAME_MAX) ||
+        !text_field(c, where, "phone", m->phone, p->phone, LEDGER_PHONE_MAX))
+        return false;
+    if (m->birth_year > UINT16_MAX) {
+        fail(c, CONNECT_INVALID_ARGUMENT, "%sbirthYear: %u is not a year", where,
+             m->birth_year);
+        return false;
+    }
+    p->sex = (ledger_sex)m->sex;
+    p->category = (ledger_category)m->category;
+    p->birth_year = (uint16_t)m->birth_year;
+    row->confirm_distinct_from = m->confirm_distinct_from[0] ? m->confirm_distinct_from : NULL;
+    return true;
+}
+
+static rpc_outcome enroll_participants(rpc_call *c)
+{
+    const Cauris__V1__EnrollParticipantsRequest *r = (const void *)c->request;
+    ledger_programme_info prog;
+    if (!programme_resolve(c, r->programme, &prog))
+        return RPC_DONE;
+    if (r->n_participants == 0)
+        return fail(c, CONNECT_INVALID_ARGUMENT, "participants: at least one");
+    if (r->n_participants > c->entries_max)
+        return fail(c, CONNECT_INVALID_ARGUMENT,
+                    "participants: %zu; a request may hold at most %u (split it)",
+                    r->n_participants, c->entries_max);
+    enrol_state *e = alloc_zero(c, 1, sizeof *e);
+    if (e == NULL || (e->rows = alloc_zero(c, r->n_participants, sizeof *e->rows)) == NULL ||
+        (e->results = alloc_zero(c, r->n_participants, sizeof *e->results)) == NULL ||
+        (e->programme = str_copy(c, prog.name)) == NULL)
+        return fail_nomem(c);
+    for (size_t i = 0; i < r->n_participants; i++)
+        if (!enrolment_fill(c, i, r->participants[i], &e->rows[i]))
+            return RPC_DONE;
+    e->partner = c->token.partner;
+    e->principal = c->token.name;
+    e->count = r->n_participants;
+    e->atomic = r->atomic != 0;
+    c->state = e;
+    return submit_call(c, enrol_call, e, e->count);
+}
+
+static void enroll_participants_finish(rpc_call *c)
+{
+    const enrol_state *e = c->state;
+    if (c->job.err != LEDGER_OK) {
+        fail_refused(c, c->job.err, "enrolment");
+        return;
+    }
+    Cauris__V1__EnrollParticipantsResponse *resp = alloc_zero(c, 1, sizeof *resp);
+    Cauris__V1__EnrolmentResult *items = alloc_zero(c, e->count, sizeof *items);
+    Cauris__V1__EnrolmentResult **ptrs = alloc_zero(c, e->count, sizeof *ptrs);
+    char *checkpoint =
+        rpc_arena_strndup(c->arena, c->job.info.checkpoint, c->job.info.checkpoint_len);
+    if (resp == NULL || items == NULL || ptrs == NULL || checkpoint == NULL) {
+        fail_nomem(c);
+        return;
+    }
+    cauris__v1__enroll_participants_response__init(resp);
+    for (size_t i = 0; i < e->count; i++) {
+        const ledger_enrol_result *res = &e->results[i];
+        cauris__v1__enrolment_result__init(&items[i]);
+        items[i].result = (Cauris__V1__Result)res->err;
+        if (res->err == LEDGER_OK && res->seq != LEDGER_SEQ_NONE)
+            items[i].seq = res->seq;
+        items[i].duplicate_of = str_copy(c, res->duplicate_of);
+        if (items[i].duplicate_of == NULL) {
+            fail_nomem(c);
+            return;
+        }
+        if (res->err != LEDGER_OK)
+            items[i].message = (char *)ledger_strerror(res->err);
+        ptrs[i] = &items[i];
+    }
+    resp->n_results = e->count;
+    resp->results = ptrs;
+    resp->tree_size = c->job.info.tree_size;
+    resp->checkpoint = checkpoint;
+    c->response = &resp->base;
+}
+
+/* ---- UpdateParticipant ---- */
+
+typedef struct update_state {
+    const char *programme, *partner, *principal;
+    ledger_participant p; /* the id and the values of what changes */
+    unsigned changes;     /* LEDGER_CHANGE_* */
+} update_state;
+
+static int update_call(ledger *l, void *arg)
+{
+    update_state *u = arg;
+    return ledger_participant_update(l, u->programme, u->partner, u->principal, &u->p,
+                                     u->changes);
+}
+
+static const struct {
+    const char *name;
+    unsigned bit;
+} change_names[] = {
+    {"phase", LEDGER_CHANGE_PHASE}, {"cohort", LEDGER_CHANGE_COHORT},
+    {"location", LEDGER_CHANGE_LOCATION}, {"category", LEDGER_CHANGE_CATEGORY},
+    {"wg_ss", LEDGER_CHANGE_WG_SS}, {"cso", LEDGER_CHANGE_CSO},
+    {"contact", LEDGER_CHANGE_CONTACT}, {"hold", LEDGER_CHANGE_HOLD},
+};
+
+#define CHANGE_NAMES_COUNT (sizeof change_names / sizeof change_names[0])
+_Static_assert(CHANGE_NAMES_COUNT == 8, "one name per LEDGER_CHANGE_* bit");
+
+/* The `fields` of the request as LEDGER_CHANGE_* bits. */
+static bool changes_field(rpc_call *c, char *const *fields, size_t n, unsigned *out)
+{
+    unsigned changes = 0;
+    if (n == 0) {
+        fail(c, CONNECT_INVALID_ARGUMENT,
+             "fields: name at least one of phase, cohort, location, category, wg_ss, cso, "
+             "contact, hold");
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned bit = 0;
+        for (size_t k = 0; k < CHANGE_NAMES_COUNT && bit == 0; k++)
+            if (strcmp(fields[i], change_names[k].name) == 0)
+                bit = change_names[k].bit;
+        if (bit == 0) {
+            fail(c, CONNECT_INVALID_ARGUMENT,
+                 "fields[%zu]: '%.*s' is not one of phase, cohort, location, category, wg_ss, "
+                 "cso, contact, hold",
+                 i, FIELD_NAME_MAX, fields[i]);
+            return false;
+        }
+        if (changes & bit) {
+            fail(c, CONNECT_INVALID_ARGUMENT, "fields[%zu]: '%s' is named twice", i, fields[i]);
+            return false;
+        }
+        changes |= bit;
+    }
+    *out = changes;
+    return true;
+}
+
+static rpc_outcome update_participant(rpc_call *c)
+{
+    const Cauris__V1__UpdateParticipantRequest *r = (const void *)c->request;
+    ledger_programme_info prog;
+    update_state *u = alloc_zero(c, 1, sizeof *u);
+    if (u == NULL)
+        return fail_nomem(c);
+    ledger_participant *p = &u->p;
+    if (!programme_resolve(c, r->programme, &prog) ||
+        !changes_field(c, r->fields, r->n_fields, &u->changes) ||
+        !enum_field(c, "", "category", &cauris__v1__category__descriptor, (int)r->category) ||
+        !phase_field(c, "", r->phase, &p->phase) ||
+        !text_field(c, "", "id", r->id, p->id, LEDGER_PARTICIPANT_ID_MAX) ||
+        !text_field(c, "", "cohort", r->cohort, p->cohort, LEDGER_COHORT_MAX) ||
+        !text_field(c, "", "admin1", r->admin1, p->admin1, LEDGER_REGION_MAX) ||
+        !text_field(c, "", "admin2", r->admin2, p->admin2, LEDGER_REGION_MAX) ||
+        !text_field(c, "", "wgSs", r->wg_ss, p->wg_ss, LEDGER_WG_SS_LEN) ||
+        !text_field(c, "", "cso", r->cso, p->cso, LEDGER_PARTNER_MAX) ||
+        !text_field(c, "", "name", r->name, p->name, LEDGER_PERSON_NAME_MAX) ||
+        !text_field(c, "", "phone", r->phone, p->phone, LEDGER_PHONE_MAX) ||
+        !text_field(c, "", "hold", r->hold, p->hold, LEDGER_HOLD_REASON_MAX))
+        return RPC_DONE;
+    if (r->id[0] == '\0')
+        return fail(c, CONNECT_INVALID_ARGUMENT, "id: empty");
+    p->category = (ledger_category)r->category;
+    if ((u->programme = str_copy(c, prog.name)) == NULL)
+        return fail_nomem(c);
+    u->partner = c->token.partner;
+    u->principal = c->token.name;
+    c->state = u;
+    return submit_call(c, update_call, u, 1);
+}
+
+static void update_participant_finish(rpc_call *c)
+{
+    const update_state *u = c->state;
+    char what[LEDGER_PARTICIPANT_ID_MAX + 32];
+    snprintf(what, sizeof what, "participant '%s'", u->p.id);
+    if (c->job.err != LEDGER_OK) {
+        fail_refused(c, c->job.err, what);
+        return;
+    }
+    ledger_participant *now = alloc_zero(c, 1, sizeof *now);
+    Cauris__V1__UpdateParticipantResponse *resp = alloc_zero(c, 1, sizeof *resp);
+    char *checkpoint =
+        rpc_arena_strndup(c->arena, c->job.info.checkpoint, c->job.info.checkpoint_len);
+    if (now == NULL || resp == NULL || checkpoint == NULL) {
+        fail_nomem(c);
+        return;
+    }
+    /* As recorded now: read back (a read, on this thread). */
+    int err = ledger_participant_get(c->ledger, u->programme, u->p.id, false, now);
+    if (err != LEDGER_OK) {
+        fail_ledger(c, err, what);
+        return;
+    }
+    cauris__v1__update_participant_response__init(resp);
+    if ((resp->participant = participant_message(c, now, false)) == NULL) {
+        fail_nomem(c);
+        return;
+    }
+    resp->tree_size = c->job.info.tree_size;
+    resp->checkpoint = checkpoint;
+    c->response = &resp->base;
+}
+
+/* ---- GetParticipant, ListParticipants ---- */
+
+static rpc_outcome get_participant(rpc_call *c)
+{
+    const Cauris__V1__GetParticipantRequest *r = (const void *)c->request;
+    ledger_programme_info prog;
+    if (!programme_resolve(c, r->programme, &prog))
+        return RPC_DONE;
+    if (r->include_personal && !role_check(c, LEDGER_ROLE_ADMIN, "includePersonal"))
+        return RPC_DONE;
+    if (r->id[0] == '\0')
+        return fail(c, CONNECT_INVALID_ARGUMENT, "id: empty");
+    ledger_participant *p = alloc_zero(c, 1, sizeof *p);
+    Cauris__V1__GetParticipantResponse *resp = alloc_zero(c, 1, sizeof *resp);
+    if (p == NULL || resp == NULL)
+        return fail_nomem(c);
+    int err = ledger_participant_get(c->ledger, prog.name, r->id, r->include_personal != 0, p);
+    if (err != LEDGER_OK)
+        return fail(c, connect_code_of_ledger(err), "participant '%.32s': %s: %s", r->id,
+                    ledger_err_name(err), ledger_strerror(err));
+    cauris__v1__get_participant_response__init(resp);
+    resp->participant = participant_message(c, p, r->include_personal != 0);
+    /* Personal data leaves the ledger's buffer only into the reply. */
+    memset(p->name, 0, sizeof p->name);
+    memset(p->phone, 0, sizeof p->phone);
+    if (resp->participant == NULL)
+        return fail_nomem(c);
+    c->response = &resp->base;
+    return RPC_DONE;
+}
+
+static rpc_outcome list_participants(rpc_call *c)
+{
+    const Cauris__V1__ListParticipantsRequest *r = (const void *)c->request;
+    ledger_programme_info prog;
+    uint32_t page_size;
+    if (!programme_resolve(c, r->programme, &prog) ||
+        !page_size_field(c, r->page_size, &page_size))
+        return RPC_DONE;
+    if (strlen(r->page_token) > LEDGER_PARTICIPANT_ID_MAX)
+        return fail(c, CONNECT_INVALID_ARGUMENT, "pageToken: not one this server gave");
+    /* One more than the page tells whether another page follows. */
+    ledger_participant *list = alloc_zero(c, page_size + 1u, sizeof *list);
+    Cauris__V1__ListParticipantsResponse *resp = alloc_zero(c, 1, sizeof *resp);
+    Cauris__V1__Participant **ptrs = alloc_zero(c, page_size, sizeof *ptrs);
+    if (list == NULL || resp == NULL || ptrs == NULL)
+        return fail_nomem(c);
+    size_t count = 0;
+    int err = ledger_participants_list(c->ledger, prog.name, r->page_token, list,
+                                       page_size + 1u, &count);
+    if (err != LEDGER_OK)
+        return fail_ledger(c, err, "participants");
+    cauris__v1__list_participants_response__init(resp);
+    size_t shown = count > page_size ? page_size : count;
+    for (size_t i = 0; i < shown; i++)
+        if ((ptrs[i] = participant_message(c, &list[i], false)) == NULL)
+            return fail_nomem(c);
+    resp->n_participants = shown;
+    resp->participants = ptrs;
+    if (count > page_size && (resp->next_page_token = str_copy(c, list[shown - 1].id)) == NULL)
+        return fail_nomem(c);
+    c->response = &resp->base;
+    return RPC_DONE;
+}
+
 /* ---- the table ---- */
 
 static const rpc_route routes[RPC_ROUTES_COUNT] = {
-    {"PostEntries", &cauris__v1__post_entries_request__descriptor, LEDGER_ROLE_POST,
-     post_entries, post_entries_finish},
+    /* Per entry and action, post_entries asks for the role each needs. */
+    {"PostEntries", &cauris__v1__post_entries_request__descriptor,
+     LEDGER_ROLE_POST | LEDGER_ROLE_APPROVE | LEDGER_ROLE_ADMIN, post_entries,
+     post_entries_finish},
     {"GetBalances", &cauris__v1__get_balances_request__descriptor, LEDGER_ROLE_READ,
      get_balances, NULL},
     {"GetStatement", &cauris__v1__get_statement_request__descriptor, LEDGER_ROLE_READ,
@@ -638,6 +1413,15 @@ static const rpc_route routes[RPC_ROUTES_COUNT] = {
      LEDGER_ROLE_READ, get_consistency_proof, NULL},
     {"ListAccounts", &cauris__v1__list_accounts_request__descriptor, LEDGER_ROLE_READ,
      list_accounts, NULL},
+    /* The CSO partners enrol and follow the participants. */
+    {"EnrollParticipants", &cauris__v1__enroll_participants_request__descriptor,
+     LEDGER_ROLE_POST, enroll_participants, enroll_participants_finish},
+    {"UpdateParticipant", &cauris__v1__update_participant_request__descriptor,
+     LEDGER_ROLE_POST, update_participant, update_participant_finish},
+    {"GetParticipant", &cauris__v1__get_participant_request__descriptor, LEDGER_ROLE_READ,
+     get_participant, NULL},
+    {"ListParticipants", &cauris__v1__list_participants_request__descriptor, LEDGER_ROLE_READ,
+     list_participants, NULL},
 };
 
 const rpc_route *rpc_route_find(const char *method, size_t len)

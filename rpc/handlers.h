@@ -26,8 +26,9 @@ typedef struct rpc_call {
     ProtobufCMessage *response;      /* set by the handler on success */
     connect_code code;               /* CONNECT_OK or the error */
     char message[CONNECT_MESSAGE_MAX];
-    uint32_t entries_max; /* PostEntries: entries per request */
-    rpc_job job;          /* PostEntries: the writer's part */
+    uint32_t entries_max; /* entries, participants or delivery lines per request */
+    rpc_job job;          /* writes (RPC_SUBMIT): the writer's part */
+    void *state;          /* the handler's, from handle() to finish() (arena memory) */
 } rpc_call;
 
 typedef enum rpc_outcome {
@@ -38,13 +39,15 @@ typedef enum rpc_outcome {
 typedef struct rpc_route {
     const char *method; /* "PostEntries": the path is /cauris.v1.Ledger/<method> */
     const ProtobufCMessageDescriptor *input;
-    uint32_t role; /* LEDGER_ROLE_* the token needs */
+    /* LEDGER_ROLE_* bits: the token needs one of them to call at all; the
+     * handler may ask for more (PostEntries: per entry and action). */
+    uint32_t role;
     rpc_outcome (*handle)(rpc_call *c);
     /* For RPC_SUBMIT: builds the response once c->job is back. */
     void (*finish)(rpc_call *c);
 } rpc_route;
 
-#define RPC_ROUTES_COUNT 7
+#define RPC_ROUTES_COUNT 11
 
 /* The route of a method name (`len` bytes), or NULL. */
 const rpc_route *rpc_route_find(const char *method, size_t len);

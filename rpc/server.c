@@ -4,9 +4,10 @@
  * One event loop thread accepts connections, reads requests, checks the
  * route, content type, token and role, decodes the body into a per-request
  * arena, runs the method's handler and encodes the reply. Reads run here,
- * in LMDB read-only transactions, and never wait for the writer. Postings go
- * to the writer thread (writer.c) and are answered when their group commit
- * is durable.
+ * in LMDB read-only transactions, and never wait for the writer. Every write
+ * (entries, enrolments, participant changes, delivery imports, period
+ * closures) goes to the writer thread (writer.c) and is answered when it is
+ * durable.
  *
  * Never: apply a ledger rule (handlers.c maps to ledger/), or write the
  * ledger from this thread.
@@ -178,8 +179,9 @@ static bool authenticate(server *s, struct evhttp_request *req, const rpc_route 
         char roles[64];
         ledger_roles_format(route->role, roles, sizeof roles);
         char message[256];
-        snprintf(message, sizeof message, "%s needs a token with the role '%s'", route->method,
-                 roles);
+        bool several = (route->role & (route->role - 1)) != 0;
+        snprintf(message, sizeof message, "%s needs a token with %s '%s'", route->method,
+                 several ? "one of the roles" : "the role", roles);
         reply_error(s, req, route, CONNECT_PERMISSION_DENIED, 0, message);
         return false;
     }
@@ -430,11 +432,11 @@ static int listen_start(server *s)
     return 0;
 }
 
-static void on_commit(void *ctx, uint64_t entries, uint64_t micros,
+static void on_commit(void *ctx, uint64_t entries, uint64_t micros, bool wrote,
                       const ledger_commit_info *info)
 {
     server *s = ctx;
-    if (info->batch == 0)
+    if (!wrote)
         return; /* nothing written: no fsync, no checkpoint */
     rpc_metrics_commit(&s->metrics, micros);
     rpc_log(RPC_LOG_DEBUG, "commit: %llu entries, tree size %llu, %llu us",

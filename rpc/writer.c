@@ -6,7 +6,10 @@
  * one ledger_commit, and moves the jobs to a done list that the event loop
  * drains when woken (event_active is thread-safe once libevent's pthreads
  * locking is on). Replies are therefore only ever sent after the commit
- * that made their entries durable.
+ * that made their entries durable. A call job (enrolment, participant
+ * change, delivery import, period closure) is taken alone when it reaches
+ * the head of the queue: entries jobs queued before it are committed first,
+ * those after it wait, so writes happen in the order they were submitted.
  *
  * Clients that wait for their reply before sending again come back just
  * after a commit; if the writer started the next commit at once it would
@@ -86,9 +89,16 @@ static void linger(rpc_writer *w)
     }
 }
 
+/* What a job counts for in the queue's bound. */
+static uint32_t job_weight(const rpc_job *job)
+{
+    return job->kind == RPC_JOB_CALL ? job->weight : job->request.entries_count;
+}
+
 /* Takes the jobs of the next commit off the queue; 0 when stopping and
  * nothing is left. Always takes at least one job, so a request as large as
- * the commit limit still goes through. */
+ * the commit limit still goes through. A call job is taken alone: it ends
+ * the entries jobs before it and waits for them. */
 static size_t batch_take(rpc_writer *w)
 {
     size_t n = 0;
@@ -99,8 +109,9 @@ static size_t batch_take(rpc_writer *w)
     linger(w);
     while (w->queue_head != NULL && n < LEDGER_BATCH_REQUESTS_MAX) {
         rpc_job *job = w->queue_head;
-        uint32_t count = job->request.entries_count;
-        if (n > 0 && entries + count > w->commit_entries_max)
+        bool call = job->kind == RPC_JOB_CALL;
+        uint32_t count = job_weight(job);
+        if (n > 0 && (call || entries + count > w->commit_entries_max))
             break;
         w->queue_head = job->next;
         if (w->queue_head == NULL)
@@ -110,10 +121,14 @@ static size_t batch_take(rpc_writer *w)
         w->queued_jobs--;
         entries += count;
         w->batch_jobs[n] = job;
-        w->batch[n] = job->request;
+        if (!call)
+            w->batch[n] = job->request;
         n++;
+        if (call)
+            break;
     }
     pthread_mutex_unlock(&w->mutex);
+    assert(n <= 1 || w->batch_jobs[0]->kind == RPC_JOB_ENTRIES);
     return n;
 }
 
@@ -132,6 +147,52 @@ static void batch_hand_back(rpc_writer *w, size_t n)
     event_active(w->done_event, EV_READ, 0);
 }
 
+/* With the mutex held: what the next commit may wait for (see the top of
+ * the file), after one that took `micros` for `n` jobs. */
+static void linger_plan(rpc_writer *w, size_t n, uint64_t micros)
+{
+    w->linger_jobs = w->queued_jobs + n;
+    w->linger_us = w->linger_missed ? 0 : micros / WRITER_LINGER_FRACTION;
+    w->linger_missed = false;
+    if (w->linger_us > WRITER_LINGER_US_MAX)
+        w->linger_us = WRITER_LINGER_US_MAX;
+}
+
+/* The latest checkpoint into info (tree size and note); its error. */
+static int checkpoint_now(ledger *l, ledger_commit_info *info)
+{
+    return ledger_checkpoint_latest(l, info->checkpoint, sizeof info->checkpoint,
+                                    &info->checkpoint_len, &info->tree_size);
+}
+
+/* Runs a call job: the library write, then the checkpoint it left. */
+static void call_run(rpc_writer *w, rpc_job *job)
+{
+    assert(job->kind == RPC_JOB_CALL && job->call != NULL);
+    ledger_commit_info *info = &job->info;
+    memset(info, 0, sizeof *info);
+    uint64_t size_before = 0;
+    if (checkpoint_now(w->ledger, info) == LEDGER_OK)
+        size_before = info->tree_size;
+    uint64_t t0 = now_us();
+    job->err = job->call(w->ledger, job->call_arg);
+    uint64_t micros = now_us() - t0;
+    memset(info, 0, sizeof *info);
+    int err = checkpoint_now(w->ledger, info);
+    if (err != LEDGER_OK && job->err == LEDGER_OK)
+        job->err = err;
+    bool wrote = err == LEDGER_OK && info->tree_size > size_before;
+    pthread_mutex_lock(&w->mutex);
+    w->stats.commits++;
+    w->stats.commit_us_total += micros;
+    linger_plan(w, 1, micros);
+    rpc_commit_observer_fn observer = w->observer;
+    void *observer_ctx = w->observer_ctx;
+    pthread_mutex_unlock(&w->mutex);
+    if (observer != NULL)
+        observer(observer_ctx, 0, micros, wrote, info);
+}
+
 static void *writer_main(void *arg)
 {
     rpc_writer *w = arg;
@@ -139,6 +200,11 @@ static void *writer_main(void *arg)
         size_t n = batch_take(w);
         if (n == 0)
             break;
+        if (w->batch_jobs[0]->kind == RPC_JOB_CALL) {
+            call_run(w, w->batch_jobs[0]);
+            batch_hand_back(w, 1);
+            continue;
+        }
         ledger_commit_info info;
         uint64_t entries = 0;
         for (size_t i = 0; i < n; i++)
@@ -155,16 +221,12 @@ static void *writer_main(void *arg)
         w->stats.commits++;
         w->stats.entries += entries;
         w->stats.commit_us_total += micros;
-        w->linger_jobs = w->queued_jobs + n;
-        w->linger_us = w->linger_missed ? 0 : micros / WRITER_LINGER_FRACTION;
-        w->linger_missed = false;
-        if (w->linger_us > WRITER_LINGER_US_MAX)
-            w->linger_us = WRITER_LINGER_US_MAX;
+        linger_plan(w, n, micros);
         rpc_commit_observer_fn observer = w->observer;
         void *observer_ctx = w->observer_ctx;
         pthread_mutex_unlock(&w->mutex);
         if (observer != NULL && err == LEDGER_OK)
-            observer(observer_ctx, entries, micros, &info);
+            observer(observer_ctx, entries, micros, info.batch != 0, &info);
         batch_hand_back(w, n);
     }
     return NULL;
@@ -223,8 +285,9 @@ fail:
 
 int rpc_writer_submit(rpc_writer *w, rpc_job *job)
 {
-    uint32_t count = job->request.entries_count;
+    uint32_t count = job_weight(job);
     assert(count >= 1 && count <= LEDGER_REQUEST_ENTRIES_MAX);
+    assert(job->kind == RPC_JOB_ENTRIES || job->call != NULL);
     pthread_mutex_lock(&w->mutex);
     if (w->stopping || w->queued_entries + count > w->queue_entries_max) {
         pthread_mutex_unlock(&w->mutex);

@@ -76,41 +76,72 @@ int e2e_cleanup(void **state)
     return 0;
 }
 
+void e2e_ledger_make(const char *dir, int participants)
+{
+    ledger_settings settings;
+    ledger_settings_default(&settings);
+    settings.capital_rate_bp = E2E_CAPITAL_RATE_BP;
+    ledger_init_options io = {
+        .programme = E2E_PROGRAMME, .currency = "GNF", .settings = &settings};
+    assert_int_equal(ledger_init(dir, &io), LEDGER_OK);
+    ledger *l = NULL;
+    assert_int_equal(ledger_open(&l, dir, NULL), LEDGER_OK);
+    const char *cash = "partner:mfi1:cash";
+    int result = -1;
+    assert_int_equal(ledger_accounts_open(l, E2E_PROGRAMME, &cash, 1, &result), LEDGER_OK);
+    assert_int_equal(result, LEDGER_OK);
+    size_t n = (size_t)participants;
+    ledger_enrolment *rows = calloc(n ? n : 1, sizeof *rows);
+    ledger_enrol_result *results = calloc(n ? n : 1, sizeof *results);
+    assert_non_null(rows);
+    assert_non_null(results);
+    for (size_t i = 0; i < n; i++) {
+        ledger_participant *p = &rows[i].p;
+        snprintf(p->id, sizeof p->id, "P%zu", i + 1);
+        snprintf(p->name, sizeof p->name, "Participant %zu", i + 1);
+        p->sex = i % 2 ? LEDGER_SEX_MALE : LEDGER_SEX_FEMALE;
+        p->birth_year = (uint16_t)(1980 + i % 25);
+        snprintf(p->admin1, sizeof p->admin1, "Conakry");
+        snprintf(p->admin2, sizeof p->admin2, "Kaloum");
+        p->category = LEDGER_CATEGORY_COMMUNITY_MEMBER;
+        snprintf(p->cohort, sizeof p->cohort, "C1");
+        p->phase = 1;
+        snprintf(p->cso, sizeof p->cso, "mfi1");
+    }
+    if (n > 0) {
+        assert_int_equal(ledger_participants_enrol(l, E2E_PROGRAMME, "mfi1", "e2e", rows, n,
+                                                   true, results),
+                         LEDGER_OK);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(results[i].err, LEDGER_OK);
+    }
+    ledger_close(l);
+    free(rows);
+    free(results);
+}
+
 void e2e_ledger_create(e2e_server *s, int participants)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->dir, sizeof s->dir, "/tmp/cauris-e2e-XXXXXX");
     assert_non_null(mkdtemp(s->dir));
     live_set(s->dir, 0);
-    ledger_init_options io = {.programme = E2E_PROGRAMME, .currency = "GNF"};
-    assert_int_equal(ledger_init(s->dir, &io), LEDGER_OK);
+    e2e_ledger_make(s->dir, participants);
     ledger *l = NULL;
     assert_int_equal(ledger_open(&l, s->dir, NULL), LEDGER_OK);
-    size_t count = 1 + 2 * (size_t)participants;
-    char(*codes)[LEDGER_CODE_MAX + 1] = calloc(count, sizeof *codes);
-    const char **ptrs = calloc(count, sizeof *ptrs);
-    int *results = calloc(count, sizeof *results);
-    assert_non_null(codes);
-    snprintf(codes[0], sizeof codes[0], "partner:mfi1:cash");
-    for (int i = 0; i < participants; i++) {
-        snprintf(codes[1 + 2 * i], sizeof codes[0], "participant:P%d:wallet", i + 1);
-        snprintf(codes[2 + 2 * i], sizeof codes[0], "participant:P%d:capital", i + 1);
-    }
-    for (size_t i = 0; i < count; i++)
-        ptrs[i] = codes[i];
-    assert_int_equal(ledger_accounts_open(l, E2E_PROGRAMME, ptrs, count, results), LEDGER_OK);
-    for (size_t i = 0; i < count; i++)
-        assert_int_equal(results[i], LEDGER_OK);
     assert_int_equal(ledger_token_create(l, E2E_PROGRAMME, "mfi1", "e2e-poster",
-                                         LEDGER_ROLE_POST | LEDGER_ROLE_READ, s->token, NULL),
+                                         LEDGER_ROLE_POST | LEDGER_ROLE_READ |
+                                             LEDGER_ROLE_ADMIN,
+                                         s->token, NULL),
                      LEDGER_OK);
     assert_int_equal(ledger_token_create(l, E2E_PROGRAMME, "mfi1", "e2e-reader",
                                          LEDGER_ROLE_READ, s->read_token, NULL),
                      LEDGER_OK);
+    assert_int_equal(ledger_token_create(l, E2E_PROGRAMME, "mfi1", "e2e-approver",
+                                         LEDGER_ROLE_APPROVE | LEDGER_ROLE_READ,
+                                         s->approve_token, NULL),
+                     LEDGER_OK);
     ledger_close(l);
-    free(codes);
-    free(ptrs);
-    free(results);
 }
 
 void e2e_start(e2e_server *s, const char *const *extra)

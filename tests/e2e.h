@@ -16,19 +16,27 @@
 #include "ledger/ledger.h"
 
 #define E2E_PROGRAMME "demo"
+#define E2E_CAPITAL_RATE_BP 1000 /* a wage of 75,000 is 67,500 wallet, 7,500 capital */
 
 typedef struct e2e_server {
     char dir[256];
     pid_t pid;
     uint16_t port;
     char url[64];
-    char token[LEDGER_TOKEN_TEXT_MAX + 1];      /* post, read */
-    char read_token[LEDGER_TOKEN_TEXT_MAX + 1]; /* read only */
+    /* Partner mfi1's tokens. `token` ("e2e-poster") may also post transfers,
+     * which are the accountants' (admin). */
+    char token[LEDGER_TOKEN_TEXT_MAX + 1];         /* post, read, admin */
+    char read_token[LEDGER_TOKEN_TEXT_MAX + 1];    /* read only */
+    char approve_token[LEDGER_TOKEN_TEXT_MAX + 1]; /* approve, read ("e2e-approver") */
 } e2e_server;
 
-/* A new ledger in a temporary directory: programme "demo" (GNF), the
- * accounts partner:mfi1:cash and participant:P<i>:wallet / :capital for i
- * in 1..participants, and the tokens. Does not start the server. */
+/* Makes a ledger in `dir` (missing or empty) with the library: programme
+ * "demo" (GNF) with a capital rate of E2E_CAPITAL_RATE_BP, the account
+ * partner:mfi1:cash, and participants P1..P<participants> enrolled (phase
+ * 1, CSO mfi1, cohort C1; wallet, capital and grant accounts). No token. */
+void e2e_ledger_make(const char *dir, int participants);
+/* e2e_ledger_make in a new temporary directory, and the tokens. Does not
+ * start the server. */
 void e2e_ledger_create(e2e_server *s, int participants);
 /* Starts `cauris serve` on the ledger with extra options (NULL-terminated
  * list, may be empty); waits until it listens. */

@@ -74,8 +74,9 @@ static void env_clear(void)
     unsetenv("CAURIS_PASSPHRASE");
 }
 
-/* A ledger (programme demo, GNF) with partner:mfi1:cash and participant
- * P1's wallet and capital, a post,read token, and the server running. */
+/* A ledger (programme demo, GNF, capital rate 10 %) with partner:mfi1:cash
+ * and participant P1 enrolled (wallet, capital, grant), a post,read token,
+ * and the server running. */
 static int fx_setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
@@ -89,9 +90,7 @@ static int fx_setup(void **state)
     snprintf(f->ledger, sizeof f->ledger, "%s/ledger", f->root);
     *state = f;
     env_clear();
-    free(tr_expect(0, "init", f->ledger, "--programme", "demo", "--currency", "GNF", NULL));
-    free(tr_expect(0, "account", "open", f->ledger, "partner:mfi1:cash",
-                   "participant:P1:wallet", "participant:P1:capital", NULL));
+    e2e_ledger_make(f->ledger, 1);
     token_create(f, "post,read", f->token);
     snprintf(f->srv.dir, sizeof f->srv.dir, "%s", f->ledger);
     e2e_start(&f->srv, NULL);
@@ -156,11 +155,21 @@ static void assert_balance(fx *f, const char *code, const char *expected)
 /* ---- entries: no partner or principal (the server takes them from the
  * token) ---- */
 
-#define WAGE_LINE TR_WAGE_LINE("")
+/* The wage of tests/run.h, about P1 (typed operations name their
+ * participant; the legs sent are the ones the ledger derives at 1000 bp). */
+#define WAGE_LINE                                                                              \
+    "{\"client_id\":\"wage-2026-11-20-P1\",\"kind\":\"posted\",\"op\":\"wage\","               \
+    "\"participant\":\"P1\",\"value_date\":\"2026-11-20\",\"external_ref\":\"MFI-8812\","       \
+    "\"memo\":\"week 47\",\"legs\":[{\"account\":\"programme:wages\",\"debit\":\"10000\"},"    \
+    "{\"account\":\"participant:P1:wallet\",\"credit\":\"9000\"},"                             \
+    "{\"account\":\"participant:P1:capital\",\"credit\":1000}]}\n"
+/* A payout of 1000 from P1's wallet: the legs come from the ledger. */
+#define PAYOUT_LINE                                                                            \
+    "{\"client_id\":\"pay-1\",\"op\":\"payout\",\"participant\":\"P1\","                       \
+    "\"value_date\":\"2026-11-21\",\"external_ref\":\"MFI-9001\",\"amount\":\"1000\"}\n"
 #define OVERDRAFT_LINE                                                                         \
-    "{\"client_id\":\"pay-2\",\"op\":\"payout\",\"value_date\":\"2026-11-22\","                \
-    "\"legs\":[{\"account\":\"participant:P1:wallet\",\"debit\":\"50000\"},"                   \
-    "{\"account\":\"partner:mfi1:cash\",\"credit\":\"50000\"}]}\n"
+    "{\"client_id\":\"pay-2\",\"op\":\"payout\",\"participant\":\"P1\","                       \
+    "\"value_date\":\"2026-11-22\",\"amount\":\"50000\"}\n"
 
 static const char wages_file[] = "# funding and a wage\n" TR_FUNDING_LINE WAGE_LINE;
 
@@ -279,6 +288,7 @@ static void test_post_json_wire(void **state)
     const char *bal[] = {"balance", "--participant", "P1", NULL};
     out = remote_args(f, 0, true, NULL, bal);
     assert_string_equal(out, "participant:P1:capital  1000 GNF\n"
+                             "participant:P1:grant       0 GNF\n"
                              "participant:P1:wallet   9000 GNF\n");
     free(out);
     const char *bal_json[] = {"balance", "participant:P1:wallet", "--json", NULL};
@@ -304,7 +314,7 @@ static void test_post_refused(void **state)
     assert_wages_balances(f);
 
     /* Atomic: a payout that fits with one that does not posts neither. */
-    out = post_file(f, 1, true, "atomic.jsonl", TR_PAYOUT_LINE OVERDRAFT_LINE, "--atomic");
+    out = post_file(f, 1, true, "atomic.jsonl", PAYOUT_LINE OVERDRAFT_LINE, "--atomic");
     tr_assert_contains(out, "line 1: refused linked_entry_failed: ");
     tr_assert_contains(out, "line 2: refused insufficient_funds: ");
     tr_assert_contains(out, "posted 0, existing 0, refused 2");
@@ -312,10 +322,62 @@ static void test_post_refused(void **state)
     assert_balance(f, "participant:P1:wallet", "9000 GNF");
 }
 
+/* Typed operations as the local post takes them: the server's ledger
+ * derives their legs; a grant commit waits for a second person. */
+static void test_post_typed_operations(void **state)
+{
+    fx *f = *state;
+    static const char file[] =
+        "{\"client_id\":\"fund-t\",\"op\":\"funding\",\"value_date\":\"2026-11-02\","
+        "\"amount\":\"1000000\",\"currency\":\"GNF\"}\n"
+        "{\"op\":\"wage\",\"participant\":\"P1\",\"wage_run\":\"W47\",\"days\":5,"
+        "\"daily_rate\":\"2000\",\"value_date\":\"2026-11-20\",\"budget_line\":\"BL-2\"}\n"
+        "{\"client_id\":\"grant-P1\",\"op\":\"grant_commit\",\"participant\":\"P1\","
+        "\"value_date\":\"2026-11-21\",\"amount\":\"5000\"}\n"
+        "{\"client_id\":\"fund-usd\",\"op\":\"funding\",\"value_date\":\"2026-11-02\","
+        "\"amount\":\"5\",\"currency\":\"XOF\"}\n";
+    char *out = post_file(f, 1, false, "typed.jsonl", file, NULL);
+    tr_seq_of_line(out, 1);
+    tr_seq_of_line(out, 2);
+    tr_assert_contains(out, "line 3: pending approval, seq ");
+    char again[64];
+    snprintf(again, sizeof again, "line 3: exists seq %llu",
+             strtoull(strstr(out, "line 3: pending approval, seq ") + 30, NULL, 10));
+    tr_assert_contains(out, "line 4: refused wrong_currency: ");
+    tr_assert_contains(out, "posted 3, existing 0, refused 1; 1 awaiting approval; tree size ");
+    free(out);
+    assert_balance(f, "partner:mfi1:cash", "1000000 GNF");
+    assert_balance(f, "participant:P1:wallet", "9000 GNF");
+    assert_balance(f, "participant:P1:capital", "1000 GNF");
+    assert_balance(f, "participant:P1:grant", "0 GNF");
+    /* The run's line got its client id from the ledger, and the
+     * participant's tags: the proof checks them against the leaf, and
+     * shows them as the local entry does. */
+    char key[400];
+    snprintf(key, sizeof key, "%s/signing.pub", f->ledger);
+    out = remote_expect(f, 0, "proof", "--client-id", "W47:P1", "--key", key, NULL);
+    tr_assert_contains(out, "inclusion: ok\n");
+    tr_assert_contains(out, "budget line:  BL-2\n");
+    char *local = tr_expect(0, "entry", f->ledger, "--partner", "mfi1", "--client-id", "W47:P1",
+                            NULL);
+    const char *line = strstr(local, "participant:  P1 (");
+    assert_non_null(line);
+    char expect[512];
+    snprintf(expect, sizeof expect, "%.*s", (int)(strchr(line, '\n') + 1 - line), line);
+    tr_assert_contains(out, expect);
+    free(local);
+    free(out);
+    /* Posting the file again: the pending request exists, still pending. */
+    out = post_file(f, 1, false, "typed.jsonl", file, NULL);
+    tr_assert_contains(out, again);
+    tr_assert_contains(out, "posted 0, existing 3, refused 1");
+    free(out);
+}
+
 static void test_statement(void **state)
 {
     fx *f = *state;
-    free(post_file(f, 0, false, "all.jsonl", TR_FUNDING_LINE WAGE_LINE TR_PAYOUT_LINE, NULL));
+    free(post_file(f, 0, false, "all.jsonl", TR_FUNDING_LINE WAGE_LINE PAYOUT_LINE, NULL));
     char *out = remote_expect(f, 0, "statement", "participant:P1:wallet", NULL);
     char *local = tr_expect(0, "statement", f->ledger, "participant:P1:wallet", NULL);
     /* Running balances: the wage credits 9000, the payout debits 1000. */
@@ -548,7 +610,7 @@ static void test_post_checks_before_sending(void **state)
     out = post_file(f, 0, false, "demo.jsonl", wages_file, "--programme=demo");
     tr_assert_contains(out, "posted 2, existing 0, refused 0");
     free(out);
-    out = post_file(f, 1, false, "other.jsonl", TR_PAYOUT_LINE, "--programme=other");
+    out = post_file(f, 1, false, "other.jsonl", PAYOUT_LINE, "--programme=other");
     tr_assert_contains(out, "cauris post: server: permission_denied: ");
     tr_assert_contains(out, "lines 1 to 1 were not posted");
     tr_assert_contains(out, "posted 0, existing 0, refused 0");
@@ -746,6 +808,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_post_binary, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_post_json_wire, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_post_refused, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_post_typed_operations, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_statement, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_proof, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_proof_catches_a_lying_server, fx_setup,

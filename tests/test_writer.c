@@ -1,11 +1,13 @@
 /*
  * test_writer.c — the group-commit writer (rpc/writer.c) on a real ledger:
  * jobs queued together share commits, every job comes back on the event
- * loop with its results, and the queue refuses what does not fit instead
- * of growing.
+ * loop with its results, the queue refuses what does not fit instead of
+ * growing, and a call job (a library write other than entries) runs on the
+ * writer thread in queue order between the commits.
  */
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -142,11 +144,107 @@ static void test_small_jobs_share_commits(void **state)
     tl_teardown(&t);
 }
 
+/* ---- call jobs ---- */
+
+typedef struct enrol_call_arg {
+    ledger_enrolment row;
+    ledger_enrol_result result;
+    pthread_t thread; /* where it ran */
+} enrol_call_arg;
+
+static int enrol_call(ledger *l, void *arg)
+{
+    enrol_call_arg *a = arg;
+    a->thread = pthread_self();
+    return ledger_participants_enrol(l, T_PROGRAMME, "mfi1", "writer-test", &a->row, 1, false,
+                                     &a->result);
+}
+
+static int order_seen[3], order_count;
+
+static void on_done_order(rpc_job *job)
+{
+    order_seen[order_count++] = (int)(intptr_t)job->ctx;
+}
+
+static void test_call_job_runs_in_queue_order_on_the_writer(void **state)
+{
+    (void)state;
+    tl t;
+    tl_setup(&t, "GNF", 0);
+    struct event_base *base = event_base_new();
+    rpc_writer *w = rpc_writer_start(t.l, base, on_done_order, JOB_ENTRIES * 4, 65536);
+    assert_non_null(w);
+    /* A wage to P7, the enrolment of P7, then the same wage again: the
+     * first comes before the enrolment (unknown participant), the last
+     * after it. */
+    ledger_entry_in wage[2];
+    ledger_result results[2];
+    rpc_job jobs[3];
+    memset(jobs, 0, sizeof jobs);
+    for (int i = 0; i < 2; i++) {
+        memset(&wage[i], 0, sizeof wage[i]);
+        wage[i].programme = T_PROGRAMME;
+        wage[i].kind = LEDGER_KIND_POSTED;
+        wage[i].op = LEDGER_OP_WAGE;
+        wage[i].partner = "mfi1";
+        wage[i].principal = "writer-test";
+        wage[i].client_id = "w-P7";
+        wage[i].value_date = 20261102;
+        wage[i].participant = "P7";
+        wage[i].amount = 500;
+    }
+    jobs[0].request = (ledger_request){&wage[0], 1, false, &results[0]};
+    jobs[2].request = (ledger_request){&wage[1], 1, false, &results[1]};
+    static enrol_call_arg arg;
+    memset(&arg, 0, sizeof arg);
+    ledger_participant *p = &arg.row.p;
+    snprintf(p->id, sizeof p->id, "P7");
+    snprintf(p->name, sizeof p->name, "Person Seven");
+    snprintf(p->cso, sizeof p->cso, "mfi1");
+    p->phase = 1;
+    jobs[1].kind = RPC_JOB_CALL;
+    jobs[1].call = enrol_call;
+    jobs[1].call_arg = &arg;
+    jobs[1].weight = 1;
+    order_count = 0;
+    for (int i = 0; i < 3; i++) {
+        jobs[i].ctx = (void *)(intptr_t)i;
+        assert_int_equal(rpc_writer_submit(w, &jobs[i]), 0);
+    }
+    while (order_count < 3)
+        event_base_loop(base, EVLOOP_ONCE);
+    rpc_writer_stats st;
+    rpc_writer_stats_get(w, &st);
+    rpc_writer_stop(w);
+    /* Handed back in the order submitted, each after it ran. */
+    assert_int_equal(order_seen[0], 0);
+    assert_int_equal(order_seen[1], 1);
+    assert_int_equal(order_seen[2], 2);
+    assert_int_equal(results[0].err, LEDGER_UNKNOWN_PARTICIPANT);
+    assert_int_equal(jobs[1].err, LEDGER_OK);
+    assert_int_equal(arg.result.err, LEDGER_OK);
+    assert_int_equal(results[1].err, LEDGER_OK);
+    /* On the writer thread, never the loop's. */
+    assert_false(pthread_equal(arg.thread, pthread_self()));
+    /* The call job carries the checkpoint after it: it covers the
+     * enrolment leaf, and the wage after it is later. */
+    assert_true(jobs[1].info.tree_size > arg.result.seq);
+    assert_true(jobs[1].info.checkpoint_len > 0);
+    assert_true(results[1].seq >= jobs[1].info.tree_size);
+    assert_int_equal(st.commits, 3);
+    assert_int_equal(st.entries, 2);
+    assert_int_equal(tl_balance(&t, "participant:P7:wallet"), 500);
+    event_base_free(base);
+    tl_teardown(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_queue_is_bounded_and_every_job_returns),
         cmocka_unit_test(test_small_jobs_share_commits),
+        cmocka_unit_test(test_call_job_runs_in_queue_order_on_the_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

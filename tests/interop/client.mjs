@@ -8,8 +8,9 @@
 //
 // Environment:
 //   CAURIS_URL       http://127.0.0.1:PORT (required)
-//   CAURIS_TOKEN     a token of partner "mfi1" in programme "interop" with the
-//                    roles post and read (required)
+//   CAURIS_TOKEN     a token of partner "mfi1" in programme "interop" (capital
+//                    rate 10 %) with the roles post and read (required); the
+//                    client enrols participant P1 with it
 //   CAURIS_ORIGIN    the ledger's checkpoint origin line (optional: then every
 //                    checkpoint must start with it)
 //   CAURIS_VKEY      the ledger's verifier key "name+hexid+base64" (optional:
@@ -23,7 +24,15 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { Kind, Ledger, Operation, Result } from "./gen/cauris/v1/ledger_pb.js";
+import {
+  AgeBand,
+  Category,
+  Kind,
+  Ledger,
+  Operation,
+  Result,
+  Sex,
+} from "./gen/cauris/v1/ledger_pb.js";
 import {
   assertBytesEqual,
   parseCheckpoint,
@@ -60,7 +69,22 @@ const GRANTS = "programme:grants";
 const WALLET = "participant:P1:wallet";
 const CAPITAL = "participant:P1:capital";
 const GRANT = "participant:P1:grant";
-// The programme's chart after run.sh opened its accounts, in code order.
+// Participant P1, enrolled by the client before the scenarios.
+const P1 = {
+  id: "P1",
+  sex: Sex.FEMALE,
+  birthYear: 1994,
+  wgSs: "111211",
+  admin1: "Kindia",
+  admin2: "Coyah",
+  category: Category.RETURNED_MIGRANT,
+  cohort: "2026-A",
+  phase: 1,
+  name: "Aïssatou Diallo",
+  phone: "+224 620 00 00 00",
+};
+// The programme's chart after run.sh opened the cash account and P1 was
+// enrolled (wallet, capital locked in phase 1, grant), in code order.
 const ACCOUNTS = {
   [CAPITAL]: { type: "liability", noOverdraft: true, locked: true },
   [GRANT]: { type: "liability", noOverdraft: true, locked: false },
@@ -128,6 +152,17 @@ function applyEntry(seq, input) {
 }
 
 const snapshot = () => new Map(model);
+
+// The donor reports' age band of someone born in `year`, on a "YYYY-MM-DD"
+// day (age = the years between, as the ledger counts them).
+function ageBandOn(day, year) {
+  const age = Number(day.slice(0, 4)) - year;
+  if (age < 15) return "AGE_BAND_UNDER_15";
+  if (age < 25) return "AGE_BAND_15_24";
+  if (age < 35) return "AGE_BAND_25_34";
+  if (age < 50) return "AGE_BAND_35_49";
+  return "AGE_BAND_50_PLUS";
+}
 
 // ---- helpers ----
 
@@ -250,9 +285,25 @@ async function scenario(label, binary) {
       externalRef: `MFI1-${label}-0002`,
       legs: [debit(WALLET, 20_000n), credit(CASH, 20_000n)],
     },
+    // A typed wage: no legs, the server's ledger derives them (5 days of
+    // 3,000 = 15,000 gross: 13,500 to the wallet, 1,500 withheld as capital).
+    {
+      clientId: id("wage-3"),
+      operation: Operation.WAGE,
+      valueDate: today,
+      participant: "P1",
+      days: 5,
+      dailyRate: 3_000n,
+      budgetLine: "BL-2.1",
+    },
   ];
+  // What the model applies: the legs sent, or the ones the ledger derives.
+  const derived = new Map([
+    [4, [debit(WAGES, 15_000n), credit(WALLET, 13_500n), credit(CAPITAL, 1_500n)]],
+  ]);
+  const legsOf = (i) => derived.get(i) ?? entries[i].legs;
 
-  const seqs = await check(t("PostEntries: funding, 2 wages, payout -> RESULT_OK"), async () => {
+  const seqs = await check(t("PostEntries: funding, 2 wages, payout, typed wage -> RESULT_OK"), async () => {
     const r = await c.postEntries({ entries }, opt);
     assert.equal(r.results.length, entries.length, "one result per entry");
     const s = r.results.map((x, i) => {
@@ -264,7 +315,7 @@ async function scenario(label, binary) {
     assert.ok(r.treeSize > s[s.length - 1], "tree_size covers the entries");
     if (start) assert.ok(s[0] >= start.treeSize, "new seqs come after the previous tree");
     assertCheckpoint(r.checkpoint, r.treeSize);
-    s.forEach((seq, i) => applyEntry(seq, entries[i]));
+    s.forEach((seq, i) => applyEntry(seq, { ...entries[i], legs: legsOf(i) }));
     posted.treeSize = r.treeSize;
     posted.checkpoint = r.checkpoint;
     return s;
@@ -428,6 +479,32 @@ async function scenario(label, binary) {
       if (byIdReply) assertBytesEqual(r.leaf, byIdReply.leaf, "same leaf");
     });
 
+    await check(t("GetEntry of the typed wage: derived legs and P1's reporting tags"), async () => {
+      const r = await c.getEntry({ by: { case: "seq", value: seqs[4] } }, opt);
+      assert.equal(Operation[r.entry.operation], "WAGE");
+      assert.deepEqual(
+        r.entry.legs.map((l) => [l.account, l.debit, l.credit]),
+        [
+          [WAGES, 15_000n, 0n],
+          [WALLET, 0n, 13_500n],
+          [CAPITAL, 0n, 1_500n],
+        ],
+      );
+      const tags = r.entry.tags;
+      assert.ok(tags, "tags present");
+      assert.equal(tags.participant, "P1");
+      assert.equal(Sex[tags.sex], "FEMALE");
+      assert.equal(AgeBand[tags.ageBand], ageBandOn(today, P1.birthYear), "age band at the value date");
+      assert.equal(Category[tags.category], "RETURNED_MIGRANT");
+      assert.equal(tags.admin1, P1.admin1);
+      assert.equal(tags.admin2, P1.admin2);
+      assert.equal(tags.cohort, P1.cohort);
+      assert.equal(tags.phase, 1);
+      assert.equal(tags.cso, PARTNER);
+      assert.equal(tags.budgetLine, "BL-2.1");
+      assertBytesEqual(r.leafHash, sha256(Uint8Array.of(0), r.leaf), "leaf_hash");
+    });
+
     await check(t("GetEntry of the funding: legs and external ref"), async () => {
       const r = await c.getEntry({ by: { case: "seq", value: seqs[0] } }, opt);
       assert.equal(Operation[r.entry.operation], "FUNDING");
@@ -495,6 +572,38 @@ async function scenario(label, binary) {
     assert.deepEqual(p.accounts.map((a) => a.code), [CAPITAL, GRANT, WALLET]);
   });
 
+  // Participants.
+  await check(t("EnrollParticipants P1 again: RESULT_PARTICIPANT_EXISTS, nothing written"), async () => {
+    const before = await c.getCheckpoint({}, opt);
+    const r = await c.enrollParticipants({ participants: [P1] }, opt);
+    assert.equal(r.results.length, 1);
+    assert.equal(Result[r.results[0].result], "PARTICIPANT_EXISTS");
+    assert.equal(r.treeSize, before.treeSize, "tree size unchanged");
+  });
+
+  await check(t("GetParticipant P1: the record, no personal data"), async () => {
+    const r = await c.getParticipant({ id: "P1" }, opt);
+    const p = r.participant;
+    assert.equal(p.id, "P1");
+    assert.equal(Sex[p.sex], "FEMALE");
+    assert.equal(p.birthYear, P1.birthYear);
+    assert.equal(p.wgSs, P1.wgSs);
+    assert.equal(Category[p.category], "RETURNED_MIGRANT");
+    assert.equal(p.cohort, P1.cohort);
+    assert.equal(p.phase, 1);
+    assert.equal(p.cso, PARTNER);
+    assert.equal(p.name, "", "no name without include_personal");
+    assert.ok(p.enrolledSeq > 0n, "enrolled_seq");
+    await expectCode(c.getParticipant({ id: "P1", includePersonal: true }, opt), Code.PermissionDenied);
+    await expectCode(c.getParticipant({ id: "P404" }, opt), Code.NotFound);
+  });
+
+  await check(t("ListParticipants: P1"), async () => {
+    const r = await c.listParticipants({}, opt);
+    assert.deepEqual(r.participants.map((p) => p.id), ["P1"]);
+    assert.equal(r.nextPageToken, "");
+  });
+
   // Errors.
   await check(t("wrong token: Unauthenticated"), async () => {
     const bad = makeClient(binary, TOKEN.slice(0, -4) + "XXXX");
@@ -526,6 +635,17 @@ async function scenario(label, binary) {
 // ---- main ----
 
 console.log(`interop: ${URL_}, node ${process.version}`);
+await check("[binary] EnrollParticipants P1 -> RESULT_OK", async () => {
+  const r = await makeClient(true, TOKEN).enrollParticipants(
+    { participants: [P1] },
+    { timeoutMs: CALL_TIMEOUT_MS },
+  );
+  assert.equal(r.results.length, 1);
+  assert.equal(Result[r.results[0].result], "OK", `result (message: ${r.results[0].message})`);
+  assert.ok(r.results[0].seq > 0n, "the enrolment leaf's seq");
+  assert.ok(r.treeSize > r.results[0].seq, "tree_size covers it");
+  assertCheckpoint(r.checkpoint, r.treeSize);
+});
 await scenario("binary", true);
 await scenario("json", false);
 

@@ -5,8 +5,9 @@
 #
 # CAURIS_BIN defaults to $CAURIS_BIN, else build/cauris of this repository.
 # Prepares the client (setup.sh), creates a ledger in a temporary directory
-# (programme "interop", GNF, the accounts of partner mfi1 and participant P1,
-# a post,read token), starts the server on a free loopback port, runs
+# (programme "interop", GNF, a capital rate of 10 %, the cash account of
+# partner mfi1, a post,read token; the client enrols participant P1 through
+# the server), starts the server on a free loopback port, runs
 # client.mjs over both formats, stops the server with SIGTERM, then checks
 # with the CLI that the balances are those the client posted and that the
 # ledger verifies. Exits 0 only if everything passed; the server is killed
@@ -68,9 +69,8 @@ sh "$here/setup.sh" || fail "setup.sh (npm packages, code generation)"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cauris-interop.XXXXXX") || fail "mktemp"
 dir="$tmp/ledger"
 
-run "$bin" init "$dir" --programme interop --currency GNF
-run "$bin" account open "$dir" partner:mfi1:cash participant:P1:wallet participant:P1:capital \
-  participant:P1:grant
+run "$bin" init "$dir" --programme interop --currency GNF --capital-rate-bp 1000
+run "$bin" account open "$dir" partner:mfi1:cash
 "$bin" token create "$dir" --programme interop --partner mfi1 --roles post,read \
   >"$tmp/token" 2>"$tmp/token.err" || {
   cat "$tmp/token" "$tmp/token.err"
