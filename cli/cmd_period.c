@@ -97,7 +97,7 @@ static int period_decide(ledger *l, const char *prog, const char *seq_text,
     if (cli_parse_u64(seq_text, &seq) != 0)
         return cli_usage_error(PERIOD_CMD, "'%s' is not a seq (a whole number)", seq_text);
     const char *partner = o->partner ? o->partner : CLI_PROGRAMME_PARTNER;
-    int err = ledger_period_decide(l, prog, partner, o->principal, seq, approve);
+    int err = ledger_period_decide(l, prog, partner, o->principal, seq, approve, NULL);
     if (err == LEDGER_FOUR_EYES_VIOLATION)
         return cli_fail(PERIOD_CMD,
                         "%s asked for this closure, so someone else must approve it (four "

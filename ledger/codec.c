@@ -544,3 +544,58 @@ int codec_group_decode(codec_group *out, const uint8_t *leaf, size_t len)
     *out = g;
     return 0;
 }
+
+int codec_statement_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_statement *s)
+{
+    writer w = {out, cap, 0, 0};
+    if (s->accounts_count > CODEC_STATEMENT_ACCOUNTS_MAX)
+        return -1;
+    w_head(&w, CODEC_LEAF_STATEMENT);
+    w_uint(&w, s->programme, 4);
+    w_str(&w, s->principal);
+    w_str(&w, s->participant);
+    w_uint(&w, s->date_from, 4);
+    w_uint(&w, s->date_to, 4);
+    w_uint(&w, s->as_of_size, 8);
+    w_u8(&w, s->accounts_count);
+    for (unsigned i = 0; i < s->accounts_count; i++) {
+        const codec_statement_account *a = &s->accounts[i];
+        w_str(&w, a->code);
+        w_uint(&w, (uint64_t)a->opening, 8);
+        w_uint(&w, (uint64_t)a->closing, 8);
+        w_uint(&w, a->lines, 8);
+        w_bytes(&w, a->lines_root, 32);
+    }
+    return w_done(&w, len_out);
+}
+
+int codec_statement_decode(codec_statement *out, const uint8_t *leaf, size_t len)
+{
+    reader r = {leaf, len, 0, 0};
+    codec_statement s;
+    const uint8_t *p;
+    memset(&s, 0, sizeof s);
+    r_head(&r, CODEC_LEAF_STATEMENT);
+    s.programme = (uint32_t)r_uint(&r, 4);
+    s.principal = r_str(&r);
+    s.participant = r_str(&r);
+    s.date_from = (uint32_t)r_uint(&r, 4);
+    s.date_to = (uint32_t)r_uint(&r, 4);
+    s.as_of_size = r_uint(&r, 8);
+    s.accounts_count = (uint8_t)r_uint(&r, 1);
+    if (s.accounts_count > CODEC_STATEMENT_ACCOUNTS_MAX)
+        return -1;
+    for (unsigned i = 0; i < s.accounts_count; i++) {
+        codec_statement_account *a = &s.accounts[i];
+        a->code = r_str(&r);
+        a->opening = (int64_t)r_uint(&r, 8);
+        a->closing = (int64_t)r_uint(&r, 8);
+        a->lines = r_uint(&r, 8);
+        if ((p = r_bytes(&r, 32)) != NULL)
+            memcpy(a->lines_root, p, 32);
+    }
+    if (r_done(&r) != 0)
+        return -1;
+    *out = s;
+    return 0;
+}

@@ -24,7 +24,7 @@ typedef enum codec_leaf_type {
     CODEC_LEAF_ENTRY = 1,
     CODEC_LEAF_BATCH = 2,
     CODEC_LEAF_KEY = 3,
-    CODEC_LEAF_STATEMENT = 4, /* reserved: issued statements */
+    CODEC_LEAF_STATEMENT = 4, /* an issued (printed) statement */
     CODEC_LEAF_PROGRAMME = 5,
     CODEC_LEAF_ACCOUNT = 6,
     CODEC_LEAF_PARTICIPANT = 7,
@@ -178,6 +178,27 @@ typedef struct codec_group {
     uint8_t present[CODEC_PRESENT_BYTES];
 } codec_group;
 
+#define CODEC_STATEMENT_ACCOUNTS_MAX 4
+
+/* An issued statement: what a participant's printed statement says, as of
+ * a tree size (type 4). */
+typedef struct codec_statement_account {
+    codec_str code; /* the account's code: readable by an offline verifier */
+    int64_t opening, closing;
+    uint64_t lines;
+    uint8_t lines_root[32]; /* RFC 6962 root of the leaf hashes of its lines */
+} codec_statement_account;
+
+typedef struct codec_statement {
+    uint32_t programme;
+    codec_str principal;
+    codec_str participant;
+    uint32_t date_from, date_to;
+    uint64_t as_of_size; /* the lines counted are those with seq < as_of_size */
+    uint8_t accounts_count;
+    codec_statement_account accounts[CODEC_STATEMENT_ACCOUNTS_MAX];
+} codec_statement;
+
 /* Encoders: write into out (cap bytes), the length to *len_out. 0 or -1. */
 int codec_entry_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_entry *e);
 int codec_batch_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_batch *b);
@@ -189,6 +210,7 @@ int codec_participant_encode(uint8_t *out, size_t cap, size_t *len_out,
 int codec_settings_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_settings *s);
 int codec_closure_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_closure *c);
 int codec_group_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_group *g);
+int codec_statement_encode(uint8_t *out, size_t cap, size_t *len_out, const codec_statement *s);
 
 /* The leaf's type, or -1 for too short / unknown version. */
 int codec_leaf_type_of(const uint8_t *leaf, size_t len);
@@ -203,5 +225,6 @@ int codec_participant_decode(codec_participant *out, const uint8_t *leaf, size_t
 int codec_settings_decode(codec_settings *out, const uint8_t *leaf, size_t len);
 int codec_closure_decode(codec_closure *out, const uint8_t *leaf, size_t len);
 int codec_group_decode(codec_group *out, const uint8_t *leaf, size_t len);
+int codec_statement_decode(codec_statement *out, const uint8_t *leaf, size_t len);
 
 #endif

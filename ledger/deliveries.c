@@ -64,14 +64,13 @@ static int64_t wage_net(const codec_entry *e, MDB_txn *txn, ledger *l, const cha
     return 0;
 }
 
-/* Whether a pending wage was approved (posted), not cancelled or waiting. */
-static int wage_approved(batch *b, uint64_t seq, bool *approved)
+/* The entry that resolved or reversed `seq`, if any (links). */
+static int link_of(batch *b, uint64_t seq, uint64_t *to, bool *found)
 {
     uint8_t key[8];
-    codec_entry post;
     be64_put(key, seq);
     MDB_val k = {sizeof key, key}, v;
-    *approved = false;
+    *found = false;
     int rc = mdb_get(b->txn, b->l->dbi_links, &k, &v);
     if (rc == MDB_NOTFOUND)
         return LEDGER_OK;
@@ -79,9 +78,31 @@ static int wage_approved(batch *b, uint64_t seq, bool *approved)
         return ledger_map_err(rc);
     if (v.mv_size != 8)
         return LEDGER_CORRUPT;
-    int err = entry_decode_at(b->txn, b->l, be64_get(v.mv_data), &post);
-    if (err == LEDGER_OK)
-        *approved = post.kind == LEDGER_KIND_POST;
+    *to = be64_get(v.mv_data);
+    *found = true;
+    return LEDGER_OK;
+}
+
+/* Whether a wage counts in its run: posted and not reversed, or pending,
+ * then approved, and that approval not reversed. */
+static int wage_in_run(batch *b, uint64_t seq, uint8_t kind, bool *in_run)
+{
+    uint64_t to = LEDGER_SEQ_NONE;
+    bool found;
+    *in_run = false;
+    int err = link_of(b, seq, &to, &found);
+    if (err != LEDGER_OK || kind == LEDGER_KIND_POSTED) {
+        *in_run = err == LEDGER_OK && !found; /* a posted wage's link is its reversal */
+        return err;
+    }
+    if (!found)
+        return LEDGER_OK; /* still waiting */
+    codec_entry post;
+    err = entry_decode_at(b->txn, b->l, to, &post);
+    if (err != LEDGER_OK || post.kind != LEDGER_KIND_POST)
+        return err; /* cancelled */
+    err = link_of(b, to, &to, &found);
+    *in_run = err == LEDGER_OK && !found;
     return err;
 }
 
@@ -120,17 +141,16 @@ static int run_lines_load(batch *b, const delivery_ctx *c, uint32_t programme, r
             break;
         if (e.op != LEDGER_OP_WAGE || e.programme != programme)
             continue;
-        if (e.kind == LEDGER_KIND_PENDING) {
-            /* A wage that waited for approval is in its run once approved. */
-            bool approved;
-            err = wage_approved(b, be64_get(v.mv_data), &approved);
-            if (err != LEDGER_OK)
-                break;
-            if (!approved)
-                continue;
-        } else if (e.kind != LEDGER_KIND_POSTED) {
+        if (e.kind != LEDGER_KIND_PENDING && e.kind != LEDGER_KIND_POSTED)
             continue;
-        }
+        /* A wage that waited for approval is in its run once approved; a
+         * reversed one no longer is. */
+        bool in_run;
+        err = wage_in_run(b, be64_get(v.mv_data), e.kind, &in_run);
+        if (err != LEDGER_OK)
+            break;
+        if (!in_run)
+            continue;
         if (count == cap) {
             size_t next = cap ? cap * 2 : 64;
             run_line *m = realloc(lines, next * sizeof *lines);
@@ -265,8 +285,11 @@ static int payouts_post(batch *b, delivery_ctx *c)
         err = entries_apply_atomic(b, &r);
         for (uint32_t j = 0; err == LEDGER_OK && j < n; j++) {
             c->results[line_of[j]] = res[j];
-            if (res[j].err != LEDGER_OK && res[j].err != LEDGER_EXISTS)
-                c->verdict = res[j].err;
+            if (res[j].err != LEDGER_OK && res[j].err != LEDGER_EXISTS &&
+                res[j].err != LEDGER_LINKED_ENTRY_FAILED) {
+                c->verdict = res[j].err; /* the payout's own refusal */
+                c->report->refused++;
+            }
         }
     }
     free(entries);
@@ -289,6 +312,7 @@ static int delivery_fn(ledger *l, void *vctx, batch *b)
     if (err != LEDGER_OK)
         return err;
     memset(rep, 0, sizeof *rep);
+    rep->examined = true;
     rep->lines_run = (uint32_t)run_count;
     c->verdict = LEDGER_OK;
     for (size_t i = 0; i < c->count; i++) {
@@ -330,6 +354,8 @@ int ledger_deliveries_import(ledger *l, const char *programme, const char *partn
                              const ledger_delivery_in *lines, size_t count,
                              ledger_result *results, ledger_delivery_report *report)
 {
+    if (report != NULL)
+        memset(report, 0, sizeof *report); /* not examined, until it is */
     if (l == NULL || programme == NULL || partner == NULL || principal == NULL ||
         run == NULL || (count > 0 && (lines == NULL || results == NULL)) || report == NULL ||
         count > LEDGER_DELIVERIES_MAX)
@@ -344,6 +370,7 @@ int ledger_deliveries_import(ledger *l, const char *programme, const char *partn
     if (!ledger_date_valid(value_date))
         return LEDGER_INVALID_DATE;
     ledger_delivery_report rep;
+    memset(&rep, 0, sizeof rep);
     delivery_ctx c = {programme, partner, principal, run,     value_date,
                       lines,     count,   results,   &rep,    LEDGER_OK};
     pthread_mutex_lock(&l->write_mutex);
@@ -351,7 +378,6 @@ int ledger_deliveries_import(ledger *l, const char *programme, const char *partn
     pthread_mutex_unlock(&l->write_mutex);
     if (err == DELIVERY_REFUSED)
         err = c.verdict;
-    if (err == LEDGER_OK || c.verdict != LEDGER_OK)
-        *report = rep;
+    *report = rep; /* examined: false for a call error */
     return err;
 }

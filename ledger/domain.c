@@ -519,6 +519,8 @@ static int derive_from_ref(batch *b, const ledger_settings *s, domain_entry *d)
     tags_from_codec(&d->tags, &ref.tags);
     str_copy(d->ref_principal, sizeof d->ref_principal, ref.principal);
     d->ref_op = ref.op;
+    /* A decision or a correction is of the operation it refers to. */
+    d->in.op = (ledger_op)ref.op;
     if (d->in.kind == LEDGER_KIND_REVERSAL) {
         snprintf(d->request_subject, sizeof d->request_subject, "%llu",
                  (unsigned long long)d->in.ref);
@@ -831,12 +833,16 @@ int ledger_period_close(ledger *l, const char *programme, const char *partner,
 }
 
 int ledger_period_decide(ledger *l, const char *programme, const char *partner,
-                         const char *principal, uint64_t request_seq, bool approve)
+                         const char *principal, uint64_t request_seq, bool approve,
+                         uint64_t *seq_out)
 {
     if (l == NULL || programme == NULL)
         return LEDGER_INVALID_ARGUMENT;
     closure_ctx x = {programme, partner, principal, 0, request_seq, approve, true, 0};
-    return closure_run(l, &x);
+    int err = closure_run(l, &x);
+    if (err == LEDGER_OK && seq_out != NULL)
+        *seq_out = x.seq_out;
+    return err;
 }
 
 int ledger_period_status(ledger *l, const char *programme, uint32_t *closed_through,

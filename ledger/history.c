@@ -16,6 +16,7 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct line_pos {
@@ -407,5 +408,77 @@ int ledger_entry_find(ledger *l, const char *partner, const char *client_id, uin
     err =
         rc == MDB_SUCCESS ? (v.mv_size == 8 ? LEDGER_OK : LEDGER_CORRUPT) : ledger_map_err(rc);
     ledger_read_end(l, txn);
+    return err;
+}
+
+/* ---- issued statements ---- */
+
+static int no_put(void *ctx, uint32_t level, uint64_t index, const uint8_t hash[32])
+{
+    (void)ctx;
+    (void)level;
+    (void)index;
+    (void)hash;
+    return 0;
+}
+
+int history_period(MDB_txn *txn, ledger *l, uint64_t account_id, uint32_t date_from,
+                   uint32_t date_to, uint64_t size, codec_statement_account *out)
+{
+    acct_rec a;
+    line_pos open_pos, close_pos;
+    uint64_t lo = 0, hi = size;
+    int err = acct_load(txn, l, account_id, &a);
+    if (err == LEDGER_OK && date_from != 0)
+        err = seq_of_day(txn, l, date_from, false, &lo);
+    if (err == LEDGER_OK && date_to != 0)
+        err = seq_of_day(txn, l, date_to, true, &hi);
+    if (err != LEDGER_OK)
+        return err;
+    if (hi > size)
+        hi = size;
+    if (lo > hi)
+        lo = hi;
+    err = locate_before(txn, l, &a, lo, &open_pos);
+    if (err == LEDGER_OK)
+        err = locate_before(txn, l, &a, hi, &close_pos);
+    if (err != LEDGER_OK)
+        return err;
+    uint64_t n = close_pos.line_no - open_pos.line_no;
+    if (n > HISTORY_PERIOD_LINES_MAX)
+        return LEDGER_INVALID_ARGUMENT;
+    /* The period's lines, walked back from its last, hashed in order. */
+    uint8_t(*hashes)[32] = n ? malloc(n * sizeof *hashes) : NULL;
+    if (n > 0 && hashes == NULL)
+        return LEDGER_NOMEM;
+    uint64_t seq = close_pos.seq;
+    for (uint64_t i = n; err == LEDGER_OK && i-- > 0;) {
+        codec_entry e;
+        const codec_leg *g;
+        uint8_t key[8];
+        be64_put(key, seq);
+        MDB_val k = {sizeof key, key}, v;
+        int rc = mdb_get(txn, l->dbi_entries, &k, &v);
+        if (rc != MDB_SUCCESS) {
+            err = rc == MDB_NOTFOUND ? LEDGER_CORRUPT : ledger_map_err(rc);
+            break;
+        }
+        merkle_leaf_hash(hashes[i], v.mv_data, v.mv_size);
+        err = line_read(txn, l, seq, a.id, &e, &g);
+        if (err == LEDGER_OK)
+            seq = g->prev_seq;
+    }
+    if (err == LEDGER_OK) {
+        merkle_frontier f;
+        memset(&f, 0, sizeof f);
+        for (uint64_t i = 0; i < n && err == LEDGER_OK; i++)
+            err = merkle_frontier_append(&f, hashes[i], no_put, NULL) == 0 ? LEDGER_OK
+                                                                          : LEDGER_CORRUPT;
+        merkle_frontier_root(&f, out->lines_root);
+        out->opening = open_pos.balance;
+        out->closing = close_pos.balance;
+        out->lines = n;
+    }
+    free(hashes);
     return err;
 }

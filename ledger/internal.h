@@ -253,6 +253,14 @@ int key_vkey_write(ledger *l);
 /* Makes a directory's new entries durable. */
 int ledger_dir_sync(const char *dir);
 
+/* ---- issued statements (history.c) ---- */
+#define HISTORY_PERIOD_LINES_MAX 100000u /* lines of one account in one statement */
+/* An account's figures for the lines recorded from date_from to date_to
+ * (0 = open) among the first `size` leaves: opening and closing balance,
+ * the number of lines and the RFC 6962 root of their leaf hashes. */
+int history_period(MDB_txn *txn, ledger *l, uint64_t account_id, uint32_t date_from,
+                   uint32_t date_to, uint64_t size, codec_statement_account *out);
+
 /* ---- misc ---- */
 bool ledger_utf8_valid(const char *s, size_t len);
 /* Checks a name: [a-z0-9_-]{1,64}. */

@@ -456,7 +456,8 @@ typedef struct ledger_entry_in {
      * grant_commit and grant_disburse are typed: their legs come from these
      * fields and the programme's settings (DESIGN.md's table), so legs_count
      * is 0 (legs given anyway must be exactly those). Transfers keep their
-     * legs. Savings-group operations are not typed yet (issue 7). */
+     * legs. Savings-group operations are typed too (below). Post, void and
+     * reversal take their op from the entry they refer to. */
     const char *participant;  /* wage, payout, capital_release, grant_*: whose */
     const char *cash_partner; /* funding, payout, grant_disburse: the MFI whose
                                  partner:<mfi>:cash moves; NULL = `partner` */
@@ -789,11 +790,13 @@ int ledger_participants_list(ledger *l, const char *programme, const char *after
  * time (LEDGER_REQUEST_PENDING); `through` must be after the closed date. */
 int ledger_period_close(ledger *l, const char *programme, const char *partner,
                         const char *principal, uint32_t through, uint64_t *seq_out);
-/* Approves (approve = true) or cancels a closure request. Approval by its
+/* Approves (approve = true) or cancels a closure request; *seq_out (may be
+ * NULL) is the decision's leaf. Approval by its
  * requester is LEDGER_FOUR_EYES_VIOLATION; afterwards entries dated on or
  * before `through` are refused with LEDGER_PERIOD_CLOSED. */
 int ledger_period_decide(ledger *l, const char *programme, const char *partner,
-                         const char *principal, uint64_t request_seq, bool approve);
+                         const char *principal, uint64_t request_seq, bool approve,
+                         uint64_t *seq_out);
 /* The last closed date (0 = none) and the open request (LEDGER_SEQ_NONE). */
 int ledger_period_status(ledger *l, const char *programme, uint32_t *closed_through,
                          uint64_t *request_seq);
@@ -808,6 +811,7 @@ typedef struct ledger_delivery_in {
 } ledger_delivery_in;
 
 typedef struct ledger_delivery_report {
+    bool examined;            /* the lines were examined: false for a call error */
     uint32_t lines_run;       /* lines of the wage run */
     uint32_t paid;            /* payouts posted (or already there, same) */
     uint32_t failed;          /* reported failed: the money stays in the wallet */
@@ -824,9 +828,15 @@ typedef struct ledger_delivery_report {
  * not fit its amount), the run (a participant not in it, more than the net
  * wage) or an earlier import (another amount already paid) is refused as a
  * whole: results[i] names each line's reason, LEDGER_OK for the sound ones.
- * A line reported again the same way is LEDGER_EXISTS. Returns LEDGER_OK,
- * LEDGER_DELIVERY_CONTRADICTS / LEDGER_DELIVERY_UNMATCHED (refused) or a
- * call error. */
+ * A line reported again the same way is LEDGER_EXISTS. A run's lines are
+ * its posted wages (and its approved ones) that are not reversed.
+ * Returns LEDGER_OK, or the import's verdict when it was refused (with
+ * report->examined true and report->refused lines): the first refused
+ * line's reason (LEDGER_DELIVERY_CONTRADICTS, LEDGER_DELIVERY_UNMATCHED
+ * — preferred when any line is unmatched —, LEDGER_INVALID_FIELD for a line's
+ * field, or a payout's own refusal such as LEDGER_INSUFFICIENT_FUNDS or
+ * LEDGER_PERIOD_CLOSED), or a call error (report->examined false; then
+ * report says nothing else). *report is always written. */
 int ledger_deliveries_import(ledger *l, const char *programme, const char *partner,
                              const char *principal, const char *run, uint32_t value_date,
                              const ledger_delivery_in *lines, size_t count,
@@ -938,6 +948,66 @@ int ledger_group_get(ledger *l, const char *programme, const char *group, ledger
 /* Members in the order they joined: up to max, their number in *count_out. */
 int ledger_group_members(ledger *l, const char *programme, const char *group,
                          ledger_group_member *out, size_t max, size_t *count_out);
+
+/* ---- Issued statements (printed for participants) ----
+ *
+ * Issuing a participant's statement for a period appends a statement leaf
+ * (its accounts' opening and closing balances, number of lines and the
+ * RFC 6962 root of those lines' leaf hashes, as of a tree size) and signs
+ * it into the log. Its payload, for the QR code on the paper, is the leaf
+ * itself and its inclusion proof against a signed checkpoint: anyone with
+ * the ledger's public key can check offline that the printed figures are
+ * those the ledger signed, and the ledger can check online that they are
+ * its own. Payload text:
+ *     "cauris-statement@v1\n" <base64 of the leaf bytes> "\n"
+ *     <a c2sp.org/tlog-proof@v1 text for the leaf (see note.h)> */
+
+#define LEDGER_STATEMENT_ACCOUNTS 3     /* wallet, capital, grant */
+#define LEDGER_STATEMENT_PAYLOAD_MAX 4096 /* bytes of a payload */
+#define LEDGER_STATEMENTS_ISSUE_MAX 10000 /* statements issued in one call */
+
+typedef struct ledger_statement_figures {
+    char account[LEDGER_CODE_MAX + 1];
+    int64_t opening, closing;
+    uint64_t lines;
+} ledger_statement_figures;
+
+typedef struct ledger_issued_statement {
+    char programme[LEDGER_NAME_MAX + 1];
+    char participant[LEDGER_PARTICIPANT_ID_MAX + 1];
+    uint32_t date_from, date_to;
+    uint64_t as_of_size; /* the lines are those of the first as_of_size leaves */
+    uint64_t seq;        /* the statement leaf */
+    uint32_t accounts_count;
+    ledger_statement_figures accounts[LEDGER_STATEMENT_ACCOUNTS];
+    uint8_t digest[LEDGER_HASH_BYTES]; /* the statement leaf's hash */
+} ledger_issued_statement;
+
+/* Issues statements for `count` participants over the lines recorded from
+ * date_from to date_to (UTC days, 0 = open-ended): one leaf each, one
+ * commit; out[i] gets each statement. LEDGER_UNKNOWN_PARTICIPANT (nothing
+ * issued) when one is not enrolled. */
+int ledger_statements_issue(ledger *l, const char *programme, const char *principal,
+                            const char *const *participants, size_t count, uint32_t date_from,
+                            uint32_t date_to, ledger_issued_statement *out);
+
+/* The payload of the statement leaf at `seq`, proved against the latest
+ * checkpoint. NUL-terminated; *len_out without the NUL. */
+int ledger_statement_payload(ledger *l, uint64_t seq, char *out, size_t cap, size_t *len_out);
+
+/* Checks a payload offline, with the verifier key alone: the leaf is a
+ * statement, it is in the tree of the checkpoint, the checkpoint is signed
+ * by `vkey`. LEDGER_OK with the statement's figures (out may be NULL), or
+ * LEDGER_VERIFY_FAILED with a reason in why. */
+int ledger_statement_payload_verify(const char *payload, size_t len, const char *vkey,
+                                    ledger_issued_statement *out, char *why, size_t why_cap);
+
+/* Checks a payload against this ledger: as offline with the ledger's key,
+ * and also that the leaf is the ledger's own leaf at that index, that the
+ * checkpoint is the one the ledger signed for that size, and that the
+ * figures are what the ledger computes again now. */
+int ledger_statement_payload_check(ledger *l, const char *payload, size_t len,
+                                   ledger_issued_statement *out, char *why, size_t why_cap);
 
 /* ---- Access tokens (RPC): not journal leaves ----
  *

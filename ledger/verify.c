@@ -243,7 +243,8 @@ static int entry_ref_check(vstate *s, uint64_t seq, const codec_entry *e, codec_
         return fail(s, "entry %llu resolves or reverses entry %llu a second time",
                     (unsigned long long)seq, (unsigned long long)e->ref);
     if (entry_decode_at(s->txn, s->l, e->ref, ref) != LEDGER_OK ||
-        ref->programme != e->programme || ref->legs_count != e->legs_count)
+        ref->programme != e->programme || ref->legs_count != e->legs_count ||
+        ref->op != e->op)
         return fail(s, "entry %llu does not match the entry it refers to",
                     (unsigned long long)seq);
     for (unsigned i = 0; i < e->legs_count; i++) {
@@ -396,6 +397,31 @@ static int on_entry(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
     return LEDGER_OK;
 }
 
+/* An issued statement: its figures are those the ledger gives again for
+ * the lines before its tree size. */
+static int on_statement(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
+{
+    codec_statement st;
+    if (codec_statement_decode(&st, leaf, len) != 0 || st.programme == 0 ||
+        st.programme > LEDGER_PROGRAMMES_MAX || !s->programme_seen[st.programme] ||
+        st.as_of_size > seq || st.accounts_count == 0)
+        return fail(s, "leaf %llu: statement is malformed", (unsigned long long)seq);
+    for (unsigned i = 0; i < st.accounts_count; i++) {
+        codec_statement_account again;
+        uint64_t id;
+        const codec_statement_account *a = &st.accounts[i];
+        if (acct_id_by_code(s->txn, s->l, st.programme, a->code.p, a->code.len, &id) !=
+                LEDGER_OK ||
+            history_period(s->txn, s->l, id, st.date_from, st.date_to, st.as_of_size, &again) !=
+                LEDGER_OK ||
+            again.opening != a->opening || again.closing != a->closing ||
+            again.lines != a->lines || memcmp(again.lines_root, a->lines_root, 32) != 0)
+            return fail(s, "statement %llu: figures of %.*s differ from the ledger's",
+                        (unsigned long long)seq, (int)a->code.len, a->code.p);
+    }
+    return LEDGER_OK;
+}
+
 /* ---- batches and checkpoints ---- */
 
 static int on_batch_header(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
@@ -537,6 +563,9 @@ static int on_leaf(vstate *s, uint64_t seq, const uint8_t *leaf, size_t len)
         break;
     case CODEC_LEAF_GROUP:
         err = vdomain_group(s->domain, s->programmes_count, seq, leaf, len);
+        break;
+    case CODEC_LEAF_STATEMENT:
+        err = on_statement(s, seq, leaf, len);
         break;
     default:
         err = fail(s, "leaf %llu: unknown type or version", (unsigned long long)seq);

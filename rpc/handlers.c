@@ -391,7 +391,7 @@ typedef struct deliveries_state {
     ledger_delivery_in *lines;
     size_t count;
     ledger_result *results;
-    ledger_delivery_report report; /* lines_run UINT32_MAX: the import never ran */
+    ledger_delivery_report report; /* examined: false when the import never ran */
 } deliveries_state;
 
 typedef enum period_action { PERIOD_CLOSE, PERIOD_APPROVE, PERIOD_CANCEL } period_action;
@@ -401,6 +401,7 @@ typedef struct period_state {
     period_action action;
     uint32_t through;     /* PERIOD_CLOSE */
     uint64_t request_seq; /* the request made (close) or decided */
+    uint64_t decision_seq; /* the approval's or cancellation's leaf */
 } period_state;
 
 typedef struct post_state {
@@ -463,7 +464,6 @@ static rpc_outcome deliveries_submit(rpc_call *c, const Cauris__V1__DeliveryImpo
     d->principal = c->token.name;
     d->run = imp->run;
     d->count = imp->n_lines;
-    d->report.lines_run = UINT32_MAX;
     st->mode = POST_DELIVERIES;
     return submit_call(c, deliveries_call, d, imp->n_lines);
 }
@@ -472,7 +472,7 @@ static void deliveries_finish(rpc_call *c, deliveries_state *d)
 {
     /* Refused as a whole with a reason per line, or imported: both are a
      * reply; anything else (the import never ran) is the call's error. */
-    if (d->report.lines_run == UINT32_MAX || !result_code(c->job.err)) {
+    if (!d->report.examined || !result_code(c->job.err)) {
         fail_refused(c, c->job.err, "deliveries");
         return;
     }
@@ -501,7 +501,7 @@ static int period_call(ledger *l, void *arg)
         return ledger_period_close(l, p->programme, p->partner, p->principal, p->through,
                                    &p->request_seq);
     return ledger_period_decide(l, p->programme, p->partner, p->principal, p->request_seq,
-                                p->action == PERIOD_APPROVE);
+                                p->action == PERIOD_APPROVE, &p->decision_seq);
 }
 
 static rpc_outcome period_submit(rpc_call *c, const Cauris__V1__PeriodClosure *pc,
@@ -558,10 +558,10 @@ static void period_finish(rpc_call *c, post_state *st)
         return;
     }
     st->result.err = err;
-    /* The request's seq for a new request; a decision's own leaf is not
-     * named by the ledger. */
-    st->result.seq = err == LEDGER_OK && p->action == PERIOD_CLOSE ? p->request_seq
-                                                                   : LEDGER_SEQ_NONE;
+    /* The leaf it wrote: the request, or the decision. */
+    st->result.seq = err != LEDGER_OK            ? LEDGER_SEQ_NONE
+                     : p->action == PERIOD_CLOSE ? p->request_seq
+                                                 : p->decision_seq;
     st->result.awaiting = err == LEDGER_OK && p->action == PERIOD_CLOSE;
     Cauris__V1__PostEntriesResponse *resp = post_response(c, &st->result, 1);
     if (resp == NULL)

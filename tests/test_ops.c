@@ -360,7 +360,7 @@ static void test_scenario_three_phases(void **state)
     assert_int_equal(
         ledger_period_close(t->l, T_PROGRAMME, "programme", "accountant", 20260131, &req),
         LEDGER_OK);
-    assert_int_equal(ledger_period_decide(t->l, T_PROGRAMME, "programme", "controller", req, true),
+    assert_int_equal(ledger_period_decide(t->l, T_PROGRAMME, "programme", "controller", req, true, NULL),
                      LEDGER_OK);
     uint32_t closed;
     uint64_t open_req;
@@ -531,13 +531,13 @@ static void test_rejections(void **state)
         ledger_period_close(t->l, T_PROGRAMME, "programme", "accountant", 20260107, &req),
         LEDGER_OK);
     snapshot before = snap(t);
-    assert_int_equal(ledger_period_decide(t->l, T_PROGRAMME, "programme", "accountant", req, true),
+    assert_int_equal(ledger_period_decide(t->l, T_PROGRAMME, "programme", "accountant", req, true, NULL),
                      LEDGER_FOUR_EYES_VIOLATION);
     assert_unchanged(t, &before);
     assert_int_equal(ledger_period_close(t->l, T_PROGRAMME, "programme", "accountant", 20260108,
                                          NULL),
                      LEDGER_REQUEST_PENDING);
-    assert_int_equal(ledger_period_decide(t->l, T_PROGRAMME, "programme", "controller", req, true),
+    assert_int_equal(ledger_period_decide(t->l, T_PROGRAMME, "programme", "controller", req, true, NULL),
                      LEDGER_OK);
     e = op("wage-closed", LEDGER_OP_WAGE, who(0), 1000, 20260107);
     refused(t, &e, LEDGER_PERIOD_CLOSED);
@@ -829,6 +829,61 @@ static void test_approved_wage_in_run(void **state)
     assert_int_equal(post1(t, &w).err, LEDGER_OK);
 }
 
+/* Regressions: a reversed wage leaves its run; a decision takes the op of
+ * what it decides; a closure decision names its leaf. */
+static void test_reversed_wage_and_decisions(void **state)
+{
+    tl *t = *state;
+    enrol_all(t, 1);
+    ledger_entry_in f = op("fund", LEDGER_OP_FUNDING, NULL, 1000000, 20260102);
+    post_ok(t, &f);
+    ledger_entry_in w = op(NULL, LEDGER_OP_WAGE, who(0), 10000, 20260105);
+    w.wage_run = "W1";
+    uint64_t wage = post_ok(t, &w);
+    ledger_entry_in rev = decide("rev-W1-P001", LEDGER_KIND_REVERSAL, wage, "clerk", 20260106);
+    post_ok(t, &rev);
+    ledger_entry_in other = op("other-wage", LEDGER_OP_WAGE, who(0), 20000, 20260106);
+    post_ok(t, &other);
+    ledger_delivery_in d = {who(0), LEDGER_DELIVERY_DELIVERED, 9000, "m1"};
+    ledger_delivery_report rep;
+    ledger_result res;
+    assert_int_equal(ledger_deliveries_import(t->l, T_PROGRAMME, "mfi1", "import", "W1",
+                                              20260109, &d, 1, &res, &rep),
+                     LEDGER_DELIVERY_UNMATCHED);
+    assert_true(rep.examined);
+    assert_int_equal(rep.lines_run, 0);
+    assert_int_equal(bal(t, who(0), "wallet"), 18000);
+    /* A call error says the lines were not examined. */
+    assert_int_equal(ledger_deliveries_import(t->l, T_PROGRAMME, "mfi1", "import", "W:1",
+                                              20260109, &d, 1, &res, &rep),
+                     LEDGER_INVALID_FIELD);
+    assert_false(rep.examined);
+
+    /* An approval sent as a "transfer" is recorded as what it approves. */
+    ledger_entry_in g = op("grant", LEDGER_OP_GRANT_COMMIT, who(0), 5000, 20260110);
+    ledger_result gr = post1(t, &g);
+    ledger_entry_in a = decide("grant-ok", LEDGER_KIND_POST, gr.seq, "supervisor", 20260111);
+    assert_int_equal(a.op, LEDGER_OP_TRANSFER);
+    uint64_t aseq = post_ok(t, &a);
+    ledger_entry e;
+    assert_int_equal(ledger_entry_get(t->l, aseq, &e), LEDGER_OK);
+    assert_int_equal(e.op, LEDGER_OP_GRANT_COMMIT);
+    assert_int_equal(post1(t, &a).err, LEDGER_EXISTS); /* and a retry matches it */
+
+    uint64_t req, dec = 0;
+    assert_int_equal(
+        ledger_period_close(t->l, T_PROGRAMME, "programme", "accountant", 20260104, &req),
+        LEDGER_OK);
+    assert_int_equal(
+        ledger_period_decide(t->l, T_PROGRAMME, "programme", "controller", req, false, &dec),
+        LEDGER_OK);
+    assert_true(dec > req);
+    uint8_t leaf[256];
+    size_t len;
+    assert_int_equal(ledger_leaf_get(t->l, dec, leaf, sizeof leaf, &len), LEDGER_OK);
+    assert_int_equal(leaf[0], 9); /* a closure leaf: the cancellation */
+}
+
 /* Rewrites one "domain" record behind the library's back: byte `at` of
  * the value XOR `mask`, or the value deleted when mask is 0. */
 static void domain_patch(tl *t, const void *key, size_t key_len, size_t at, uint8_t mask)
@@ -911,6 +966,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_phases_holds_and_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deliveries_refused_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_approved_wage_in_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reversed_wage_and_decisions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_catches_domain_tampering, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
