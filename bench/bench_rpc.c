@@ -464,7 +464,8 @@ static double template_make(void)
     free(ids);
     /* admin: the workload posts transfers, an accountant's operation. */
     err = ledger_token_create(l, BENCH_PROGRAMME, BENCH_PARTNER, "bench-rpc",
-                              LEDGER_ROLE_POST | LEDGER_ROLE_READ | LEDGER_ROLE_ADMIN, W.token, NULL);
+                              LEDGER_ROLE_POST | LEDGER_ROLE_READ | LEDGER_ROLE_ADMIN, W.token,
+                              NULL);
     if (err != LEDGER_OK)
         die("ledger_token_create: %s", ledger_strerror(err));
     ledger_close(l);

@@ -17,7 +17,7 @@
 
 #include "ledger/ledger.h"
 
-#define CODEC_VERSION 2u /* 2: entries carry reporting tags; leaves 7, 8, 9 */
+#define CODEC_VERSION 2u    /* 2: entries carry reporting tags; leaves 7, 8, 9 */
 #define CODEC_LEAF_MAX 2048 /* bytes of the largest leaf */
 
 typedef enum codec_leaf_type {
@@ -170,10 +170,10 @@ typedef struct codec_group {
     codec_str cso;         /* create */
     codec_str participant; /* member */
     uint32_t member_number;
-    uint32_t cycle;        /* cycle open / close: its number */
+    uint32_t cycle; /* cycle open / close: its number */
     int64_t share_price;
     uint32_t shares_min, shares_max, service_charge_bp, start, planned_end;
-    uint32_t date;         /* meeting, close */
+    uint32_t date; /* meeting, close */
     int64_t cash_expected, cash_counted;
     uint8_t present[CODEC_PRESENT_BYTES];
 } codec_group;

@@ -113,8 +113,8 @@ static int run_lines_load(batch *b, const delivery_ctx *c, uint32_t programme, r
     uint8_t prefix[ENTRY_KEY_MAX];
     char run_prefix[RUN_ID_MAX + 2];
     snprintf(run_prefix, sizeof run_prefix, "%s:", c->run);
-    size_t n = entry_key_make(prefix, c->partner, strlen(c->partner), run_prefix,
-                              strlen(run_prefix));
+    size_t n =
+        entry_key_make(prefix, c->partner, strlen(c->partner), run_prefix, strlen(run_prefix));
     size_t count = 0, cap = 0;
     run_line *lines = NULL;
     MDB_cursor *cur;
@@ -257,7 +257,7 @@ static int payouts_post(batch *b, delivery_ctx *c)
 {
     ledger_entry_in *entries = calloc(c->count ? c->count : 1, sizeof *entries);
     ledger_result *res = calloc(c->count ? c->count : 1, sizeof *res);
-    char (*ids)[LEDGER_CLIENT_ID_MAX + 1] = calloc(c->count ? c->count : 1, sizeof *ids);
+    char(*ids)[LEDGER_CLIENT_ID_MAX + 1] = calloc(c->count ? c->count : 1, sizeof *ids);
     size_t *line_of = calloc(c->count ? c->count : 1, sizeof *line_of);
     int err = (entries && res && ids && line_of) ? LEDGER_OK : LEDGER_NOMEM;
     uint32_t n = 0;
@@ -356,8 +356,8 @@ int ledger_deliveries_import(ledger *l, const char *programme, const char *partn
 {
     if (report != NULL)
         memset(report, 0, sizeof *report); /* not examined, until it is */
-    if (l == NULL || programme == NULL || partner == NULL || principal == NULL ||
-        run == NULL || (count > 0 && (lines == NULL || results == NULL)) || report == NULL ||
+    if (l == NULL || programme == NULL || partner == NULL || principal == NULL || run == NULL ||
+        (count > 0 && (lines == NULL || results == NULL)) || report == NULL ||
         count > LEDGER_DELIVERIES_MAX)
         return LEDGER_INVALID_ARGUMENT;
     if (l->read_only)
@@ -371,8 +371,8 @@ int ledger_deliveries_import(ledger *l, const char *programme, const char *partn
         return LEDGER_INVALID_DATE;
     ledger_delivery_report rep;
     memset(&rep, 0, sizeof rep);
-    delivery_ctx c = {programme, partner, principal, run,     value_date,
-                      lines,     count,   results,   &rep,    LEDGER_OK};
+    delivery_ctx c = {programme, partner, principal, run,  value_date,
+                      lines,     count,   results,   &rep, LEDGER_OK};
     pthread_mutex_lock(&l->write_mutex);
     int err = batch_run(l, delivery_fn, &c, NULL);
     pthread_mutex_unlock(&l->write_mutex);

@@ -26,8 +26,8 @@
 
 /* ---- the domain database ---- */
 
-size_t domain_key(uint8_t out[DOMAIN_KEY_MAX], uint32_t programme, char kind, const void *subject,
-                  size_t subject_len)
+size_t domain_key(uint8_t out[DOMAIN_KEY_MAX], uint32_t programme, char kind,
+                  const void *subject, size_t subject_len)
 {
     be32_put(out, programme);
     out[4] = (uint8_t)kind;
@@ -344,7 +344,8 @@ static int wage_gross(const ledger_entry_in *in, int64_t *gross)
 
 /* Legs sent with a typed operation name its participant:
  * "participant:<id>:...". */
-static bool participant_of_legs(const ledger_entry_in *in, char out[LEDGER_PARTICIPANT_ID_MAX + 1])
+static bool participant_of_legs(const ledger_entry_in *in,
+                                char out[LEDGER_PARTICIPANT_ID_MAX + 1])
 {
     static const char prefix[] = "participant:";
     size_t p = sizeof prefix - 1;
@@ -558,7 +559,8 @@ int domain_entry_derive(batch *b, const programme_rec *p, const ledger_entry_in 
         strncmp(in->currency, p->currency, 4) != 0)
         return LEDGER_WRONG_CURRENCY;
     size_t bl = in->budget_line ? strlen(in->budget_line) : 0;
-    if (bl > LEDGER_BUDGET_LINE_MAX || !ledger_utf8_valid(in->budget_line ? in->budget_line : "", bl))
+    if (bl > LEDGER_BUDGET_LINE_MAX ||
+        !ledger_utf8_valid(in->budget_line ? in->budget_line : "", bl))
         return LEDGER_INVALID_FIELD;
     int err = settings_load(b->txn, b->l, p->id, &s);
     if (err != LEDGER_OK)
@@ -620,8 +622,8 @@ int domain_entry_derive(batch *b, const programme_rec *p, const ledger_entry_in 
     if (in->op == LEDGER_OP_WAGE && in->wage_run != NULL && in->wage_run[0] != '\0') {
         /* A run's line is known by "<run>:<participant>": its deliveries
          * are matched by it. */
-        int n = snprintf(d->client_id, sizeof d->client_id, "%s:%s", in->wage_run,
-                         in->participant);
+        int n =
+            snprintf(d->client_id, sizeof d->client_id, "%s:%s", in->wage_run, in->participant);
         if (n < 0 || (size_t)n >= sizeof d->client_id || strchr(in->wage_run, ':') != NULL ||
             strlen(in->wage_run) > LEDGER_WAGE_RUN_MAX)
             return LEDGER_INVALID_FIELD;
@@ -747,13 +749,6 @@ typedef struct closure_ctx {
     uint64_t seq_out;
 } closure_ctx;
 
-static bool who_valid(const char *partner, const char *principal)
-{
-    size_t a = partner ? strlen(partner) : 0, b = principal ? strlen(principal) : 0;
-    return a > 0 && a <= LEDGER_PARTNER_MAX && b > 0 && b <= LEDGER_PRINCIPAL_MAX &&
-           ledger_utf8_valid(partner, a) && ledger_utf8_valid(principal, b);
-}
-
 static int closure_leaf(batch *b, uint32_t programme, uint8_t event, const closure_ctx *x,
                         uint32_t through, uint64_t ref)
 {
@@ -810,7 +805,7 @@ static int closure_run(ledger *l, closure_ctx *x)
 {
     if (l->read_only)
         return LEDGER_READ_ONLY;
-    if (!who_valid(x->partner, x->principal))
+    if (!ledger_who_valid(x->partner, x->principal))
         return LEDGER_INVALID_FIELD;
     pthread_mutex_lock(&l->write_mutex);
     int err = batch_run(l, closure_fn, x, NULL);

@@ -62,19 +62,19 @@ typedef struct domain_entry {
     char codes[LEDGER_LEGS_MAX][LEDGER_CODE_MAX + 1];
     char client_id[LEDGER_CLIENT_ID_MAX + 1];
     char participant[LEDGER_PARTICIPANT_ID_MAX + 1]; /* inferred from the legs sent */
-    int64_t amount;                                 /* a typed operation's amount */
-    ledger_tags tags;                               /* copied into the leaf */
-    char ref_principal[LEDGER_PRINCIPAL_MAX + 1];   /* post/void: who asked */
-    uint16_t ref_op;                                /* post/void/reversal: the op referred to */
+    int64_t amount;                                  /* a typed operation's amount */
+    ledger_tags tags;                                /* copied into the leaf */
+    char ref_principal[LEDGER_PRINCIPAL_MAX + 1];    /* post/void: who asked */
+    uint16_t ref_op;        /* post/void/reversal: the op referred to */
     uint64_t request_ref;   /* a reversal (pending or approved): the entry it reverses */
     uint8_t request_action; /* DOMAIN_ACTION_* of the open request it opens or closes */
     char request_subject[LEDGER_PARTICIPANT_ID_MAX + 1];
-    bool awaiting; /* recorded pending, awaiting approval */
+    bool awaiting;   /* recorded pending, awaiting approval */
     uint32_t shares; /* a share purchase's shares */
 } domain_entry;
 
-size_t domain_key(uint8_t out[DOMAIN_KEY_MAX], uint32_t programme, char kind, const void *subject,
-                  size_t subject_len);
+size_t domain_key(uint8_t out[DOMAIN_KEY_MAX], uint32_t programme, char kind,
+                  const void *subject, size_t subject_len);
 int domain_get(MDB_txn *txn, ledger *l, const uint8_t *key, size_t key_len, void *out,
                size_t size);
 int domain_put(MDB_txn *txn, ledger *l, const uint8_t *key, size_t key_len, const void *val,

@@ -134,7 +134,8 @@ static const char *const err_texts[LEDGER_ERR_COUNT] = {
         "another participant has the same name, birth year and location; confirm they are "
         "a different person to enrol them",
     [LEDGER_PARTICIPANT_ERASED] = "the participant's personal data was erased",
-    [LEDGER_CAPITAL_LOCKED] = "capital is locked until the participant reaches the unlock phase",
+    [LEDGER_CAPITAL_LOCKED] =
+        "capital is locked until the participant reaches the unlock phase",
     [LEDGER_CAPITAL_HELD] = "capital is on hold; lift the hold before releasing it",
     [LEDGER_FOUR_EYES_VIOLATION] =
         "a request must be approved by someone other than the person who made it",
@@ -251,8 +252,9 @@ int ledger_op_parse(const char *name, ledger_op *out)
     return 0;
 }
 
-static const char *const sex_names[] = {
-    [LEDGER_SEX_UNKNOWN] = "unknown", [LEDGER_SEX_FEMALE] = "female", [LEDGER_SEX_MALE] = "male"};
+static const char *const sex_names[] = {[LEDGER_SEX_UNKNOWN] = "unknown",
+                                        [LEDGER_SEX_FEMALE] = "female",
+                                        [LEDGER_SEX_MALE] = "male"};
 
 static const char *const category_names[] = {
     [LEDGER_CATEGORY_UNKNOWN] = "unknown",
@@ -264,8 +266,9 @@ static const char *const category_names[] = {
 };
 
 static const char *const age_band_names[] = {
-    [LEDGER_AGE_UNKNOWN] = "unknown", [LEDGER_AGE_UNDER_15] = "0-14", [LEDGER_AGE_15_24] = "15-24",
-    [LEDGER_AGE_25_34] = "25-34",     [LEDGER_AGE_35_49] = "35-49",   [LEDGER_AGE_50_PLUS] = "50+",
+    [LEDGER_AGE_UNKNOWN] = "unknown", [LEDGER_AGE_UNDER_15] = "0-14",
+    [LEDGER_AGE_15_24] = "15-24",     [LEDGER_AGE_25_34] = "25-34",
+    [LEDGER_AGE_35_49] = "35-49",     [LEDGER_AGE_50_PLUS] = "50+",
 };
 
 static const char *const disability_names[] = {

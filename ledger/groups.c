@@ -138,46 +138,13 @@ static int64_t balance_of(MDB_txn *txn, ledger *l, uint32_t programme, const cha
     return *err == LEDGER_OK ? acct_balance(&a) : 0;
 }
 
-/* ---- checks ---- */
-
-static bool id_valid(const char *s, size_t max)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > max)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-' || c == '.'))
-            return false;
-    }
-    return true;
-}
-
-static bool text_valid(const char *s, size_t max)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n > max || !ledger_utf8_valid(s ? s : "", n))
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if ((unsigned char)s[i] < 0x20)
-            return false;
-    }
-    return true;
-}
-
-static bool who_valid(const char *partner, const char *principal)
-{
-    return partner && principal && partner[0] && principal[0] &&
-           text_valid(partner, LEDGER_PARTNER_MAX) && text_valid(principal, LEDGER_PRINCIPAL_MAX);
-}
-
+/* One write batch of a group's, after the checks every one makes. */
 static int run_batch(ledger *l, batch_fn fn, void *ctx, const char *partner,
                      const char *principal)
 {
     if (l->read_only)
         return LEDGER_READ_ONLY;
-    if (!who_valid(partner, principal))
+    if (!ledger_who_valid(partner, principal))
         return LEDGER_INVALID_FIELD;
     pthread_mutex_lock(&l->write_mutex);
     int err = batch_run(l, fn, ctx, NULL);
@@ -193,9 +160,9 @@ typedef struct group_ctx {
     const char *const *participants; /* members */
     size_t count;
     int *results;
-    const ledger_cycle *cycle;       /* open */
-    uint32_t date;                   /* meeting, close */
-    const char *const *present;      /* meeting */
+    const ledger_cycle *cycle;  /* open */
+    uint32_t date;              /* meeting, close */
+    const char *const *present; /* meeting */
     size_t present_count;
     int64_t cash_counted;
     const ledger_entry_in *entries;
@@ -250,10 +217,14 @@ int ledger_group_create(ledger *l, const char *programme, const char *partner,
 {
     if (l == NULL || programme == NULL)
         return LEDGER_INVALID_ARGUMENT;
-    if (!id_valid(group, LEDGER_GROUP_ID_MAX) || !text_valid(name, LEDGER_GROUP_NAME_MAX))
+    if (!ledger_id_valid(group, LEDGER_GROUP_ID_MAX) ||
+        !ledger_text_valid(name, LEDGER_GROUP_NAME_MAX))
         return LEDGER_INVALID_FIELD;
-    group_ctx c = {.programme = programme, .partner = partner, .principal = principal,
-                   .group = group, .name = name};
+    group_ctx c = {.programme = programme,
+                   .partner = partner,
+                   .principal = principal,
+                   .group = group,
+                   .name = name};
     return run_batch(l, create_fn, &c, partner, principal);
 }
 
@@ -331,8 +302,12 @@ int ledger_group_members_add(ledger *l, const char *programme, const char *partn
         (count > 0 && (participants == NULL || results == NULL)) ||
         count > LEDGER_GROUP_MEMBERS_MAX)
         return LEDGER_INVALID_ARGUMENT;
-    group_ctx c = {.programme = programme, .partner = partner, .principal = principal,
-                   .group = group, .participants = participants, .count = count,
+    group_ctx c = {.programme = programme,
+                   .partner = partner,
+                   .principal = principal,
+                   .group = group,
+                   .participants = participants,
+                   .count = count,
                    .results = results};
     return run_batch(l, members_fn, &c, partner, principal);
 }
@@ -391,8 +366,11 @@ int ledger_cycle_open(ledger *l, const char *programme, const char *partner,
         return LEDGER_INVALID_ARGUMENT;
     if (!cycle_valid(c))
         return LEDGER_INVALID_FIELD;
-    group_ctx x = {.programme = programme, .partner = partner, .principal = principal,
-                   .group = group, .cycle = c};
+    group_ctx x = {.programme = programme,
+                   .partner = partner,
+                   .principal = principal,
+                   .group = group,
+                   .cycle = c};
     return run_batch(l, open_fn, &x, partner, principal);
 }
 
@@ -442,8 +420,8 @@ static int share_purchase_legs(const ledger_entry_in *in, const group_rec *g,
     if (in->from_wallet) {
         /* Money leaves programme custody into the group: four legs. */
         char wallet[LEDGER_CODE_MAX + 1], mfi[LEDGER_CODE_MAX + 1];
-        const char *who = in->cash_partner && in->cash_partner[0] ? in->cash_partner
-                                                                  : in->partner;
+        const char *who =
+            in->cash_partner && in->cash_partner[0] ? in->cash_partner : in->partner;
         snprintf(wallet, sizeof wallet, "participant:%s:wallet", in->participant);
         if (snprintf(mfi, sizeof mfi, "partner:%s:cash", who) > LEDGER_CODE_MAX)
             return LEDGER_INVALID_FIELD;
@@ -539,9 +517,8 @@ int group_entry_done(batch *b, const programme_rec *p, const domain_entry *d,
         return err == LEDGER_UNKNOWN_GROUP || err == LEDGER_NOT_A_MEMBER ? LEDGER_CORRUPT : err;
     if (undone) {
         /* A share purchase reversed in its cycle: its shares go too. */
-        uint64_t shares = g.cycle.share_price > 0
-                              ? (uint64_t)(e->legs[0].amount / g.cycle.share_price)
-                              : 0;
+        uint64_t shares =
+            g.cycle.share_price > 0 ? (uint64_t)(e->legs[0].amount / g.cycle.share_price) : 0;
         if (!g.cycle.open || shares > m.shares)
             return LEDGER_OK; /* a closed cycle's shares were shared out already */
         m.shares -= shares;
@@ -635,10 +612,17 @@ int ledger_group_meeting(ledger *l, const char *programme, const char *partner,
     }
     ledger_meeting_report rep;
     memset(&rep, 0, sizeof rep);
-    group_ctx c = {.programme = programme, .partner = partner, .principal = principal,
-                   .group = group, .date = date, .present = present,
-                   .present_count = present_count, .cash_counted = cash_counted,
-                   .entries = entries, .entries_count = count, .entry_results = results,
+    group_ctx c = {.programme = programme,
+                   .partner = partner,
+                   .principal = principal,
+                   .group = group,
+                   .date = date,
+                   .present = present,
+                   .present_count = present_count,
+                   .cash_counted = cash_counted,
+                   .entries = entries,
+                   .entries_count = count,
+                   .entry_results = results,
                    .meeting = &rep};
     int err = run_batch(l, meeting_fn, &c, partner, principal);
     if (err == LEDGER_OK)
@@ -670,8 +654,7 @@ static void income_divide(share *s, size_t n, int64_t income, uint64_t total)
     for (int64_t left = income - given; left > 0; left--) {
         size_t best = n;
         for (size_t i = 0; i < n; i++) {
-            if (s[i].m.shares > 0 && s[i].rest >= 0 &&
-                (best == n || s[i].rest > s[best].rest))
+            if (s[i].m.shares > 0 && s[i].rest >= 0 && (best == n || s[i].rest > s[best].rest))
                 best = i;
         }
         if (best == n)
@@ -766,8 +749,8 @@ static int close_fn(ledger *l, void *vctx, batch *b)
     int64_t owed = 0;
     for (uint32_t i = 0; err == LEDGER_OK && i < g.members; i++) {
         err = member_by_number(b->txn, l, p.id, g.id, i + 1, &s[i].m);
-        s[i].savings = balance_of(b->txn, l, p.id, "group:%s:member:%s", g.id,
-                                  s[i].m.participant, &err);
+        s[i].savings =
+            balance_of(b->txn, l, p.id, "group:%s:member:%s", g.id, s[i].m.participant, &err);
         owed += balance_of(b->txn, l, p.id, "group:%s:loan:%s", g.id, s[i].m.participant, &err);
     }
     int64_t income = balance_of(b->txn, l, p.id, "group:%s:income%s", g.id, NULL, &err);
@@ -820,8 +803,12 @@ int ledger_cycle_close(ledger *l, const char *programme, const char *partner,
     if (!ledger_date_valid(date))
         return LEDGER_INVALID_DATE;
     ledger_share_out_report rep;
-    group_ctx c = {.programme = programme, .partner = partner, .principal = principal,
-                   .group = group, .date = date, .share_out = &rep};
+    group_ctx c = {.programme = programme,
+                   .partner = partner,
+                   .principal = principal,
+                   .group = group,
+                   .date = date,
+                   .share_out = &rep};
     int err = run_batch(l, close_fn, &c, partner, principal);
     if (err == LEDGER_OK)
         *report = rep;
@@ -830,7 +817,8 @@ int ledger_cycle_close(ledger *l, const char *programme, const char *partner,
 
 /* ---- reading ---- */
 
-int ledger_group_get(ledger *l, const char *programme, const char *group, ledger_group_info *out)
+int ledger_group_get(ledger *l, const char *programme, const char *group,
+                     ledger_group_info *out)
 {
     MDB_txn *txn;
     programme_rec p;
@@ -864,7 +852,8 @@ int ledger_group_get(ledger *l, const char *programme, const char *group, ledger
     for (uint32_t i = 0; err == LEDGER_OK && i < g.members; i++) {
         member_rec m;
         err = member_by_number(txn, l, p.id, g.id, i + 1, &m);
-        info.savings += balance_of(txn, l, p.id, "group:%s:member:%s", g.id, m.participant, &err);
+        info.savings +=
+            balance_of(txn, l, p.id, "group:%s:member:%s", g.id, m.participant, &err);
         info.loans_outstanding +=
             balance_of(txn, l, p.id, "group:%s:loan:%s", g.id, m.participant, &err);
     }

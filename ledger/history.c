@@ -473,7 +473,7 @@ int history_period(MDB_txn *txn, ledger *l, uint64_t account_id, uint32_t date_f
         memset(&f, 0, sizeof f);
         for (uint64_t i = 0; i < n && err == LEDGER_OK; i++)
             err = merkle_frontier_append(&f, hashes[i], no_put, NULL) == 0 ? LEDGER_OK
-                                                                          : LEDGER_CORRUPT;
+                                                                           : LEDGER_CORRUPT;
         merkle_frontier_root(&f, out->lines_root);
         out->opening = open_pos.balance;
         out->closing = close_pos.balance;

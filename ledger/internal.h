@@ -190,8 +190,8 @@ bool acct_debit_normal(uint8_t type);
  * approves it, which a lock does not stop (like a reversal). On success
  * the record is updated; on refusal it is left as it was and the reason is
  * returned. */
-int acct_apply_leg(acct_rec *a, ledger_kind kind, ledger_side side, int64_t amount,
-                   bool checks, bool correction);
+int acct_apply_leg(acct_rec *a, ledger_kind kind, ledger_side side, int64_t amount, bool checks,
+                   bool correction);
 
 /* ---- batches: every write goes through one (batch.c) ---- */
 typedef struct batch {
@@ -263,6 +263,12 @@ int history_period(MDB_txn *txn, ledger *l, uint64_t account_id, uint32_t date_f
 
 /* ---- misc ---- */
 bool ledger_utf8_valid(const char *s, size_t len);
+/* An id of 1..max bytes of [A-Za-z0-9_.-] (participants, groups). */
+bool ledger_id_valid(const char *s, size_t max);
+/* NULL or at most max bytes of UTF-8 without control characters. */
+bool ledger_text_valid(const char *s, size_t max);
+/* A partner and a principal: both given, of their lengths, text. */
+bool ledger_who_valid(const char *partner, const char *principal);
 /* Checks a name: [a-z0-9_-]{1,64}. */
 bool ledger_name_valid(const char *s);
 int ledger_programme_add(ledger *l, batch *b, const char *name, const char *currency,
@@ -279,6 +285,5 @@ int settings_leaf(batch *b, uint32_t programme, const char *principal,
 void tags_from_codec(ledger_tags *out, const codec_tags *t);
 void tags_to_codec(codec_tags *out, const ledger_tags *t);
 int entry_decode_at(MDB_txn *txn, ledger *l, uint64_t seq, codec_entry *out);
-
 
 #endif

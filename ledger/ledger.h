@@ -129,16 +129,16 @@ typedef enum ledger_err {
                                     earlier import */
     LEDGER_DELIVERY_UNMATCHED,   /* a delivery line matches no line of the wage run */
     /* savings groups */
-    LEDGER_UNKNOWN_GROUP,      /* no savings group of that id */
-    LEDGER_GROUP_EXISTS,       /* creating a group id already used */
-    LEDGER_NOT_A_MEMBER,       /* the participant is not a member of the group */
-    LEDGER_NO_OPEN_CYCLE,      /* the group has no open cycle (or has one, to open one) */
-    LEDGER_SHARE_LIMIT,        /* shares outside the cycle's limits for a meeting */
-    LEDGER_LOAN_ABOVE_FUND,    /* a loan above the loan fund (cash less social fund) */
-    LEDGER_LOANS_OUTSTANDING,  /* a share-out while loans are not repaid */
-    LEDGER_SOCIAL_FUND_KEPT,   /* a share-out may not touch the social fund, nor be posted
-                                  other than by closing the cycle */
-    LEDGER_ERR_COUNT           /* not an error: the number of codes */
+    LEDGER_UNKNOWN_GROUP,     /* no savings group of that id */
+    LEDGER_GROUP_EXISTS,      /* creating a group id already used */
+    LEDGER_NOT_A_MEMBER,      /* the participant is not a member of the group */
+    LEDGER_NO_OPEN_CYCLE,     /* the group has no open cycle (or has one, to open one) */
+    LEDGER_SHARE_LIMIT,       /* shares outside the cycle's limits for a meeting */
+    LEDGER_LOAN_ABOVE_FUND,   /* a loan above the loan fund (cash less social fund) */
+    LEDGER_LOANS_OUTSTANDING, /* a share-out while loans are not repaid */
+    LEDGER_SOCIAL_FUND_KEPT,  /* a share-out may not touch the social fund, nor be posted
+                                 other than by closing the cycle */
+    LEDGER_ERR_COUNT          /* not an error: the number of codes */
 } ledger_err;
 
 /* A sentence a person can act on, e.g. "insufficient funds in a no-overdraft
@@ -373,7 +373,11 @@ typedef struct ledger_leg_in {
 #define LEDGER_WG_SS_LEN 6           /* Washington Group short set answers */
 #define LEDGER_PHASE_MAX 3
 
-typedef enum ledger_sex { LEDGER_SEX_UNKNOWN = 0, LEDGER_SEX_FEMALE = 1, LEDGER_SEX_MALE = 2 } ledger_sex;
+typedef enum ledger_sex {
+    LEDGER_SEX_UNKNOWN = 0,
+    LEDGER_SEX_FEMALE = 1,
+    LEDGER_SEX_MALE = 2
+} ledger_sex;
 
 /* Who the programme serves (DESIGN.md, "How the money moves"). */
 typedef enum ledger_category {
@@ -414,8 +418,8 @@ typedef struct ledger_tags {
     char admin2[LEDGER_REGION_MAX + 1];
     ledger_category category;
     char cohort[LEDGER_COHORT_MAX + 1];
-    uint8_t phase;                      /* 0 when not about a participant */
-    char cso[LEDGER_PARTNER_MAX + 1];   /* the participant's CSO partner */
+    uint8_t phase;                    /* 0 when not about a participant */
+    char cso[LEDGER_PARTNER_MAX + 1]; /* the participant's CSO partner */
     char budget_line[LEDGER_BUDGET_LINE_MAX + 1];
     char group[LEDGER_GROUP_ID_MAX + 1]; /* savings-group operations: the group */
 } ledger_tags;
@@ -473,9 +477,9 @@ typedef struct ledger_entry_in {
     /* Savings-group operations (share_purchase, social_fund, group_loan,
      * loan_repayment) are typed too: group and participant (a member). */
     const char *group;
-    uint32_t shares;          /* share_purchase: whole shares at the cycle's price */
-    bool from_wallet;         /* share_purchase: paid from the programme wallet (four
-                                 legs, through cash_partner's cash) */
+    uint32_t shares;  /* share_purchase: whole shares at the cycle's price */
+    bool from_wallet; /* share_purchase: paid from the programme wallet (four
+                         legs, through cash_partner's cash) */
 } ledger_entry_in;
 
 typedef struct ledger_result {
@@ -674,9 +678,9 @@ int ledger_trial_balance_get(ledger *l, const char *programme, ledger_trial_bala
 
 /* ---- Programme settings (journaled: every change is a leaf) ---- */
 
-#define LEDGER_RATE_BP_MAX 10000            /* 100 % in basis points */
-#define LEDGER_APPROVAL_NEVER INT64_MAX     /* threshold: never needs approval */
-#define LEDGER_APPROVAL_REVERSAL 0          /* approval_above[] index of reversals */
+#define LEDGER_RATE_BP_MAX 10000        /* 100 % in basis points */
+#define LEDGER_APPROVAL_NEVER INT64_MAX /* threshold: never needs approval */
+#define LEDGER_APPROVAL_REVERSAL 0      /* approval_above[] index of reversals */
 
 typedef struct ledger_settings {
     uint32_t capital_rate_bp; /* share of a gross wage withheld as capital, bp */
@@ -710,34 +714,34 @@ int ledger_settings_set(ledger *l, const char *programme, const char *principal,
 typedef struct ledger_participant {
     char id[LEDGER_PARTICIPANT_ID_MAX + 1];
     ledger_sex sex;
-    uint16_t birth_year;                    /* 1900..2100; 0 unknown */
-    char wg_ss[LEDGER_WG_SS_LEN + 1];       /* "" or six answers 1..4 (seeing, hearing,
-                                               walking, cognition, self-care, communication) */
+    uint16_t birth_year;              /* 1900..2100; 0 unknown */
+    char wg_ss[LEDGER_WG_SS_LEN + 1]; /* "" or six answers 1..4 (seeing, hearing,
+                                         walking, cognition, self-care, communication) */
     char admin1[LEDGER_REGION_MAX + 1];
     char admin2[LEDGER_REGION_MAX + 1];
     ledger_category category;
     char cohort[LEDGER_COHORT_MAX + 1];
-    uint8_t phase;                          /* 1..3 */
-    char cso[LEDGER_PARTNER_MAX + 1];       /* the CSO partner following them */
-    char hold[LEDGER_HOLD_REASON_MAX + 1];  /* "" or the reason code of a hold on capital */
-    char name[LEDGER_PERSON_NAME_MAX + 1];  /* personal data ("" when erased or not read) */
-    char phone[LEDGER_PHONE_MAX + 1];       /* personal data */
-    bool erased;                            /* personal data destroyed */
-    uint64_t enrolled_seq;                  /* its enrolment leaf */
+    uint8_t phase;                         /* 1..3 */
+    char cso[LEDGER_PARTNER_MAX + 1];      /* the CSO partner following them */
+    char hold[LEDGER_HOLD_REASON_MAX + 1]; /* "" or the reason code of a hold on capital */
+    char name[LEDGER_PERSON_NAME_MAX + 1]; /* personal data ("" when erased or not read) */
+    char phone[LEDGER_PHONE_MAX + 1];      /* personal data */
+    bool erased;                           /* personal data destroyed */
+    uint64_t enrolled_seq;                 /* its enrolment leaf */
 } ledger_participant;
 
 ledger_disability ledger_wg_ss_disability(const char *wg_ss);
 
 typedef struct ledger_enrolment {
-    ledger_participant p;     /* id..cso, name, phone; hold, erased, seq ignored */
+    ledger_participant p;              /* id..cso, name, phone; hold, erased, seq ignored */
     const char *confirm_distinct_from; /* id of a look-alike confirmed to be someone
                                           else; recorded in the leaf. NULL otherwise */
 } ledger_enrolment;
 
 typedef struct ledger_enrol_result {
-    int err;                                       /* OK, PARTICIPANT_EXISTS, DUPLICATE_PERSON, ... */
+    int err; /* OK, PARTICIPANT_EXISTS, DUPLICATE_PERSON, ... */
     char duplicate_of[LEDGER_PARTICIPANT_ID_MAX + 1]; /* DUPLICATE_PERSON: the look-alike */
-    uint64_t seq;                                  /* the enrolment leaf */
+    uint64_t seq;                                     /* the enrolment leaf */
 } ledger_enrol_result;
 
 #define LEDGER_ENROL_MAX 10000 /* participants in one call */
@@ -749,8 +753,8 @@ typedef struct ledger_enrol_result {
  * errors. A look-alike is a participant of the same programme with the same
  * name (case and spacing aside), birth year, admin-1 and admin-2. */
 int ledger_participants_enrol(ledger *l, const char *programme, const char *partner,
-                              const char *principal, const ledger_enrolment *rows,
-                              size_t count, bool atomic, ledger_enrol_result *results);
+                              const char *principal, const ledger_enrolment *rows, size_t count,
+                              bool atomic, ledger_enrol_result *results);
 
 /* What a change sets (LEDGER_CHANGE_* bits) */
 #define LEDGER_CHANGE_PHASE 0x01u
@@ -804,19 +808,19 @@ int ledger_period_status(ledger *l, const char *programme, uint32_t *closed_thro
 /* ---- Wage deliveries ---- */
 
 typedef struct ledger_delivery_in {
-    const char *participant;   /* the run line's participant */
+    const char *participant; /* the run line's participant */
     ledger_delivery status;
-    int64_t amount;            /* paid out: net wage (delivered), less (partial), 0 (failed) */
-    const char *external_ref;  /* the MFI's reference */
+    int64_t amount;           /* paid out: net wage (delivered), less (partial), 0 (failed) */
+    const char *external_ref; /* the MFI's reference */
 } ledger_delivery_in;
 
 typedef struct ledger_delivery_report {
-    bool examined;            /* the lines were examined: false for a call error */
-    uint32_t lines_run;       /* lines of the wage run */
-    uint32_t paid;            /* payouts posted (or already there, same) */
-    uint32_t failed;          /* reported failed: the money stays in the wallet */
-    uint32_t unreported;      /* run lines the import does not mention */
-    uint32_t refused;         /* lines in error (then nothing was posted) */
+    bool examined;       /* the lines were examined: false for a call error */
+    uint32_t lines_run;  /* lines of the wage run */
+    uint32_t paid;       /* payouts posted (or already there, same) */
+    uint32_t failed;     /* reported failed: the money stays in the wallet */
+    uint32_t unreported; /* run lines the import does not mention */
+    uint32_t refused;    /* lines in error (then nothing was posted) */
 } ledger_delivery_report;
 
 #define LEDGER_DELIVERIES_MAX 8192 /* lines of one import */
@@ -855,11 +859,11 @@ int ledger_deliveries_import(ledger *l, const char *programme, const char *partn
 #define LEDGER_SHARES_PER_MEETING_MAX 100
 
 typedef struct ledger_cycle {
-    uint32_t number;            /* 1, 2, ... ; 0 = none yet */
-    int64_t share_price;        /* minor units, > 0 */
-    uint32_t shares_min;        /* shares a member buys at one meeting, at least */
-    uint32_t shares_max;        /* and at most (default 1..5) */
-    uint32_t service_charge_bp; /* charge on each loan repayment, of the principal */
+    uint32_t number;             /* 1, 2, ... ; 0 = none yet */
+    int64_t share_price;         /* minor units, > 0 */
+    uint32_t shares_min;         /* shares a member buys at one meeting, at least */
+    uint32_t shares_max;         /* and at most (default 1..5) */
+    uint32_t service_charge_bp;  /* charge on each loan repayment, of the principal */
     uint32_t start, planned_end; /* YYYYMMDD */
     bool open;
 } ledger_cycle;
@@ -869,25 +873,25 @@ typedef struct ledger_group_info {
     char name[LEDGER_GROUP_NAME_MAX + 1];
     char cso[LEDGER_PARTNER_MAX + 1];
     uint32_t members;
-    ledger_cycle cycle;         /* the current or last cycle */
-    uint64_t shares;            /* shares bought in the current cycle */
+    ledger_cycle cycle; /* the current or last cycle */
+    uint64_t shares;    /* shares bought in the current cycle */
     int64_t cash, social, income;
-    int64_t loan_fund;          /* cash less the social fund */
+    int64_t loan_fund; /* cash less the social fund */
     int64_t loans_outstanding;
-    int64_t savings;            /* the members' savings */
-    uint32_t meetings;          /* in the current cycle */
-    uint64_t attendance;        /* members present, summed over those meetings */
-    int64_t last_share_out;     /* paid to members at the last share-out */
+    int64_t savings;        /* the members' savings */
+    uint32_t meetings;      /* in the current cycle */
+    uint64_t attendance;    /* members present, summed over those meetings */
+    int64_t last_share_out; /* paid to members at the last share-out */
     uint32_t last_share_out_members;
 } ledger_group_info;
 
 typedef struct ledger_group_member {
     char participant[LEDGER_PARTICIPANT_ID_MAX + 1];
-    uint32_t number;            /* 1, 2, ... in the order they joined */
-    uint64_t shares;            /* in the current cycle */
-    int64_t savings;            /* group:<g>:member:<p> */
-    int64_t loan;               /* group:<g>:loan:<p> outstanding */
-    int64_t income_share;       /* what the share-out would give now */
+    uint32_t number;      /* 1, 2, ... in the order they joined */
+    uint64_t shares;      /* in the current cycle */
+    int64_t savings;      /* group:<g>:member:<p> */
+    int64_t loan;         /* group:<g>:loan:<p> outstanding */
+    int64_t income_share; /* what the share-out would give now */
 } ledger_group_member;
 
 /* Creates a group (its cash, social and income accounts) led by a CSO. */
@@ -907,11 +911,11 @@ int ledger_cycle_open(ledger *l, const char *programme, const char *partner,
                       const char *principal, const char *group, const ledger_cycle *c);
 
 typedef struct ledger_meeting_report {
-    int64_t cash_expected;  /* the ledger's group:<g>:cash after the meeting's entries */
-    int64_t cash_counted;   /* what the group counted in the box */
-    int64_t difference;     /* counted - expected: recorded in the meeting leaf */
+    int64_t cash_expected; /* the ledger's group:<g>:cash after the meeting's entries */
+    int64_t cash_counted;  /* what the group counted in the box */
+    int64_t difference;    /* counted - expected: recorded in the meeting leaf */
     uint32_t present;
-    uint64_t seq;           /* the meeting leaf */
+    uint64_t seq; /* the meeting leaf */
 } ledger_meeting_report;
 
 /* A meeting, in one commit: its entries (group operations dated `date`;
@@ -925,11 +929,11 @@ int ledger_group_meeting(ledger *l, const char *programme, const char *partner,
                          ledger_meeting_report *report);
 
 typedef struct ledger_share_out_report {
-    int64_t income;        /* shared in proportion to shares */
-    int64_t paid;          /* savings and income paid back to members */
-    int64_t social_kept;   /* the social fund, left in the group */
+    int64_t income;      /* shared in proportion to shares */
+    int64_t paid;        /* savings and income paid back to members */
+    int64_t social_kept; /* the social fund, left in the group */
     uint32_t members_paid;
-    uint32_t entries;      /* share_out entries posted */
+    uint32_t entries; /* share_out entries posted */
 } ledger_share_out_report;
 
 /* Closes the open cycle with its share-out, in one commit, dated `date`.
@@ -944,7 +948,8 @@ int ledger_cycle_close(ledger *l, const char *programme, const char *partner,
                        const char *principal, const char *group, uint32_t date,
                        ledger_share_out_report *report);
 
-int ledger_group_get(ledger *l, const char *programme, const char *group, ledger_group_info *out);
+int ledger_group_get(ledger *l, const char *programme, const char *group,
+                     ledger_group_info *out);
 /* Members in the order they joined: up to max, their number in *count_out. */
 int ledger_group_members(ledger *l, const char *programme, const char *group,
                          ledger_group_member *out, size_t max, size_t *count_out);
@@ -962,7 +967,7 @@ int ledger_group_members(ledger *l, const char *programme, const char *group,
  *     "cauris-statement@v1\n" <base64 of the leaf bytes> "\n"
  *     <a c2sp.org/tlog-proof@v1 text for the leaf (see note.h)> */
 
-#define LEDGER_STATEMENT_ACCOUNTS 3     /* wallet, capital, grant */
+#define LEDGER_STATEMENT_ACCOUNTS 3       /* wallet, capital, grant */
 #define LEDGER_STATEMENT_PAYLOAD_MAX 4096 /* bytes of a payload */
 #define LEDGER_STATEMENTS_ISSUE_MAX 10000 /* statements issued in one call */
 

@@ -242,8 +242,7 @@ static bool note_b64_char(char c)
  * end pointer anything left unread. The alphabet is checked here first:
  * libsodium 1.0.18 decodes some bytes >= 0x80 as '/' (found by
  * tests/fuzz/fuzz_note.c), which would let two texts parse alike. */
-int note_b64_decode(uint8_t *out, size_t cap, size_t *len_out, const char *b64,
-                    size_t b64_len)
+int note_b64_decode(uint8_t *out, size_t cap, size_t *len_out, const char *b64, size_t b64_len)
 {
     size_t n;
 

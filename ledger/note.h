@@ -110,8 +110,7 @@ typedef struct note_proof {
 /* Standard padded base64 of exactly b64[0..b64_len): 0 with the bytes in
  * out and their count, or -1 (bad alphabet, padding or trailing bits, or
  * more than cap bytes). */
-int note_b64_decode(uint8_t *out, size_t cap, size_t *len_out, const char *b64,
-                    size_t b64_len);
+int note_b64_decode(uint8_t *out, size_t cap, size_t *len_out, const char *b64, size_t b64_len);
 
 /* Formats a proof (not NUL-terminated); *len_out its length. 0 or -1. */
 int note_proof_format(char *out, size_t cap, size_t *len_out, const note_proof *p);

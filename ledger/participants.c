@@ -82,33 +82,7 @@ static int participant_leaf(batch *b, uint32_t programme, uint8_t event, const c
 
 /* ---- checks ---- */
 
-static bool id_valid(const char *id)
-{
-    size_t n = strlen(id);
-    if (n == 0 || n > LEDGER_PARTICIPANT_ID_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = id[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-' || c == '.'))
-            return false;
-    }
-    return true;
-}
-
-/* UTF-8 of at most `max` bytes with no control character. */
-static bool text_valid(const char *s, size_t max)
-{
-    size_t n = strnlen(s, max + 1);
-    if (n > max || !ledger_utf8_valid(s, n))
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return false;
-    }
-    return true;
-}
-
+/* "" (not asked) or six Washington Group answers, 1..4 each. */
 static bool wg_ss_valid(const char *s)
 {
     size_t n = strnlen(s, LEDGER_WG_SS_LEN + 1);
@@ -125,27 +99,21 @@ static bool wg_ss_valid(const char *s)
 
 static bool record_valid(const ledger_participant *p)
 {
-    return id_valid(p->id) && p->sex <= LEDGER_SEX_MALE &&
+    return ledger_id_valid(p->id, LEDGER_PARTICIPANT_ID_MAX) && p->sex <= LEDGER_SEX_MALE &&
            (p->birth_year == 0 ||
             (p->birth_year >= BIRTH_YEAR_MIN && p->birth_year <= BIRTH_YEAR_MAX)) &&
-           wg_ss_valid(p->wg_ss) && text_valid(p->admin1, LEDGER_REGION_MAX) &&
-           text_valid(p->admin2, LEDGER_REGION_MAX) && p->category <= LEDGER_CATEGORY_MAX &&
-           text_valid(p->cohort, LEDGER_COHORT_MAX) && p->phase >= 1 &&
-           p->phase <= LEDGER_PHASE_MAX && text_valid(p->cso, LEDGER_PARTNER_MAX) &&
-           text_valid(p->hold, LEDGER_HOLD_REASON_MAX);
+           wg_ss_valid(p->wg_ss) && ledger_text_valid(p->admin1, LEDGER_REGION_MAX) &&
+           ledger_text_valid(p->admin2, LEDGER_REGION_MAX) &&
+           p->category <= LEDGER_CATEGORY_MAX &&
+           ledger_text_valid(p->cohort, LEDGER_COHORT_MAX) && p->phase >= 1 &&
+           p->phase <= LEDGER_PHASE_MAX && ledger_text_valid(p->cso, LEDGER_PARTNER_MAX) &&
+           ledger_text_valid(p->hold, LEDGER_HOLD_REASON_MAX);
 }
 
 static bool contact_valid(const ledger_participant *p)
 {
-    return p->name[0] != '\0' && text_valid(p->name, LEDGER_PERSON_NAME_MAX) &&
-           text_valid(p->phone, LEDGER_PHONE_MAX);
-}
-
-static bool who_valid(const char *partner, const char *principal)
-{
-    return partner != NULL && principal != NULL && partner[0] != '\0' &&
-           principal[0] != '\0' && text_valid(partner, LEDGER_PARTNER_MAX) &&
-           text_valid(principal, LEDGER_PRINCIPAL_MAX);
+    return p->name[0] != '\0' && ledger_text_valid(p->name, LEDGER_PERSON_NAME_MAX) &&
+           ledger_text_valid(p->phone, LEDGER_PHONE_MAX);
 }
 
 /* ---- the capital lock ---- */
@@ -238,7 +206,7 @@ static int enrol_one(batch *b, const programme_rec *p, const ledger_settings *s,
     if (!record_valid(&rec) || !contact_valid(&rec))
         return LEDGER_INVALID_FIELD;
     const char *distinct = row->confirm_distinct_from ? row->confirm_distinct_from : "";
-    if (distinct[0] != '\0' && !id_valid(distinct))
+    if (distinct[0] != '\0' && !ledger_id_valid(distinct, LEDGER_PARTICIPANT_ID_MAX))
         return LEDGER_INVALID_FIELD;
     int err = participant_load(b->txn, l, p->id, rec.id, &existing);
     if (err == LEDGER_OK)
@@ -279,8 +247,8 @@ static int enrol_one(batch *b, const programme_rec *p, const ledger_settings *s,
     if (err == LEDGER_OK)
         err = participant_store(b->txn, l, p->id, &rec);
     if (err == LEDGER_OK)
-        err = pii_put(b->txn, l, p->id, rec.id, rec.name, rec.phone, rec.birth_year,
-                      rec.admin1, rec.admin2);
+        err = pii_put(b->txn, l, p->id, rec.id, rec.name, rec.phone, rec.birth_year, rec.admin1,
+                      rec.admin2);
     /* Past the checks, anything failing is the storage's: fatal. */
     return err == LEDGER_OK ? LEDGER_OK : (err == LEDGER_INVALID_FIELD ? LEDGER_CORRUPT : err);
 }
@@ -336,15 +304,15 @@ static int enrol_fn(ledger *l, void *vctx, batch *b)
 }
 
 int ledger_participants_enrol(ledger *l, const char *programme, const char *partner,
-                              const char *principal, const ledger_enrolment *rows,
-                              size_t count, bool atomic, ledger_enrol_result *results)
+                              const char *principal, const ledger_enrolment *rows, size_t count,
+                              bool atomic, ledger_enrol_result *results)
 {
     if (l == NULL || programme == NULL || (count > 0 && (rows == NULL || results == NULL)) ||
         count > LEDGER_ENROL_MAX)
         return LEDGER_INVALID_ARGUMENT;
     if (l->read_only)
         return LEDGER_READ_ONLY;
-    if (!who_valid(partner, principal))
+    if (!ledger_who_valid(partner, principal))
         return LEDGER_INVALID_FIELD;
     if (l->pii == NULL)
         return LEDGER_KEY_MISMATCH;
@@ -452,7 +420,7 @@ static int change_run(ledger *l, change_ctx *c)
         return LEDGER_INVALID_ARGUMENT;
     if (l->read_only)
         return LEDGER_READ_ONLY;
-    if (!who_valid(c->partner, c->principal))
+    if (!ledger_who_valid(c->partner, c->principal))
         return LEDGER_INVALID_FIELD;
     pthread_mutex_lock(&l->write_mutex);
     int err = batch_run(l, change_fn, c, NULL);

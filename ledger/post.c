@@ -351,9 +351,8 @@ static int legs_apply(MDB_txn *txn, ledger *l, codec_entry *e, uint64_t seq, boo
         if (err == LEDGER_UNKNOWN_ACCOUNT)
             err = LEDGER_CORRUPT; /* resolved from a code or a stored entry */
         if (err == LEDGER_OK)
-            err =
-                acct_apply_leg(a, (ledger_kind)e->kind, (ledger_side)g->side, g->amount, true,
-                               correction);
+            err = acct_apply_leg(a, (ledger_kind)e->kind, (ledger_side)g->side, g->amount, true,
+                                 correction);
         if (err != LEDGER_OK)
             return err;
         g->balance_after = acct_balance(a);

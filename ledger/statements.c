@@ -73,7 +73,8 @@ static int figures_compute(MDB_txn *txn, ledger *l, const programme_rec *p, cons
     c->accounts_count = LEDGER_STATEMENT_ACCOUNTS;
     for (unsigned i = 0; err == LEDGER_OK && i < LEDGER_STATEMENT_ACCOUNTS; i++) {
         uint64_t id;
-        snprintf(codes[i], LEDGER_CODE_MAX + 1, "participant:%s:%s", who, statement_accounts[i]);
+        snprintf(codes[i], LEDGER_CODE_MAX + 1, "participant:%s:%s", who,
+                 statement_accounts[i]);
         err = acct_id_by_code(txn, l, p->id, codes[i], strlen(codes[i]), &id);
         if (err == LEDGER_UNKNOWN_ACCOUNT)
             err = LEDGER_CORRUPT; /* opened at enrolment */
@@ -124,7 +125,13 @@ int ledger_statements_issue(ledger *l, const char *programme, const char *princi
         return LEDGER_INVALID_DATE;
     if (date_from != 0 && date_to != 0 && date_from > date_to)
         return LEDGER_INVALID_ARGUMENT;
-    issue_ctx c = {programme, principal, participants, count, date_from, date_to, out,
+    issue_ctx c = {programme,
+                   principal,
+                   participants,
+                   count,
+                   date_from,
+                   date_to,
+                   out,
                    calloc(count ? count : 1, sizeof *c.leaves),
                    calloc(count ? count : 1, sizeof *c.codes)};
     int err = (c.leaves && c.codes) ? ledger_read_begin(l, &txn) : LEDGER_NOMEM;
@@ -252,8 +259,8 @@ int ledger_statement_payload_check(ledger *l, const char *payload, size_t len,
         note_proof_parse(&p, proof, proof_len) != 0)
         return why_set(why, why_cap, "not a cauris statement payload");
     err = ledger_leaf_get(l, p.index, stored, sizeof stored, &stored_len);
-    if (err == LEDGER_NOT_FOUND || (err == LEDGER_OK && (stored_len != leaf_len ||
-                                                          memcmp(stored, leaf, leaf_len) != 0)))
+    if (err == LEDGER_NOT_FOUND ||
+        (err == LEDGER_OK && (stored_len != leaf_len || memcmp(stored, leaf, leaf_len) != 0)))
         return why_set(why, why_cap, "the ledger holds another leaf at that index");
     if (err != LEDGER_OK)
         return err;

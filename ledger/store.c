@@ -393,10 +393,9 @@ int batch_rec_get(MDB_txn *txn, ledger *l, uint64_t batch_no, batch_rec *out)
 /* ---- opening ---- */
 
 static const char *const dbi_names[LEDGER_DBS_COUNT] = {
-    "meta",       "programmes",      "accounts",      "account_codes", "entries",
-    "entry_keys", "links",           "history",       "merkle",        "checkpoints",
-    "batches",    "account_pending", "account_names", "tokens",        "domain",
-    "pii",
+    "meta",          "programmes", "accounts", "account_codes", "entries", "entry_keys",
+    "links",         "history",    "merkle",   "checkpoints",   "batches", "account_pending",
+    "account_names", "tokens",     "domain",   "pii",
 };
 
 static MDB_dbi *dbi_slot(ledger *l, int i)
@@ -678,8 +677,8 @@ static bool origin_valid(const char *s)
 /* A failed init leaves no half ledger behind to block the next attempt. */
 static void init_undo(const char *dir)
 {
-    static const char *const files[] = {"signing.key", "signing.pub",  "data.mdb",
-                                        "lock.mdb",    PII_KEY_FILE, PII_SLOTS_FILE};
+    static const char *const files[] = {"signing.key", "signing.pub", "data.mdb",
+                                        "lock.mdb",    PII_KEY_FILE,  PII_SLOTS_FILE};
     char path[4200];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         ledger_path(path, sizeof path, dir, files[i]);

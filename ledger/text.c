@@ -154,3 +154,36 @@ uint32_t be32_get(const uint8_t in[4])
         v = (v << 8) | in[i];
     return v;
 }
+
+bool ledger_id_valid(const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.'))
+            return false;
+    }
+    return true;
+}
+
+bool ledger_text_valid(const char *s, size_t max)
+{
+    size_t n = s ? strnlen(s, max + 1) : 0;
+    if (n > max || !ledger_utf8_valid(s ? s : "", n))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+bool ledger_who_valid(const char *partner, const char *principal)
+{
+    return partner != NULL && principal != NULL && partner[0] != '\0' && principal[0] != '\0' &&
+           ledger_text_valid(partner, LEDGER_PARTNER_MAX) &&
+           ledger_text_valid(principal, LEDGER_PRINCIPAL_MAX);
+}

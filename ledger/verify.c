@@ -243,8 +243,7 @@ static int entry_ref_check(vstate *s, uint64_t seq, const codec_entry *e, codec_
         return fail(s, "entry %llu resolves or reverses entry %llu a second time",
                     (unsigned long long)seq, (unsigned long long)e->ref);
     if (entry_decode_at(s->txn, s->l, e->ref, ref) != LEDGER_OK ||
-        ref->programme != e->programme || ref->legs_count != e->legs_count ||
-        ref->op != e->op)
+        ref->programme != e->programme || ref->legs_count != e->legs_count || ref->op != e->op)
         return fail(s, "entry %llu does not match the entry it refers to",
                     (unsigned long long)seq);
     for (unsigned i = 0; i < e->legs_count; i++) {
@@ -296,9 +295,8 @@ static int entry_legs_replay(vstate *s, uint64_t seq, const codec_entry *e, bool
         if (*sum > INT64_MAX - g->amount)
             return fail(s, "entry %llu: total overflows", (unsigned long long)seq);
         *sum += g->amount;
-        int err =
-            acct_apply_leg(a, (ledger_kind)e->kind, (ledger_side)g->side, g->amount, true,
-                           correction);
+        int err = acct_apply_leg(a, (ledger_kind)e->kind, (ledger_side)g->side, g->amount, true,
+                                 correction);
         if (err != LEDGER_OK)
             return fail(s, "entry %llu: leg %u on %.*s breaks a rule: %s",
                         (unsigned long long)seq, i, (int)a->code_len, a->code,

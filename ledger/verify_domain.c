@@ -124,7 +124,8 @@ int vdomain_settings(vdomain *d, uint32_t programmes_count, uint64_t seq, const 
                      size_t len)
 {
     codec_settings c;
-    if (codec_settings_decode(&c, leaf, len) != 0 || !programme_ok(c.programme, programmes_count))
+    if (codec_settings_decode(&c, leaf, len) != 0 ||
+        !programme_ok(c.programme, programmes_count))
         return vfail(d, "leaf %llu: settings are malformed", (unsigned long long)seq);
     ledger_settings *s = &d->settings[c.programme];
     memset(s, 0, sizeof *s);
@@ -139,16 +140,17 @@ int vdomain_closure(vdomain *d, uint32_t programmes_count, uint64_t seq, const u
                     size_t len)
 {
     codec_closure c;
-    if (codec_closure_decode(&c, leaf, len) != 0 || !programme_ok(c.programme, programmes_count) ||
-        !ledger_date_valid(c.through) || c.principal.len == 0 ||
-        c.principal.len > LEDGER_PRINCIPAL_MAX)
+    if (codec_closure_decode(&c, leaf, len) != 0 ||
+        !programme_ok(c.programme, programmes_count) || !ledger_date_valid(c.through) ||
+        c.principal.len == 0 || c.principal.len > LEDGER_PRINCIPAL_MAX)
         return vfail(d, "leaf %llu: closure is malformed", (unsigned long long)seq);
     closure_rec *r = &d->closures[c.programme];
     d->closure_seen[c.programme] = true;
     if (c.event == CODEC_CLOSURE_REQUEST) {
         if (r->request_seq != LEDGER_SEQ_NONE || c.through <= r->closed_through ||
             c.ref != LEDGER_SEQ_NONE)
-            return vfail(d, "leaf %llu: closure request while another is open or already closed",
+            return vfail(d,
+                         "leaf %llu: closure request while another is open or already closed",
                          (unsigned long long)seq);
         r->request_seq = seq;
         r->request_through = c.through;
@@ -222,9 +224,9 @@ static int group_event(vdomain *d, uint64_t seq, const codec_group *c, vgroup *v
     case CODEC_GROUP_CYCLE_OPEN:
         if (g->cycle.open || c->cycle != g->cycle.number + 1)
             return vfail(d, "leaf %llu: cycle opened out of order", (unsigned long long)seq);
-        g->cycle = (ledger_cycle){c->cycle,          c->share_price, c->shares_min,
-                                  c->shares_max,     c->service_charge_bp, c->start,
-                                  c->planned_end,    true};
+        g->cycle = (ledger_cycle){
+            c->cycle, c->share_price, c->shares_min, c->shares_max, c->service_charge_bp,
+            c->start, c->planned_end, true};
         g->shares = 0;
         g->meetings = 0;
         g->attendance = 0;
@@ -264,8 +266,9 @@ int vdomain_group(vdomain *d, uint32_t programmes_count, uint64_t seq, const uin
                   size_t len)
 {
     codec_group c;
-    if (codec_group_decode(&c, leaf, len) != 0 || !programme_ok(c.programme, programmes_count) ||
-        c.group.len == 0 || c.group.len > LEDGER_GROUP_ID_MAX)
+    if (codec_group_decode(&c, leaf, len) != 0 ||
+        !programme_ok(c.programme, programmes_count) || c.group.len == 0 ||
+        c.group.len > LEDGER_GROUP_ID_MAX)
         return vfail(d, "leaf %llu: group record is malformed", (unsigned long long)seq);
     vgroup *v = vgroup_find(d, c.programme, c.group);
     if (c.event == CODEC_GROUP_CREATE) {
@@ -290,8 +293,8 @@ int vdomain_group(vdomain *d, uint32_t programmes_count, uint64_t seq, const uin
 static int vgroup_shares(vdomain *d, uint64_t seq, const codec_entry *e, const codec_entry *ref)
 {
     bool bought = e->op == LEDGER_OP_SHARE_PURCHASE && e->kind == LEDGER_KIND_POSTED;
-    bool undone = e->kind == LEDGER_KIND_REVERSAL && ref != NULL &&
-                  ref->op == LEDGER_OP_SHARE_PURCHASE;
+    bool undone =
+        e->kind == LEDGER_KIND_REVERSAL && ref != NULL && ref->op == LEDGER_OP_SHARE_PURCHASE;
     if (!bought && !undone)
         return LEDGER_OK;
     vgroup *v = vgroup_find(d, e->programme, e->tags.group);
@@ -329,21 +332,23 @@ static int vgroups_compare(vdomain *d, MDB_txn *txn, ledger *l, uint64_t *expect
             got.meetings != w->meetings || got.attendance != w->attendance ||
             got.last_share_out != w->last_share_out ||
             got.last_share_out_members != w->last_share_out_members ||
-            got.cycle.number != w->cycle.number || got.cycle.share_price != w->cycle.share_price ||
+            got.cycle.number != w->cycle.number ||
+            got.cycle.share_price != w->cycle.share_price ||
             got.cycle.shares_min != w->cycle.shares_min ||
             got.cycle.shares_max != w->cycle.shares_max ||
             got.cycle.service_charge_bp != w->cycle.service_charge_bp ||
-            got.cycle.start != w->cycle.start || got.cycle.planned_end != w->cycle.planned_end ||
-            got.cycle.open != w->cycle.open)
-            return vfail(d, "group %s: stored record differs from its leaves and entries", w->id);
+            got.cycle.start != w->cycle.start ||
+            got.cycle.planned_end != w->cycle.planned_end || got.cycle.open != w->cycle.open)
+            return vfail(d, "group %s: stored record differs from its leaves and entries",
+                         w->id);
         for (uint32_t k = 0; k < w->members; k++) {
             member_rec m;
             const member_rec *x = &v->members[k];
             if (member_load(txn, l, v->programme, w->id, x->participant, &m) != LEDGER_OK ||
                 m.number != x->number || m.shares != x->shares ||
                 m.meeting_date != x->meeting_date || m.meeting_shares != x->meeting_shares)
-                return vfail(d, "group %s: member %s differs from the leaves and entries", w->id,
-                             x->participant);
+                return vfail(d, "group %s: member %s differs from the leaves and entries",
+                             w->id, x->participant);
         }
         *expected += 1 + 2 * (uint64_t)w->members;
     }

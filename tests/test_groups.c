@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PRICE 1000  /* a share, GNF */
+#define PRICE 1000     /* a share, GNF */
 #define CHARGE_BP 1000 /* 10 % of each repaid principal */
 
 static int setup(void **state)
@@ -21,19 +21,6 @@ static int setup(void **state)
     static const char *const cash[] = {"partner:mfi1:cash"};
     tl_open(t, cash, 1);
     *state = t;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    tl *t = *state;
-    ledger_verify_report r;
-    int err = ledger_verify(t->l, NULL, &r);
-    if (err != LEDGER_OK)
-        fprintf(stderr, "verify after test: %s\n", r.first_error);
-    assert_int_equal(err, LEDGER_OK);
-    tl_teardown(t);
-    free(t);
     return 0;
 }
 
@@ -284,7 +271,8 @@ static void test_full_cycle_25_members_26_meetings(void **state)
             /* Recorded in the meeting leaf, not adjusted. */
             uint8_t leaf[2048];
             size_t len;
-            assert_int_equal(ledger_leaf_get(t->l, rep.seq, leaf, sizeof leaf, &len), LEDGER_OK);
+            assert_int_equal(ledger_leaf_get(t->l, rep.seq, leaf, sizeof leaf, &len),
+                             LEDGER_OK);
             assert_int_equal(leaf[0], 10);
         }
     }
@@ -360,43 +348,16 @@ static void test_full_cycle_25_members_26_meetings(void **state)
 
 /* ---- rejections ---- */
 
-typedef struct snapshot {
-    int64_t balances[128];
-    size_t count;
-    uint64_t tree_size;
-} snapshot;
-
-static snapshot snap(tl *t)
-{
-    snapshot s;
-    ledger_account_info list[128];
-    memset(&s, 0, sizeof s);
-    assert_int_equal(ledger_accounts_list(t->l, T_PROGRAMME, "", "", list, 128, &s.count),
-                     LEDGER_OK);
-    for (size_t i = 0; i < s.count; i++)
-        s.balances[i] = list[i].balance;
-    s.tree_size = tl_tree_size(t);
-    return s;
-}
-
-static void assert_unchanged(tl *t, const snapshot *before)
-{
-    snapshot now = snap(t);
-    assert_int_equal(now.count, before->count);
-    for (size_t i = 0; i < now.count; i++)
-        assert_int_equal(now.balances[i], before->balances[i]);
-    assert_int_equal(now.tree_size, before->tree_size);
-}
-
 static void refused(tl *t, const ledger_entry_in *e, int reason)
 {
-    snapshot before = snap(t);
+    tl_snapshot before;
+    tl_snap(t, &before);
     ledger_result r;
     assert_int_equal(ledger_post(t->l, e, 1, false, &r, NULL), LEDGER_OK);
     if (r.err != reason)
         fprintf(stderr, "%s: got %s\n", e->client_id, ledger_err_name(r.err));
     assert_int_equal(r.err, reason);
-    assert_unchanged(t, &before);
+    tl_assert_unchanged(t, &before);
 }
 
 static void test_rejections(void **state)
@@ -445,12 +406,13 @@ static void test_rejections(void **state)
     refused(t, &e, LEDGER_INSUFFICIENT_FUNDS);
 
     /* A share-out while a loan is out: refused, nothing moves. */
-    snapshot before = snap(t);
+    tl_snapshot before;
+    tl_snap(t, &before);
     ledger_share_out_report so;
     assert_int_equal(
         ledger_cycle_close(t->l, T_PROGRAMME, "cso1", "facilitator", "g1", 20260126, &so),
         LEDGER_LOANS_OUTSTANDING);
-    assert_unchanged(t, &before);
+    tl_assert_unchanged(t, &before);
 
     /* A "share-out" that takes from the social fund, or any share-out
      * posted by hand. */
@@ -475,14 +437,14 @@ static void test_rejections(void **state)
     /* Members: twice, or someone not enrolled. */
     const char *again[] = {who(0), "NOBODY"};
     int res[2];
-    assert_int_equal(ledger_group_members_add(t->l, T_PROGRAMME, "cso1", "facilitator", "g1",
-                                              again, 2, res),
-                     LEDGER_OK);
+    assert_int_equal(
+        ledger_group_members_add(t->l, T_PROGRAMME, "cso1", "facilitator", "g1", again, 2, res),
+        LEDGER_OK);
     assert_int_equal(res[0], LEDGER_EXISTS);
     assert_int_equal(res[1], LEDGER_UNKNOWN_PARTICIPANT);
     assert_int_equal(ledger_group_create(t->l, T_PROGRAMME, "cso1", "facilitator", "g1", "x"),
                      LEDGER_GROUP_EXISTS);
-    assert_unchanged(t, &before);
+    tl_assert_unchanged(t, &before);
 
     /* Repaid, the cycle closes. */
     e = gop(LEDGER_OP_LOAN_REPAYMENT, 1, 10000, 0, 20260119, "repay-ok");
@@ -537,7 +499,8 @@ static void test_share_purchase_from_wallet(void **state)
     e = gop(LEDGER_OP_SHARE_PURCHASE, 0, 0, 5, 20260112, "too-much");
     e.from_wallet = true;
     e.cash_partner = "mfi1";
-    snapshot before = snap(t);
+    tl_snapshot before;
+    tl_snap(t, &before);
     ledger_entry_in big = e;
     big.shares = 5;
     ledger_result rr;
@@ -555,11 +518,12 @@ static void test_share_purchase_from_wallet(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_share_out_by_hand, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_share_out_by_hand, setup, tl_teardown_verified),
         cmocka_unit_test_setup_teardown(test_full_cycle_25_members_26_meetings, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_rejections, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_share_purchase_from_wallet, setup, teardown),
+                                        tl_teardown_verified),
+        cmocka_unit_test_setup_teardown(test_rejections, setup, tl_teardown_verified),
+        cmocka_unit_test_setup_teardown(test_share_purchase_from_wallet, setup,
+                                        tl_teardown_verified),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,19 +34,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    tl *t = *state;
-    ledger_verify_report r;
-    int err = ledger_verify(t->l, NULL, &r);
-    if (err != LEDGER_OK)
-        fprintf(stderr, "verify after test: %s\n", r.first_error);
-    assert_int_equal(err, LEDGER_OK);
-    tl_teardown(t);
-    free(t);
-    return 0;
-}
-
 /* ---- entries ---- */
 
 static ledger_entry_in op(const char *client_id, ledger_op o, const char *participant,
@@ -296,8 +283,8 @@ static void test_scenario_three_phases(void **state)
     ledger_result rr = post1(t, &rev);
     assert_int_equal(rr.err, LEDGER_OK);
     assert_true(rr.awaiting);
-    ledger_entry_in ok = decide("rev-approve", LEDGER_KIND_POST, rr.seq, "supervisor",
-                                week_date(4) + 2);
+    ledger_entry_in ok =
+        decide("rev-approve", LEDGER_KIND_POST, rr.seq, "supervisor", week_date(4) + 2);
     post_ok(t, &ok);
     check_all(t, &x); /* as if it had never been */
 
@@ -360,8 +347,9 @@ static void test_scenario_three_phases(void **state)
     assert_int_equal(
         ledger_period_close(t->l, T_PROGRAMME, "programme", "accountant", 20260131, &req),
         LEDGER_OK);
-    assert_int_equal(ledger_period_decide(t->l, T_PROGRAMME, "programme", "controller", req, true, NULL),
-                     LEDGER_OK);
+    assert_int_equal(
+        ledger_period_decide(t->l, T_PROGRAMME, "programme", "controller", req, true, NULL),
+        LEDGER_OK);
     uint32_t closed;
     uint64_t open_req;
     assert_int_equal(ledger_period_status(t->l, T_PROGRAMME, &closed, &open_req), LEDGER_OK);
@@ -391,44 +379,17 @@ static void test_scenario_three_phases(void **state)
 
 /* ---- rejections: each changes nothing ---- */
 
-typedef struct snapshot {
-    int64_t balances[64];
-    size_t count;
-    uint64_t tree_size;
-} snapshot;
-
-static snapshot snap(tl *t)
-{
-    snapshot s;
-    ledger_account_info list[64];
-    memset(&s, 0, sizeof s);
-    assert_int_equal(ledger_accounts_list(t->l, T_PROGRAMME, "", "", list, 64, &s.count),
-                     LEDGER_OK);
-    for (size_t i = 0; i < s.count; i++)
-        s.balances[i] = list[i].balance + list[i].debits_pending * 3 + list[i].credits_pending * 7;
-    s.tree_size = tl_tree_size(t);
-    return s;
-}
-
-static void assert_unchanged(tl *t, const snapshot *before)
-{
-    snapshot now = snap(t);
-    assert_int_equal(now.count, before->count);
-    for (size_t i = 0; i < now.count; i++)
-        assert_int_equal(now.balances[i], before->balances[i]);
-    assert_int_equal(now.tree_size, before->tree_size);
-}
-
 static void refused(tl *t, const ledger_entry_in *e, int reason)
 {
-    snapshot before = snap(t);
+    tl_snapshot before;
+    tl_snap(t, &before);
     ledger_result r = post1(t, e);
     if (r.err != reason)
         fprintf(stderr, "%s: got %s, want %s\n", e->client_id, ledger_err_name(r.err),
                 ledger_err_name(reason));
     assert_int_equal(r.err, reason);
     assert_int_equal(r.seq, LEDGER_SEQ_NONE);
-    assert_unchanged(t, &before);
+    tl_assert_unchanged(t, &before);
 }
 
 /* Three participants, funded, each with a week's wage. */
@@ -530,15 +491,18 @@ static void test_rejections(void **state)
     assert_int_equal(
         ledger_period_close(t->l, T_PROGRAMME, "programme", "accountant", 20260107, &req),
         LEDGER_OK);
-    snapshot before = snap(t);
-    assert_int_equal(ledger_period_decide(t->l, T_PROGRAMME, "programme", "accountant", req, true, NULL),
-                     LEDGER_FOUR_EYES_VIOLATION);
-    assert_unchanged(t, &before);
-    assert_int_equal(ledger_period_close(t->l, T_PROGRAMME, "programme", "accountant", 20260108,
-                                         NULL),
-                     LEDGER_REQUEST_PENDING);
-    assert_int_equal(ledger_period_decide(t->l, T_PROGRAMME, "programme", "controller", req, true, NULL),
-                     LEDGER_OK);
+    tl_snapshot before;
+    tl_snap(t, &before);
+    assert_int_equal(
+        ledger_period_decide(t->l, T_PROGRAMME, "programme", "accountant", req, true, NULL),
+        LEDGER_FOUR_EYES_VIOLATION);
+    tl_assert_unchanged(t, &before);
+    assert_int_equal(
+        ledger_period_close(t->l, T_PROGRAMME, "programme", "accountant", 20260108, NULL),
+        LEDGER_REQUEST_PENDING);
+    assert_int_equal(
+        ledger_period_decide(t->l, T_PROGRAMME, "programme", "controller", req, true, NULL),
+        LEDGER_OK);
     e = op("wage-closed", LEDGER_OP_WAGE, who(0), 1000, 20260107);
     refused(t, &e, LEDGER_PERIOD_CLOSED);
     e = op("wage-open", LEDGER_OP_WAGE, who(0), 1000, 20260108);
@@ -549,7 +513,8 @@ static void test_duplicate_person(void **state)
 {
     tl *t = *state;
     enrol_all(t, 3);
-    snapshot before = snap(t);
+    tl_snapshot before;
+    tl_snap(t, &before);
     ledger_enrolment rows[2] = {person(1), person(5)};
     ledger_enrol_result res[2];
     /* Same id as P002; and P006 under a new id but P002's name, year and
@@ -559,13 +524,13 @@ static void test_duplicate_person(void **state)
     rows[1].p.birth_year = rows[0].p.birth_year;
     snprintf(rows[1].p.admin1, sizeof rows[1].p.admin1, "%s", rows[0].p.admin1);
     snprintf(rows[1].p.admin2, sizeof rows[1].p.admin2, "%s", rows[0].p.admin2);
-    assert_int_equal(ledger_participants_enrol(t->l, T_PROGRAMME, "cso1", "enroller", rows, 2,
-                                               false, res),
-                     LEDGER_OK);
+    assert_int_equal(
+        ledger_participants_enrol(t->l, T_PROGRAMME, "cso1", "enroller", rows, 2, false, res),
+        LEDGER_OK);
     assert_int_equal(res[0].err, LEDGER_PARTICIPANT_EXISTS);
     assert_int_equal(res[1].err, LEDGER_DUPLICATE_PERSON);
     assert_string_equal(res[1].duplicate_of, "P002");
-    assert_unchanged(t, &before);
+    tl_assert_unchanged(t, &before);
     ledger_participant p;
     assert_int_equal(ledger_participant_get(t->l, T_PROGRAMME, "P900", false, &p),
                      LEDGER_UNKNOWN_PARTICIPANT);
@@ -589,13 +554,13 @@ static void test_duplicate_person(void **state)
     /* An atomic enrolment with one bad row enrols nobody. */
     ledger_enrolment batch[2] = {person(10), person(11)};
     batch[1].p.phase = 4;
-    before = snap(t);
-    assert_int_equal(ledger_participants_enrol(t->l, T_PROGRAMME, "cso1", "enroller", batch, 2,
-                                               true, res),
-                     LEDGER_OK);
+    tl_snap(t, &before);
+    assert_int_equal(
+        ledger_participants_enrol(t->l, T_PROGRAMME, "cso1", "enroller", batch, 2, true, res),
+        LEDGER_OK);
     assert_int_equal(res[0].err, LEDGER_LINKED_ENTRY_FAILED);
     assert_int_equal(res[1].err, LEDGER_INVALID_FIELD);
-    assert_unchanged(t, &before);
+    tl_assert_unchanged(t, &before);
 }
 
 static void test_erase_personal_data(void **state)
@@ -606,10 +571,10 @@ static void test_erase_personal_data(void **state)
     assert_int_equal(ledger_participant_get(t->l, T_PROGRAMME, "P002", true, &p), LEDGER_OK);
     assert_string_equal(p.name, "Participant Numéro 2");
     assert_string_equal(p.phone, "+224 620 000001");
-    assert_int_equal(
-        ledger_participant_erase(t->l, T_PROGRAMME, "programme", "dpo", "P002"), LEDGER_OK);
-    assert_int_equal(
-        ledger_participant_erase(t->l, T_PROGRAMME, "programme", "dpo", "P002"), LEDGER_OK);
+    assert_int_equal(ledger_participant_erase(t->l, T_PROGRAMME, "programme", "dpo", "P002"),
+                     LEDGER_OK);
+    assert_int_equal(ledger_participant_erase(t->l, T_PROGRAMME, "programme", "dpo", "P002"),
+                     LEDGER_OK);
     assert_int_equal(ledger_participant_get(t->l, T_PROGRAMME, "P002", true, &p), LEDGER_OK);
     assert_true(p.erased);
     assert_string_equal(p.name, "");
@@ -625,9 +590,9 @@ static void test_erase_personal_data(void **state)
     ledger_enrolment again = person(1);
     snprintf(again.p.id, sizeof again.p.id, "P902");
     ledger_enrol_result res;
-    assert_int_equal(ledger_participants_enrol(t->l, T_PROGRAMME, "cso1", "enroller", &again, 1,
-                                               true, &res),
-                     LEDGER_OK);
+    assert_int_equal(
+        ledger_participants_enrol(t->l, T_PROGRAMME, "cso1", "enroller", &again, 1, true, &res),
+        LEDGER_OK);
     assert_int_equal(res.err, LEDGER_OK);
     /* Reopened, the erased record reads the same. */
     tl_reopen(t);
@@ -641,12 +606,12 @@ static void test_phases_holds_and_settings(void **state)
     tl *t = *state;
     small_programme(t);
     ledger_account_info info;
-    assert_int_equal(
-        ledger_account_get(t->l, T_PROGRAMME, "participant:P001:capital", &info), LEDGER_OK);
+    assert_int_equal(ledger_account_get(t->l, T_PROGRAMME, "participant:P001:capital", &info),
+                     LEDGER_OK);
     assert_true(info.flags & LEDGER_FLAG_LOCKED);
     set_phase(t, who(0), 2);
-    assert_int_equal(
-        ledger_account_get(t->l, T_PROGRAMME, "participant:P001:capital", &info), LEDGER_OK);
+    assert_int_equal(ledger_account_get(t->l, T_PROGRAMME, "participant:P001:capital", &info),
+                     LEDGER_OK);
     assert_false(info.flags & LEDGER_FLAG_LOCKED);
     /* Phases only move forward. */
     ledger_participant p;
@@ -658,12 +623,12 @@ static void test_phases_holds_and_settings(void **state)
                      LEDGER_INVALID_FIELD);
     /* A hold locks, lifting it unlocks. */
     set_hold(t, who(0), "investigation");
-    assert_int_equal(
-        ledger_account_get(t->l, T_PROGRAMME, "participant:P001:capital", &info), LEDGER_OK);
+    assert_int_equal(ledger_account_get(t->l, T_PROGRAMME, "participant:P001:capital", &info),
+                     LEDGER_OK);
     assert_true(info.flags & LEDGER_FLAG_LOCKED);
     set_hold(t, who(0), "");
-    assert_int_equal(
-        ledger_account_get(t->l, T_PROGRAMME, "participant:P001:capital", &info), LEDGER_OK);
+    assert_int_equal(ledger_account_get(t->l, T_PROGRAMME, "participant:P001:capital", &info),
+                     LEDGER_OK);
     assert_false(info.flags & LEDGER_FLAG_LOCKED);
 
     /* Settings: unlock from phase 3 relocks P001; the change is a leaf. */
@@ -675,8 +640,8 @@ static void test_phases_holds_and_settings(void **state)
     s.approval_above[LEDGER_OP_PAYOUT] = 50000;
     assert_int_equal(ledger_settings_set(t->l, T_PROGRAMME, "admin", &s), LEDGER_OK);
     assert_true(tl_tree_size(t) > size + 1);
-    assert_int_equal(
-        ledger_account_get(t->l, T_PROGRAMME, "participant:P001:capital", &info), LEDGER_OK);
+    assert_int_equal(ledger_account_get(t->l, T_PROGRAMME, "participant:P001:capital", &info),
+                     LEDGER_OK);
     assert_true(info.flags & LEDGER_FLAG_LOCKED);
     s.capital_rate_bp = 10001;
     assert_int_equal(ledger_settings_set(t->l, T_PROGRAMME, "admin", &s), LEDGER_INVALID_FIELD);
@@ -724,20 +689,22 @@ static void test_deliveries_refused_whole(void **state)
     assert_int_equal(ledger_post(t->l, lines, 3, true, res, NULL), LEDGER_OK);
     /* net wage 9,000 each */
     ledger_delivery_report rep;
-    snapshot before = snap(t);
+    tl_snapshot before;
+    tl_snap(t, &before);
     struct {
         ledger_delivery_in d[3];
         size_t n;
         int want;
     } bad[] = {
-        {{{"P001", LEDGER_DELIVERY_DELIVERED, 9000, "m1"}, {"P001", LEDGER_DELIVERY_FAILED, 0, ""}},
+        {{{"P001", LEDGER_DELIVERY_DELIVERED, 9000, "m1"},
+          {"P001", LEDGER_DELIVERY_FAILED, 0, ""}},
          2,
          LEDGER_DELIVERY_CONTRADICTS},
         {{{"P001", LEDGER_DELIVERY_DELIVERED, 8000, "m1"}}, 1, LEDGER_DELIVERY_CONTRADICTS},
         {{{"P001", LEDGER_DELIVERY_PARTIAL, 9000, "m1"}}, 1, LEDGER_DELIVERY_CONTRADICTS},
         {{{"P001", LEDGER_DELIVERY_FAILED, 5, "m1"}}, 1, LEDGER_DELIVERY_CONTRADICTS},
-        {{{"P002", LEDGER_DELIVERY_DELIVERED, 9000, "m1"}, {"P004", LEDGER_DELIVERY_DELIVERED,
-                                                            9000, "m2"}},
+        {{{"P002", LEDGER_DELIVERY_DELIVERED, 9000, "m1"},
+          {"P004", LEDGER_DELIVERY_DELIVERED, 9000, "m2"}},
          2,
          LEDGER_DELIVERY_UNMATCHED},
     };
@@ -746,7 +713,7 @@ static void test_deliveries_refused_whole(void **state)
                                                   20260109, bad[k].d, bad[k].n, res, &rep),
                          bad[k].want);
         assert_true(rep.refused >= 1);
-        assert_unchanged(t, &before);
+        tl_assert_unchanged(t, &before);
     }
     /* A sound import; again the same way: nothing twice; then another
      * amount for a paid line: refused. */
@@ -765,13 +732,13 @@ static void test_deliveries_refused_whole(void **state)
                      LEDGER_OK);
     assert_int_equal(res[0].err, LEDGER_EXISTS);
     assert_int_equal(bal(t, "P002", "wallet"), 5000);
-    before = snap(t);
+    tl_snap(t, &before);
     good[1].amount = 4500;
     assert_int_equal(ledger_deliveries_import(t->l, T_PROGRAMME, "mfi1", "import", "R1",
                                               20260109, good, 2, res, &rep),
                      LEDGER_DELIVERY_CONTRADICTS);
     assert_int_equal(res[1].err, LEDGER_DELIVERY_CONTRADICTS);
-    assert_unchanged(t, &before);
+    tl_assert_unchanged(t, &before);
     /* A failed line reported later as delivered is paid. */
     ledger_delivery_in late[1] = {{"P003", LEDGER_DELIVERY_FAILED, 0, ""}};
     assert_int_equal(ledger_deliveries_import(t->l, T_PROGRAMME, "mfi1", "import", "R1",
@@ -959,15 +926,20 @@ static void test_verify_catches_domain_tampering(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_scenario_three_phases, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rejections, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_duplicate_person, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_erase_personal_data, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_phases_holds_and_settings, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_deliveries_refused_whole, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_approved_wage_in_run, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reversed_wage_and_decisions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_verify_catches_domain_tampering, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scenario_three_phases, setup,
+                                        tl_teardown_verified),
+        cmocka_unit_test_setup_teardown(test_rejections, setup, tl_teardown_verified),
+        cmocka_unit_test_setup_teardown(test_duplicate_person, setup, tl_teardown_verified),
+        cmocka_unit_test_setup_teardown(test_erase_personal_data, setup, tl_teardown_verified),
+        cmocka_unit_test_setup_teardown(test_phases_holds_and_settings, setup,
+                                        tl_teardown_verified),
+        cmocka_unit_test_setup_teardown(test_deliveries_refused_whole, setup,
+                                        tl_teardown_verified),
+        cmocka_unit_test_setup_teardown(test_approved_wage_in_run, setup, tl_teardown_verified),
+        cmocka_unit_test_setup_teardown(test_reversed_wage_and_decisions, setup,
+                                        tl_teardown_verified),
+        cmocka_unit_test_setup_teardown(test_verify_catches_domain_tampering, setup,
+                                        tl_teardown_verified),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

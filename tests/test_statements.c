@@ -23,19 +23,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    tl *t = *state;
-    ledger_verify_report r;
-    int err = ledger_verify(t->l, NULL, &r);
-    if (err != LEDGER_OK)
-        fprintf(stderr, "verify after test: %s\n", r.first_error);
-    assert_int_equal(err, LEDGER_OK);
-    tl_teardown(t);
-    free(t);
-    return 0;
-}
-
 static void wage(tl *t, const char *client_id, const char *who, int64_t gross)
 {
     ledger_entry_in e;
@@ -158,9 +145,9 @@ static void test_forged_figures(void **state)
                      leaf2, end1);
     assert_true(n > 0);
     (void)end1;
-    assert_int_equal(ledger_statement_payload_verify(forged, (size_t)n, vkey, NULL, why,
-                                                     sizeof why),
-                     LEDGER_VERIFY_FAILED);
+    assert_int_equal(
+        ledger_statement_payload_verify(forged, (size_t)n, vkey, NULL, why, sizeof why),
+        LEDGER_VERIFY_FAILED);
     assert_int_equal(
         ledger_statement_payload_check(t->l, forged, (size_t)n, NULL, why, sizeof why),
         LEDGER_VERIFY_FAILED);
@@ -168,16 +155,17 @@ static void test_forged_figures(void **state)
     uint64_t size = tl_tree_size(t);
     const char *nobody[] = {"P1", "P9"};
     ledger_issued_statement two[2];
-    assert_int_equal(ledger_statements_issue(t->l, T_PROGRAMME, "printer", nobody, 2, 0, 0, two),
-                     LEDGER_UNKNOWN_PARTICIPANT);
+    assert_int_equal(
+        ledger_statements_issue(t->l, T_PROGRAMME, "printer", nobody, 2, 0, 0, two),
+        LEDGER_UNKNOWN_PARTICIPANT);
     assert_int_equal(tl_tree_size(t), size);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_issue_and_check, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_forged_figures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_issue_and_check, setup, tl_teardown_verified),
+        cmocka_unit_test_setup_teardown(test_forged_figures, setup, tl_teardown_verified),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

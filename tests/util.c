@@ -146,9 +146,9 @@ void tl_enrol(tl *t, const char *id, uint8_t phase)
     row.p.phase = phase;
     snprintf(row.p.cso, sizeof row.p.cso, "cso1");
     snprintf(row.p.name, sizeof row.p.name, "Person %s", id);
-    assert_int_equal(ledger_participants_enrol(t->l, T_PROGRAMME, "cso1", "enroller", &row, 1,
-                                               true, &res),
-                     LEDGER_OK);
+    assert_int_equal(
+        ledger_participants_enrol(t->l, T_PROGRAMME, "cso1", "enroller", &row, 1, true, &res),
+        LEDGER_OK);
     assert_int_equal(res.err, LEDGER_OK);
 }
 
@@ -158,4 +158,43 @@ void tl_capital_rate(tl *t, uint32_t rate_bp)
     assert_int_equal(ledger_settings_get(t->l, T_PROGRAMME, &s), LEDGER_OK);
     s.capital_rate_bp = rate_bp;
     assert_int_equal(ledger_settings_set(t->l, T_PROGRAMME, "admin", &s), LEDGER_OK);
+}
+
+void tl_snap(tl *t, tl_snapshot *out)
+{
+    memset(out, 0, sizeof *out);
+    assert_int_equal(ledger_accounts_list(t->l, T_PROGRAMME, "", "", out->accounts,
+                                          TL_SNAPSHOT_ACCOUNTS_MAX, &out->count),
+                     LEDGER_OK);
+    assert_true(out->count < TL_SNAPSHOT_ACCOUNTS_MAX); /* all of them */
+    out->tree_size = tl_tree_size(t);
+}
+
+void tl_assert_unchanged(tl *t, const tl_snapshot *before)
+{
+    static tl_snapshot now;
+    tl_snap(t, &now);
+    assert_int_equal(now.count, before->count);
+    for (size_t i = 0; i < now.count; i++) {
+        const ledger_account_info *a = &now.accounts[i], *b = &before->accounts[i];
+        assert_string_equal(a->code, b->code);
+        assert_int_equal(a->balance, b->balance);
+        assert_int_equal(a->debits_pending, b->debits_pending);
+        assert_int_equal(a->credits_pending, b->credits_pending);
+        assert_int_equal(a->flags, b->flags);
+    }
+    assert_int_equal(now.tree_size, before->tree_size);
+}
+
+int tl_teardown_verified(void **state)
+{
+    tl *t = *state;
+    ledger_verify_report r;
+    int err = ledger_verify(t->l, NULL, &r);
+    if (err != LEDGER_OK)
+        fprintf(stderr, "verify after test: %s\n", r.first_error);
+    assert_int_equal(err, LEDGER_OK);
+    tl_teardown(t);
+    free(t);
+    return 0;
 }

@@ -47,6 +47,21 @@ int64_t tl_day(int days);
 /* Enrols a participant (fixed details, name "Person <id>") with its wallet,
  * capital and grant accounts. */
 void tl_enrol(tl *t, const char *id, uint8_t phase);
+/* Every account of the programme (balance and pending amounts) and the
+ * tree size: what a refused operation must leave as it was. */
+#define TL_SNAPSHOT_ACCOUNTS_MAX 256
+typedef struct tl_snapshot {
+    ledger_account_info accounts[TL_SNAPSHOT_ACCOUNTS_MAX];
+    size_t count;
+    uint64_t tree_size;
+} tl_snapshot;
+void tl_snap(tl *t, tl_snapshot *out);
+void tl_assert_unchanged(tl *t, const tl_snapshot *before);
+
+/* A cmocka teardown: the ledger must still verify, then it is removed and
+ * the tl (calloc'ed by the setup) freed. */
+int tl_teardown_verified(void **state);
+
 /* Sets the programme's capitalisation rate. */
 void tl_capital_rate(tl *t, uint32_t rate_bp);
 
