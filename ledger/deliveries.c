@@ -222,7 +222,7 @@ static int line_check(batch *b, delivery_ctx *c, run_line *run, size_t run_count
         (d->external_ref && strlen(d->external_ref) > LEDGER_EXTREF_MAX))
         return LEDGER_INVALID_FIELD;
     snprintf(key.participant, sizeof key.participant, "%s", d->participant);
-    run_line *r = bsearch(&key, run, run_count, sizeof *run, run_line_cmp);
+    run_line *r = run_count ? bsearch(&key, run, run_count, sizeof *run, run_line_cmp) : NULL;
     if (r == NULL)
         return LEDGER_DELIVERY_UNMATCHED;
     if (r->mentioned)

@@ -555,6 +555,12 @@ int domain_entry_derive(batch *b, const programme_rec *p, const ledger_entry_in 
     d->request_ref = LEDGER_SEQ_NONE;
     if (in->op < LEDGER_OP_TRANSFER || in->op > LEDGER_OP_MAX)
         return LEDGER_INVALID_FIELD;
+    /* Ids of that form are the ledger's own (share-outs): none can be taken
+     * before the ledger needs it. */
+    if (!b->share_out && in->client_id != NULL &&
+        strncmp(in->client_id, LEDGER_RESERVED_ID_PREFIX, sizeof LEDGER_RESERVED_ID_PREFIX - 1) ==
+            0)
+        return LEDGER_INVALID_FIELD;
     if (in->currency != NULL && in->currency[0] != '\0' &&
         strncmp(in->currency, p->currency, 4) != 0)
         return LEDGER_WRONG_CURRENCY;

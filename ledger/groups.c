@@ -604,10 +604,11 @@ int ledger_group_meeting(ledger *l, const char *programme, const char *partner,
         return LEDGER_INVALID_DATE;
     if (cash_counted < 0)
         return LEDGER_INVALID_AMOUNT;
-    /* A meeting's entries are the group's, on its day. */
+    /* A meeting's entries are the group's own operations, on its day. */
     for (uint32_t i = 0; i < count; i++) {
         if (entries[i].group == NULL || strcmp(entries[i].group, group) != 0 ||
-            entries[i].value_date != date)
+            entries[i].value_date != date || entries[i].op < LEDGER_OP_SHARE_PURCHASE ||
+            entries[i].op > LEDGER_OP_LOAN_REPAYMENT)
             return LEDGER_INVALID_FIELD;
     }
     ledger_meeting_report rep;
@@ -700,8 +701,8 @@ static int share_out_post(batch *b, group_ctx *c, const group_rec *g, share *s, 
             x->legs[0] = (ledger_leg_in){codes[pass == 0 ? n : n + 1],
                                          pass == 0 ? LEDGER_DEBIT : LEDGER_CREDIT, sum};
             x->legs_count = legs;
-            snprintf(ids[count], sizeof ids[count], "%s:cycle-%u:share-out-%u", g->id,
-                     g->cycle.number, count + 1);
+            snprintf(ids[count], sizeof ids[count], LEDGER_RESERVED_ID_PREFIX "share-out:%s:%u:%u",
+                     g->id, g->cycle.number, count + 1);
             x->programme = c->programme;
             x->kind = LEDGER_KIND_POSTED;
             x->op = LEDGER_OP_SHARE_OUT;

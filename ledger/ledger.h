@@ -47,6 +47,8 @@
 #define LEDGER_PARTNER_MAX 32           /* partner id, bytes */
 #define LEDGER_PRINCIPAL_MAX 64         /* who posted, bytes */
 #define LEDGER_CLIENT_ID_MAX 64         /* client entry id (idempotency key), bytes */
+#define LEDGER_RESERVED_ID_PREFIX "cauris:" /* client ids of entries the ledger posts
+                                               itself (share-outs); refused from callers */
 #define LEDGER_EXTREF_MAX 64            /* external reference (MFI transaction id) */
 #define LEDGER_MEMO_MAX 256             /* memo, bytes */
 #define LEDGER_ORIGIN_MAX 128           /* checkpoint origin line, bytes */
@@ -918,7 +920,9 @@ typedef struct ledger_meeting_report {
     uint64_t seq; /* the meeting leaf */
 } ledger_meeting_report;
 
-/* A meeting, in one commit: its entries (group operations dated `date`;
+/* A meeting, in one commit: its entries (the group's own operations —
+ * share_purchase, social_fund, group_loan, loan_repayment — of `group`, dated `date`,
+ * else LEDGER_INVALID_FIELD;
  * each with its own result, as ledger_post), then a meeting leaf recording
  * who was present and the cash counted against the ledger's; a difference
  * is reported and recorded, never adjusted silently. */
@@ -943,7 +947,8 @@ typedef struct ledger_share_out_report {
  * left over go one each to the members with the largest remainders, ties
  * to the earlier member (the largest-remainder method: nothing is left
  * undivided). Then every member's savings and income are paid out of the
- * group's cash. The social fund stays. */
+ * group's cash. The social fund stays. The share-out entries' client ids
+ * are "cauris:share-out:<group>:<cycle>:<k>", partner `partner`. */
 int ledger_cycle_close(ledger *l, const char *programme, const char *partner,
                        const char *principal, const char *group, uint32_t date,
                        ledger_share_out_report *report);

@@ -85,8 +85,10 @@ connect_code connect_code_of_ledger(int err)
     case LEDGER_UNKNOWN_ACCOUNT:
     case LEDGER_UNKNOWN_PROGRAMME:
     case LEDGER_UNKNOWN_PARTICIPANT:
+    case LEDGER_UNKNOWN_GROUP:
         return CONNECT_NOT_FOUND;
     case LEDGER_PARTICIPANT_EXISTS:
+    case LEDGER_GROUP_EXISTS:
         return CONNECT_ALREADY_EXISTS;
     case LEDGER_FOUR_EYES_VIOLATION:
         return CONNECT_PERMISSION_DENIED;
@@ -98,6 +100,8 @@ connect_code connect_code_of_ledger(int err)
     case LEDGER_REQUEST_PENDING:
     case LEDGER_PERIOD_CLOSED:
     case LEDGER_PENDING_ALREADY_RESOLVED:
+    case LEDGER_NO_OPEN_CYCLE:
+    case LEDGER_LOANS_OUTSTANDING:
         return CONNECT_FAILED_PRECONDITION;
     case LEDGER_TOKEN_INVALID:
         return CONNECT_UNAUTHENTICATED;

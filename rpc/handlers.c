@@ -5,15 +5,17 @@
  * knows (the token's programme and roles, page sizes, the request's own
  * limits), calls ledger/ledger.h and builds the response from arena memory.
  * The ledger's rules (balances, overdrafts, idempotency, typed operations'
- * legs, approvals and four eyes, closed periods, deliveries) stay in
- * ledger/: a refused entry, participant, delivery line or closure step
- * comes back as its result, in the ledger's own numbering.
+ * legs, approvals and four eyes, closed periods, deliveries, savings
+ * groups' limits, loan fund and share-out) stay in ledger/: a refused
+ * entry, participant, member, delivery line or closure step comes back as
+ * its result, in the ledger's own numbering.
  *
  * Reads run here, on the event loop's thread. Writes never do: entries go
  * to the writer thread as an entries job (group commit); enrolments,
- * participant changes, delivery imports and period closures as a call job
- * that runs the library call there (writer.h), and finish() builds the
- * reply once the job is back.
+ * participant changes, delivery imports, period closures and the savings
+ * groups' acts (creation, members, cycles, meetings) as a call job that
+ * runs the library call there (writer.h), and finish() builds the reply
+ * once the job is back.
  *
  * Never: see a connection, a header or the body's encoding; keep state
  * between calls; write the ledger from the event loop's thread.
@@ -34,6 +36,9 @@
 #define DATE_TEXT_LEN 10 /* YYYY-MM-DD */
 #define TIME_TEXT_LEN 20 /* YYYY-MM-DDTHH:MM:SSZ */
 #define FIELD_NAME_MAX 16 /* an UpdateParticipant field name, bytes */
+#define SHARES_MIN_DEFAULT 1u /* OpenCycle: shares a member buys at a meeting */
+#define SHARES_MAX_DEFAULT 5u
+#define GROUP_READ_ATTEMPTS 3 /* GetGroup: reads until no commit fell between */
 
 /* Per-entry results travel with the ledger's numbers: every code of the
  * Result enum is the ledger's of the same name. */
@@ -60,7 +65,12 @@ SAME_CODE(WRONG_CURRENCY);
 SAME_CODE(DELIVERY_CONTRADICTS);
 SAME_CODE(DELIVERY_UNMATCHED);
 SAME_CODE(UNKNOWN_GROUP);
+SAME_CODE(GROUP_EXISTS);
 SAME_CODE(NOT_A_MEMBER);
+SAME_CODE(NO_OPEN_CYCLE);
+SAME_CODE(SHARE_LIMIT);
+SAME_CODE(LOAN_ABOVE_FUND);
+SAME_CODE(LOANS_OUTSTANDING);
 SAME_CODE(SOCIAL_FUND_KEPT);
 _Static_assert(LEDGER_SOCIAL_FUND_KEPT + 1 == LEDGER_ERR_COUNT,
                "a new ledger code needs its Result (ledger.proto)");
@@ -75,6 +85,11 @@ _Static_assert((int)CAURIS__V1__DELIVERY_STATUS__DELIVERY_STATUS_FAILED ==
                    LEDGER_DELIVERY_FAILED,
                "delivery statuses");
 _Static_assert(PAGE_SIZE_DEFAULT <= LEDGER_PAGE_MAX, "default page fits");
+_Static_assert(SHARES_MIN_DEFAULT <= SHARES_MAX_DEFAULT &&
+                   SHARES_MAX_DEFAULT <= LEDGER_SHARES_PER_MEETING_MAX,
+               "the default share limits are a cycle's");
+_Static_assert(LEDGER_GROUP_MEMBERS_MAX <= LEDGER_REQUEST_ENTRIES_MAX,
+               "a group's members fit in a writer job's weight");
 _Static_assert(LEDGER_REQUEST_ENTRIES_MAX <= LEDGER_ENROL_MAX &&
                    LEDGER_REQUEST_ENTRIES_MAX <= LEDGER_DELIVERIES_MAX,
                "a request's entries-max bounds its participants and delivery lines");
@@ -383,7 +398,12 @@ static rpc_outcome post_entries_submit(rpc_call *c, const Cauris__V1__PostEntrie
 
 /* ---- PostEntries: delivery imports ---- */
 
-typedef enum post_mode { POST_ENTRIES = 0, POST_DELIVERIES = 1, POST_PERIOD = 2 } post_mode;
+typedef enum post_mode {
+    POST_ENTRIES = 0,
+    POST_DELIVERIES = 1,
+    POST_PERIOD = 2,
+    POST_MEETING = 3
+} post_mode;
 
 typedef struct deliveries_state {
     const char *programme, *partner, *principal, *run;
@@ -404,10 +424,23 @@ typedef struct period_state {
     uint64_t decision_seq; /* the approval's or cancellation's leaf */
 } period_state;
 
+typedef struct meeting_state {
+    const char *programme, *partner, *principal, *group;
+    uint32_t date;
+    const char *const *present;
+    size_t present_count;
+    int64_t cash_counted;
+    ledger_entry_in *entries;
+    uint32_t count;
+    ledger_result *results;
+    ledger_meeting_report report;
+} meeting_state;
+
 typedef struct post_state {
     post_mode mode;
     deliveries_state deliveries;
     period_state period;
+    meeting_state meeting;
     ledger_result result; /* the period step's */
 } post_state;
 
@@ -571,6 +604,116 @@ static void period_finish(rpc_call *c, post_state *st)
     c->response = &resp->base;
 }
 
+/* ---- PostEntries: a savings group's meeting ---- */
+
+static int meeting_call(ledger *l, void *arg)
+{
+    meeting_state *m = arg;
+    return ledger_group_meeting(l, m->programme, m->partner, m->principal, m->group, m->date,
+                                m->present, m->present_count, m->cash_counted, m->entries,
+                                m->count, m->results, &m->report);
+}
+
+/* A meeting's entries are its group's operations of its day: said here by
+ * index, before the ledger refuses the meeting whole for it. */
+static bool meeting_entry_check(rpc_call *c, size_t i, const Cauris__V1__EntryInput *e,
+                                const Cauris__V1__Meeting *mt, uint32_t date)
+{
+    char what[48];
+    uint32_t day = 0;
+    snprintf(what, sizeof what, "entries[%zu]", i);
+    if (!role_check(c, entry_roles(e), what))
+        return false;
+    if (strcmp(e->group, mt->group) != 0) {
+        fail(c, CONNECT_INVALID_ARGUMENT, "%s.group: '%.16s' is not the meeting's group '%s'",
+             what, e->group, mt->group);
+        return false;
+    }
+    if (ledger_date_parse(e->value_date, &day) != 0 || day != date) {
+        fail(c, CONNECT_INVALID_ARGUMENT, "%s.valueDate: '%.32s' is not the meeting's date %s",
+             what, e->value_date, mt->date);
+        return false;
+    }
+    return true;
+}
+
+static rpc_outcome meeting_submit(rpc_call *c, const Cauris__V1__PostEntriesRequest *r,
+                                  const char *programme, post_state *st)
+{
+    const Cauris__V1__Meeting *mt = r->meeting;
+    meeting_state *m = &st->meeting;
+    if (!role_check(c, LEDGER_ROLE_POST, "meeting") ||
+        !date_field(c, "meeting.date", mt->date, &m->date))
+        return RPC_DONE;
+    if (mt->group[0] == '\0' || strlen(mt->group) > LEDGER_GROUP_ID_MAX)
+        return fail(c, CONNECT_INVALID_ARGUMENT, "meeting.group: %zu bytes; 1 to %d",
+                    strlen(mt->group), LEDGER_GROUP_ID_MAX);
+    if (m->date == 0)
+        return fail(c, CONNECT_INVALID_ARGUMENT, "meeting.date: empty");
+    if (mt->cash_counted < 0)
+        return fail(c, CONNECT_INVALID_ARGUMENT, "meeting.cashCounted: %lld is below zero",
+                    (long long)mt->cash_counted);
+    if (mt->n_present > LEDGER_GROUP_MEMBERS_MAX)
+        return fail(c, CONNECT_INVALID_ARGUMENT,
+                    "meeting.present: %zu ids; a group has at most %d members", mt->n_present,
+                    LEDGER_GROUP_MEMBERS_MAX);
+    for (size_t i = 0; i < mt->n_present; i++)
+        if (strlen(mt->present[i]) > LEDGER_PARTICIPANT_ID_MAX)
+            return fail(c, CONNECT_INVALID_ARGUMENT,
+                        "meeting.present[%zu]: %zu bytes; at most %d", i,
+                        strlen(mt->present[i]), LEDGER_PARTICIPANT_ID_MAX);
+    if (r->atomic)
+        return fail(c, CONNECT_INVALID_ARGUMENT,
+                    "atomic: not for a meeting (each of its entries stands alone)");
+    if (r->n_entries > c->entries_max)
+        return fail(c, CONNECT_INVALID_ARGUMENT,
+                    "entries: %zu entries; a request may hold at most %u (split it)",
+                    r->n_entries, c->entries_max);
+    for (size_t i = 0; i < r->n_entries; i++)
+        if (!meeting_entry_check(c, i, r->entries[i], mt, m->date))
+            return RPC_DONE;
+    m->entries = alloc_zero(c, r->n_entries, sizeof *m->entries);
+    m->results = alloc_zero(c, r->n_entries, sizeof *m->results);
+    if (m->entries == NULL || m->results == NULL)
+        return fail_nomem(c);
+    for (size_t i = 0; i < r->n_entries; i++)
+        entry_in_fill(c, r->entries[i], programme, &m->entries[i]);
+    m->programme = programme;
+    m->partner = c->token.partner;
+    m->principal = c->token.name;
+    m->group = mt->group;
+    m->present = (const char *const *)mt->present;
+    m->present_count = mt->n_present;
+    m->cash_counted = mt->cash_counted;
+    m->count = (uint32_t)r->n_entries;
+    st->mode = POST_MEETING;
+    return submit_call(c, meeting_call, m, r->n_entries);
+}
+
+static void meeting_finish(rpc_call *c, meeting_state *m)
+{
+    char what[LEDGER_GROUP_ID_MAX + 32];
+    snprintf(what, sizeof what, "meeting of group '%s'", m->group);
+    if (c->job.err != LEDGER_OK) {
+        fail_refused(c, c->job.err, what);
+        return;
+    }
+    Cauris__V1__PostEntriesResponse *resp = post_response(c, m->results, m->count);
+    Cauris__V1__MeetingReport *rep = alloc_zero(c, 1, sizeof *rep);
+    if (resp == NULL || rep == NULL) {
+        fail_nomem(c);
+        return;
+    }
+    cauris__v1__meeting_report__init(rep);
+    rep->cash_expected = m->report.cash_expected;
+    rep->cash_counted = m->report.cash_counted;
+    rep->difference = m->report.difference;
+    rep->present = m->report.present;
+    rep->seq = m->report.seq;
+    resp->meeting = rep;
+    c->response = &resp->base;
+}
+
 /* ---- PostEntries ---- */
 
 static rpc_outcome post_entries(rpc_call *c)
@@ -579,11 +722,22 @@ static rpc_outcome post_entries(rpc_call *c)
     ledger_programme_info prog;
     if (!programme_resolve(c, r->programme, &prog))
         return RPC_DONE;
-    if (r->deliveries == NULL && r->period == NULL)
+    if (r->deliveries == NULL && r->period == NULL && r->meeting == NULL)
         return post_entries_submit(c, r, &prog);
+    if (r->meeting != NULL && (r->deliveries != NULL || r->period != NULL))
+        return fail(c, CONNECT_INVALID_ARGUMENT,
+                    "give a meeting alone, not with deliveries or period: one per request");
     if (r->deliveries != NULL && r->period != NULL)
         return fail(c, CONNECT_INVALID_ARGUMENT,
                     "give deliveries or period, not both: one per request");
+    if (r->meeting != NULL) {
+        post_state *st = alloc_zero(c, 1, sizeof *st);
+        char *programme = str_copy(c, prog.name);
+        if (st == NULL || programme == NULL)
+            return fail_nomem(c);
+        c->state = st;
+        return meeting_submit(c, r, programme, st);
+    }
     if (r->n_entries > 0)
         return fail(c, CONNECT_INVALID_ARGUMENT,
                     "entries: must be empty in a request with %s (one per request)",
@@ -606,6 +760,10 @@ static void post_entries_finish(rpc_call *c)
     }
     if (st != NULL && st->mode == POST_PERIOD) {
         period_finish(c, st);
+        return;
+    }
+    if (st != NULL && st->mode == POST_MEETING) {
+        meeting_finish(c, &st->meeting);
         return;
     }
     if (c->job.err != LEDGER_OK) {
@@ -1395,6 +1553,420 @@ static rpc_outcome list_participants(rpc_call *c)
     return RPC_DONE;
 }
 
+/* ---- Savings groups: CreateGroup, AddGroupMembers, OpenCycle, CloseCycle ----
+ *
+ * Each is a call job. What the reply reads back (members' numbers, the
+ * cycle) is read on the writer thread right after the write, so that no
+ * other write of the server falls between. */
+
+typedef struct group_state {
+    const char *programme, *partner, *principal, *group;
+    const char *name;                /* CreateGroup */
+    const char *const *participants; /* AddGroupMembers */
+    size_t count;
+    int *results;
+    uint32_t *numbers;            /* members' numbers, read back */
+    ledger_group_member *members; /* room for LEDGER_GROUP_MEMBERS_MAX */
+    ledger_group_info *info;      /* OpenCycle, CloseCycle: read back */
+    ledger_cycle cycle;           /* OpenCycle: asked; then as recorded */
+    uint32_t date;                /* CloseCycle */
+    ledger_share_out_report share_out;
+    int read_err; /* the read back's, after a write that succeeded */
+} group_state;
+
+static Cauris__V1__Cycle *cycle_message(rpc_call *c, const ledger_cycle *cy)
+{
+    Cauris__V1__Cycle *m = alloc_zero(c, 1, sizeof *m);
+    if (m == NULL)
+        return NULL;
+    cauris__v1__cycle__init(m);
+    m->number = cy->number;
+    m->share_price = cy->share_price;
+    m->shares_min = cy->shares_min;
+    m->shares_max = cy->shares_max;
+    m->service_charge_bp = cy->service_charge_bp;
+    m->start = cy->start != 0 ? date_text(c, cy->start) : str_copy(c, "");
+    m->planned_end = cy->planned_end != 0 ? date_text(c, cy->planned_end) : str_copy(c, "");
+    m->open = cy->open;
+    return m->start != NULL && m->planned_end != NULL ? m : NULL;
+}
+
+/* What every group call starts with: the programme, the group's id, the
+ * state; NULL with c failed. */
+static group_state *group_begin(rpc_call *c, const char *programme, const char *group)
+{
+    ledger_programme_info prog;
+    if (!programme_resolve(c, programme, &prog))
+        return NULL;
+    size_t n = strlen(group);
+    if (n == 0 || n > LEDGER_GROUP_ID_MAX) {
+        fail(c, CONNECT_INVALID_ARGUMENT, "group: %zu bytes; 1 to %d of [A-Za-z0-9_.-]", n,
+             LEDGER_GROUP_ID_MAX);
+        return NULL;
+    }
+    group_state *g = alloc_zero(c, 1, sizeof *g);
+    if (g == NULL || (g->programme = str_copy(c, prog.name)) == NULL) {
+        fail_nomem(c);
+        return NULL;
+    }
+    g->partner = c->token.partner;
+    g->principal = c->token.name;
+    g->group = group;
+    c->state = g;
+    return g;
+}
+
+/* The name the failure of a group's write gives, with its Result. */
+static void group_refused(rpc_call *c, const group_state *g)
+{
+    char what[LEDGER_GROUP_ID_MAX + 16];
+    snprintf(what, sizeof what, "group '%s'", g->group);
+    if (c->job.err != LEDGER_OK)
+        fail_refused(c, c->job.err, what);
+    else
+        fail_ledger(c, g->read_err, what);
+}
+
+static char *checkpoint_copy(rpc_call *c)
+{
+    return rpc_arena_strndup(c->arena, c->job.info.checkpoint, c->job.info.checkpoint_len);
+}
+
+/* CreateGroup */
+
+static int group_create_call(ledger *l, void *arg)
+{
+    group_state *g = arg;
+    return ledger_group_create(l, g->programme, g->partner, g->principal, g->group, g->name);
+}
+
+static rpc_outcome create_group(rpc_call *c)
+{
+    const Cauris__V1__CreateGroupRequest *r = (const void *)c->request;
+    group_state *g = group_begin(c, r->programme, r->group);
+    if (g == NULL)
+        return RPC_DONE;
+    if (strlen(r->name) > LEDGER_GROUP_NAME_MAX)
+        return fail(c, CONNECT_INVALID_ARGUMENT, "name: %zu bytes; at most %d", strlen(r->name),
+                    LEDGER_GROUP_NAME_MAX);
+    g->name = r->name;
+    return submit_call(c, group_create_call, g, 1);
+}
+
+static void create_group_finish(rpc_call *c)
+{
+    const group_state *g = c->state;
+    if (c->job.err != LEDGER_OK) {
+        group_refused(c, g);
+        return;
+    }
+    Cauris__V1__CreateGroupResponse *resp = alloc_zero(c, 1, sizeof *resp);
+    char *checkpoint = checkpoint_copy(c);
+    if (resp == NULL || checkpoint == NULL) {
+        fail_nomem(c);
+        return;
+    }
+    cauris__v1__create_group_response__init(resp);
+    resp->tree_size = c->job.info.tree_size;
+    resp->checkpoint = checkpoint;
+    c->response = &resp->base;
+}
+
+/* AddGroupMembers */
+
+static int members_add_call(ledger *l, void *arg)
+{
+    group_state *g = arg;
+    int err = ledger_group_members_add(l, g->programme, g->partner, g->principal, g->group,
+                                       g->participants, g->count, g->results);
+    if (err != LEDGER_OK)
+        return err;
+    size_t n = 0;
+    g->read_err = ledger_group_members(l, g->programme, g->group, g->members,
+                                       LEDGER_GROUP_MEMBERS_MAX, &n);
+    for (size_t i = 0; g->read_err == LEDGER_OK && i < g->count; i++)
+        for (size_t k = 0; k < n; k++)
+            if (strcmp(g->members[k].participant, g->participants[i]) == 0)
+                g->numbers[i] = g->members[k].number;
+    return LEDGER_OK;
+}
+
+static rpc_outcome add_group_members(rpc_call *c)
+{
+    const Cauris__V1__AddGroupMembersRequest *r = (const void *)c->request;
+    group_state *g = group_begin(c, r->programme, r->group);
+    if (g == NULL)
+        return RPC_DONE;
+    if (r->n_participants == 0 || r->n_participants > LEDGER_GROUP_MEMBERS_MAX)
+        return fail(c, CONNECT_INVALID_ARGUMENT,
+                    "participants: %zu; 1 to %d (a group's members)", r->n_participants,
+                    LEDGER_GROUP_MEMBERS_MAX);
+    for (size_t i = 0; i < r->n_participants; i++)
+        if (strlen(r->participants[i]) > LEDGER_PARTICIPANT_ID_MAX)
+            return fail(c, CONNECT_INVALID_ARGUMENT, "participants[%zu]: %zu bytes; at most %d",
+                        i, strlen(r->participants[i]), LEDGER_PARTICIPANT_ID_MAX);
+    g->participants = (const char *const *)r->participants;
+    g->count = r->n_participants;
+    g->results = alloc_zero(c, g->count, sizeof *g->results);
+    g->numbers = alloc_zero(c, g->count, sizeof *g->numbers);
+    g->members = alloc_zero(c, LEDGER_GROUP_MEMBERS_MAX, sizeof *g->members);
+    if (g->results == NULL || g->numbers == NULL || g->members == NULL)
+        return fail_nomem(c);
+    return submit_call(c, members_add_call, g, g->count);
+}
+
+static void add_group_members_finish(rpc_call *c)
+{
+    const group_state *g = c->state;
+    if (c->job.err != LEDGER_OK || g->read_err != LEDGER_OK) {
+        group_refused(c, g);
+        return;
+    }
+    Cauris__V1__AddGroupMembersResponse *resp = alloc_zero(c, 1, sizeof *resp);
+    Cauris__V1__MemberResult *items = alloc_zero(c, g->count, sizeof *items);
+    Cauris__V1__MemberResult **ptrs = alloc_zero(c, g->count, sizeof *ptrs);
+    char *checkpoint = checkpoint_copy(c);
+    if (resp == NULL || items == NULL || ptrs == NULL || checkpoint == NULL) {
+        fail_nomem(c);
+        return;
+    }
+    cauris__v1__add_group_members_response__init(resp);
+    for (size_t i = 0; i < g->count; i++) {
+        int err = g->results[i];
+        cauris__v1__member_result__init(&items[i]);
+        items[i].result = (Cauris__V1__Result)err;
+        if (err == LEDGER_OK || err == LEDGER_EXISTS)
+            items[i].number = g->numbers[i];
+        if (err != LEDGER_OK)
+            items[i].message = (char *)ledger_strerror(err);
+        ptrs[i] = &items[i];
+    }
+    resp->n_results = g->count;
+    resp->results = ptrs;
+    resp->tree_size = c->job.info.tree_size;
+    resp->checkpoint = checkpoint;
+    c->response = &resp->base;
+}
+
+/* OpenCycle and CloseCycle: the cycle as recorded, read back. */
+
+static void cycle_read_back(ledger *l, group_state *g)
+{
+    g->read_err = ledger_group_get(l, g->programme, g->group, g->info);
+    if (g->read_err == LEDGER_OK)
+        g->cycle = g->info->cycle;
+}
+
+static int cycle_open_call(ledger *l, void *arg)
+{
+    group_state *g = arg;
+    int err = ledger_cycle_open(l, g->programme, g->partner, g->principal, g->group, &g->cycle);
+    if (err == LEDGER_OK)
+        cycle_read_back(l, g);
+    return err;
+}
+
+static rpc_outcome open_cycle(rpc_call *c)
+{
+    const Cauris__V1__OpenCycleRequest *r = (const void *)c->request;
+    group_state *g = group_begin(c, r->programme, r->group);
+    if (g == NULL)
+        return RPC_DONE;
+    ledger_cycle *cy = &g->cycle;
+    if (!date_field(c, "start", r->start, &cy->start) ||
+        !date_field(c, "plannedEnd", r->planned_end, &cy->planned_end))
+        return RPC_DONE;
+    if (cy->start == 0 || cy->planned_end == 0)
+        return fail(c, CONNECT_INVALID_ARGUMENT, "%s: empty",
+                    cy->start == 0 ? "start" : "plannedEnd");
+    cy->share_price = r->share_price;
+    cy->shares_min = r->shares_min == 0 ? SHARES_MIN_DEFAULT : r->shares_min;
+    cy->shares_max = r->shares_max == 0 ? SHARES_MAX_DEFAULT : r->shares_max;
+    cy->service_charge_bp = r->service_charge_bp;
+    if ((g->info = alloc_zero(c, 1, sizeof *g->info)) == NULL)
+        return fail_nomem(c);
+    return submit_call(c, cycle_open_call, g, 1);
+}
+
+static void open_cycle_finish(rpc_call *c)
+{
+    const group_state *g = c->state;
+    if (c->job.err != LEDGER_OK || g->read_err != LEDGER_OK) {
+        group_refused(c, g);
+        return;
+    }
+    Cauris__V1__OpenCycleResponse *resp = alloc_zero(c, 1, sizeof *resp);
+    char *checkpoint = checkpoint_copy(c);
+    if (resp == NULL || checkpoint == NULL) {
+        fail_nomem(c);
+        return;
+    }
+    cauris__v1__open_cycle_response__init(resp);
+    resp->tree_size = c->job.info.tree_size;
+    resp->checkpoint = checkpoint;
+    if ((resp->cycle = cycle_message(c, &g->cycle)) == NULL) {
+        fail_nomem(c);
+        return;
+    }
+    c->response = &resp->base;
+}
+
+static int cycle_close_call(ledger *l, void *arg)
+{
+    group_state *g = arg;
+    int err = ledger_cycle_close(l, g->programme, g->partner, g->principal, g->group, g->date,
+                                 &g->share_out);
+    if (err == LEDGER_OK)
+        cycle_read_back(l, g);
+    return err;
+}
+
+static rpc_outcome close_cycle(rpc_call *c)
+{
+    const Cauris__V1__CloseCycleRequest *r = (const void *)c->request;
+    group_state *g = group_begin(c, r->programme, r->group);
+    if (g == NULL || !date_field(c, "date", r->date, &g->date))
+        return RPC_DONE;
+    if (g->date == 0)
+        return fail(c, CONNECT_INVALID_ARGUMENT, "date: empty");
+    if ((g->info = alloc_zero(c, 1, sizeof *g->info)) == NULL)
+        return fail_nomem(c);
+    /* Weighed as a full group: a share-out writes two entries per 15 members. */
+    return submit_call(c, cycle_close_call, g, LEDGER_GROUP_MEMBERS_MAX);
+}
+
+static void close_cycle_finish(rpc_call *c)
+{
+    const group_state *g = c->state;
+    if (c->job.err != LEDGER_OK || g->read_err != LEDGER_OK) {
+        group_refused(c, g);
+        return;
+    }
+    Cauris__V1__CloseCycleResponse *resp = alloc_zero(c, 1, sizeof *resp);
+    Cauris__V1__ShareOutReport *rep = alloc_zero(c, 1, sizeof *rep);
+    char *checkpoint = checkpoint_copy(c);
+    if (resp == NULL || rep == NULL || checkpoint == NULL) {
+        fail_nomem(c);
+        return;
+    }
+    cauris__v1__close_cycle_response__init(resp);
+    cauris__v1__share_out_report__init(rep);
+    rep->income = g->share_out.income;
+    rep->paid = g->share_out.paid;
+    rep->social_kept = g->share_out.social_kept;
+    rep->members_paid = g->share_out.members_paid;
+    rep->entries = g->share_out.entries;
+    resp->share_out = rep;
+    resp->tree_size = c->job.info.tree_size;
+    resp->checkpoint = checkpoint;
+    if ((resp->cycle = cycle_message(c, &g->cycle)) == NULL) {
+        fail_nomem(c);
+        return;
+    }
+    c->response = &resp->base;
+}
+
+/* ---- GetGroup ---- */
+
+static Cauris__V1__Group *group_message(rpc_call *c, const ledger_group_info *in)
+{
+    Cauris__V1__Group *m = alloc_zero(c, 1, sizeof *m);
+    if (m == NULL)
+        return NULL;
+    cauris__v1__group__init(m);
+    m->id = str_copy(c, in->id);
+    m->name = str_copy(c, in->name);
+    m->cso = str_copy(c, in->cso);
+    m->members = in->members;
+    m->cycle = cycle_message(c, &in->cycle);
+    m->shares = in->shares;
+    m->cash = in->cash;
+    m->social = in->social;
+    m->income = in->income;
+    m->loan_fund = in->loan_fund;
+    m->loans_outstanding = in->loans_outstanding;
+    m->savings = in->savings;
+    m->meetings = in->meetings;
+    m->attendance = in->attendance;
+    m->last_share_out = in->last_share_out;
+    m->last_share_out_members = in->last_share_out_members;
+    if (m->id == NULL || m->name == NULL || m->cso == NULL || m->cycle == NULL)
+        return NULL;
+    return m;
+}
+
+/* The group's figures and its members, from one state of the ledger: the
+ * library reads them in two transactions, so they are read again (a few
+ * times at most) when a commit fell between. */
+static int group_read(rpc_call *c, const char *programme, const char *group,
+                      ledger_group_info *info, ledger_group_member *members, size_t *count)
+{
+    char *note = rpc_arena_alloc(c->arena, LEDGER_CHECKPOINT_MAX);
+    if (note == NULL)
+        return LEDGER_NOMEM;
+    int err = LEDGER_OK;
+    for (int attempt = 0; attempt < GROUP_READ_ATTEMPTS; attempt++) {
+        size_t len;
+        uint64_t before = 0, after = 0;
+        err = ledger_checkpoint_latest(c->ledger, note, LEDGER_CHECKPOINT_MAX, &len, &before);
+        if (err == LEDGER_OK)
+            err = ledger_group_get(c->ledger, programme, group, info);
+        if (err == LEDGER_OK)
+            err = ledger_group_members(c->ledger, programme, group, members,
+                                       LEDGER_GROUP_MEMBERS_MAX, count);
+        if (err == LEDGER_OK)
+            err =
+                ledger_checkpoint_latest(c->ledger, note, LEDGER_CHECKPOINT_MAX, &len, &after);
+        if (err != LEDGER_OK || before == after)
+            break;
+    }
+    return err;
+}
+
+static rpc_outcome get_group(rpc_call *c)
+{
+    const Cauris__V1__GetGroupRequest *r = (const void *)c->request;
+    ledger_programme_info prog;
+    if (!programme_resolve(c, r->programme, &prog))
+        return RPC_DONE;
+    if (r->group[0] == '\0' || strlen(r->group) > LEDGER_GROUP_ID_MAX)
+        return fail(c, CONNECT_INVALID_ARGUMENT, "group: %zu bytes; 1 to %d", strlen(r->group),
+                    LEDGER_GROUP_ID_MAX);
+    ledger_group_info *info = alloc_zero(c, 1, sizeof *info);
+    ledger_group_member *members = alloc_zero(c, LEDGER_GROUP_MEMBERS_MAX, sizeof *members);
+    Cauris__V1__GetGroupResponse *resp = alloc_zero(c, 1, sizeof *resp);
+    if (info == NULL || members == NULL || resp == NULL)
+        return fail_nomem(c);
+    size_t count = 0;
+    int err = group_read(c, prog.name, r->group, info, members, &count);
+    if (err != LEDGER_OK)
+        return fail(c, connect_code_of_ledger(err), "group '%.16s': %s: %s", r->group,
+                    ledger_err_name(err), ledger_strerror(err));
+    Cauris__V1__GroupMember *items = alloc_zero(c, count, sizeof *items);
+    Cauris__V1__GroupMember **ptrs = alloc_zero(c, count, sizeof *ptrs);
+    if (items == NULL || ptrs == NULL)
+        return fail_nomem(c);
+    cauris__v1__get_group_response__init(resp);
+    if ((resp->group = group_message(c, info)) == NULL)
+        return fail_nomem(c);
+    for (size_t i = 0; i < count; i++) {
+        Cauris__V1__GroupMember *m = &items[i];
+        cauris__v1__group_member__init(m);
+        m->number = members[i].number;
+        if ((m->participant = str_copy(c, members[i].participant)) == NULL)
+            return fail_nomem(c);
+        m->shares = members[i].shares;
+        m->savings = members[i].savings;
+        m->loan = members[i].loan;
+        m->income_share = members[i].income_share;
+        ptrs[i] = m;
+    }
+    resp->n_members = count;
+    resp->members = ptrs;
+    c->response = &resp->base;
+    return RPC_DONE;
+}
+
 /* ---- the table ---- */
 
 static const rpc_route routes[RPC_ROUTES_COUNT] = {
@@ -1422,6 +1994,17 @@ static const rpc_route routes[RPC_ROUTES_COUNT] = {
      get_participant, NULL},
     {"ListParticipants", &cauris__v1__list_participants_request__descriptor, LEDGER_ROLE_READ,
      list_participants, NULL},
+    /* The CSO partners run their savings groups; closing a cycle (the
+     * share-out) is the group's own act, by fixed rules, not an approval. */
+    {"CreateGroup", &cauris__v1__create_group_request__descriptor, LEDGER_ROLE_POST,
+     create_group, create_group_finish},
+    {"AddGroupMembers", &cauris__v1__add_group_members_request__descriptor, LEDGER_ROLE_POST,
+     add_group_members, add_group_members_finish},
+    {"OpenCycle", &cauris__v1__open_cycle_request__descriptor, LEDGER_ROLE_POST, open_cycle,
+     open_cycle_finish},
+    {"CloseCycle", &cauris__v1__close_cycle_request__descriptor, LEDGER_ROLE_POST, close_cycle,
+     close_cycle_finish},
+    {"GetGroup", &cauris__v1__get_group_request__descriptor, LEDGER_ROLE_READ, get_group, NULL},
 };
 
 const rpc_route *rpc_route_find(const char *method, size_t len)

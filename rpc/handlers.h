@@ -47,7 +47,7 @@ typedef struct rpc_route {
     void (*finish)(rpc_call *c);
 } rpc_route;
 
-#define RPC_ROUTES_COUNT 11
+#define RPC_ROUTES_COUNT 16
 
 /* The route of a method name (`len` bytes), or NULL. */
 const rpc_route *rpc_route_find(const char *method, size_t len);

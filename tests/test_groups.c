@@ -427,6 +427,18 @@ static void test_rejections(void **state)
     e.client_id = "x-shareout-hand";
     refused(t, &e, LEDGER_SOCIAL_FUND_KEPT);
 
+    /* A meeting carries only the group's own operations; the ledger's own
+     * client ids (share-outs) cannot be taken beforehand. */
+    ledger_entry_in wage_in_meeting = gop(LEDGER_OP_WAGE, 0, 1000, 0, 20260112, "x-wage");
+    ledger_result mr[1];
+    ledger_meeting_report mrep;
+    assert_int_equal(ledger_group_meeting(t->l, T_PROGRAMME, "cso1", "facilitator", "g1",
+                                          20260112, all, 3, 4000, &wage_in_meeting, 1, mr, &mrep),
+                     LEDGER_INVALID_FIELD);
+    e = gop(LEDGER_OP_SOCIAL_FUND, 2, 100, 0, 20260112, "cauris:share-out:g1:1:1");
+    refused(t, &e, LEDGER_INVALID_FIELD);
+    tl_assert_unchanged(t, &before);
+
     /* Opening a second cycle while one is open; a bad cycle. */
     ledger_cycle c = {0, PRICE, 1, 5, 0, 20260105, 20260629, false};
     assert_int_equal(ledger_cycle_open(t->l, T_PROGRAMME, "cso1", "facilitator", "g1", &c),

@@ -4,7 +4,8 @@
 //
 // Runs the same scenario over both of the client's formats, binary
 // (application/proto) and JSON (application/json), one after the other on
-// the same fresh ledger, keeping its own model of what the balances must be.
+// the same fresh ledger, keeping its own model of what the balances must be;
+// then a savings group (P1 its member) meets twice, once in each format.
 //
 // Environment:
 //   CAURIS_URL       http://127.0.0.1:PORT (required)
@@ -95,6 +96,13 @@ const ACCOUNTS = {
   [WAGES]: { type: "expense", noOverdraft: false, locked: false },
 };
 const CODES = Object.keys(ACCOUNTS);
+// The savings group P1 joins after the two scenarios, and its accounts.
+const GROUP = "G1";
+const GCASH = "group:G1:cash";
+const GSOCIAL = "group:G1:social";
+const GINCOME = "group:G1:income";
+const GMEMBER = "group:G1:member:P1";
+const GLOAN = "group:G1:loan:P1";
 
 // ---- checks ----
 
@@ -632,6 +640,148 @@ async function scenario(label, binary) {
   });
 }
 
+// ---- a savings group ----
+
+// The group's balances as the client expects them.
+const groupModel = new Map([GCASH, GSOCIAL, GINCOME, GMEMBER, GLOAN].map((c) => [c, 0n]));
+const gadd = (code, v) => groupModel.set(code, groupModel.get(code) + v);
+
+async function savingsGroup() {
+  const b = makeClient(true, TOKEN);
+  const j = makeClient(false, TOKEN);
+  const opt = { timeoutMs: CALL_TIMEOUT_MS };
+  const PRICE = 500n;
+
+  await check("[binary] CreateGroup G1", async () => {
+    const r = await b.createGroup({ group: GROUP, name: "Groupement Espoir de Coyah" }, opt);
+    assertCheckpoint(r.checkpoint, r.treeSize);
+  });
+  await check("[json] CreateGroup G1 again: AlreadyExists (group_exists)", async () => {
+    const e = await expectCode(j.createGroup({ group: GROUP }, opt), Code.AlreadyExists);
+    assert.match(e.rawMessage, /group_exists/);
+  });
+  await check("[binary] AddGroupMembers P1, P404: OK (number 1), UNKNOWN_PARTICIPANT", async () => {
+    const r = await b.addGroupMembers({ group: GROUP, participants: ["P1", "P404"] }, opt);
+    assert.deepEqual(
+      r.results.map((x) => [Result[x.result], x.number]),
+      [
+        ["OK", 1],
+        ["UNKNOWN_PARTICIPANT", 0],
+      ],
+    );
+    assertCheckpoint(r.checkpoint, r.treeSize);
+  });
+  await check("[json] OpenCycle: share price 500, limits 1..5 by default, charge 1000 bp", async () => {
+    const r = await j.openCycle(
+      { group: GROUP, sharePrice: PRICE, serviceChargeBp: 1000, start: today, plannedEnd: tomorrow },
+      opt,
+    );
+    const cy = r.cycle;
+    assert.equal(cy.number, 1);
+    assert.equal(cy.sharePrice, PRICE);
+    assert.equal(cy.sharesMin, 1);
+    assert.equal(cy.sharesMax, 5);
+    assert.equal(cy.serviceChargeBp, 1000);
+    assert.equal(cy.start, today);
+    assert.equal(cy.plannedEnd, tomorrow);
+    assert.equal(cy.open, true);
+  });
+
+  const op = (clientId, operation, fields) => ({
+    clientId,
+    operation,
+    valueDate: today,
+    group: GROUP,
+    participant: "P1",
+    ...fields,
+  });
+
+  await check("[binary] PostEntries meeting: 2 shares from P1's wallet, social fund; count agrees", async () => {
+    const r = await b.postEntries(
+      {
+        entries: [
+          op("g1-m1-buy", Operation.SHARE_PURCHASE, { shares: 2, fromWallet: true }),
+          op("g1-m1-social", Operation.SOCIAL_FUND, { amount: 100n }),
+        ],
+        meeting: { group: GROUP, date: today, present: ["P1"], cashCounted: 1100n },
+      },
+      opt,
+    );
+    assert.deepEqual(r.results.map((x) => Result[x.result]), ["OK", "OK"]);
+    // Four legs: the wallet pays the MFI's cash, which pays the group's.
+    model.set(WALLET, model.get(WALLET) - 2n * PRICE);
+    model.set(CASH, model.get(CASH) - 2n * PRICE);
+    gadd(GCASH, 2n * PRICE + 100n);
+    gadd(GMEMBER, 2n * PRICE);
+    gadd(GSOCIAL, 100n);
+    const m = r.meeting;
+    assert.ok(m, "meeting report");
+    assert.equal(m.cashExpected, groupModel.get(GCASH));
+    assert.equal(m.cashCounted, 1100n);
+    assert.equal(m.difference, 0n);
+    assert.equal(m.present, 1);
+    assert.ok(m.seq > r.results[1].seq && m.seq < r.treeSize, "the meeting leaf after its entries");
+    assertCheckpoint(r.checkpoint, r.treeSize);
+  });
+
+  await check("[json] PostEntries meeting: a share, 6 shares refused, loan, repayment; 50 short", async () => {
+    const r = await j.postEntries(
+      {
+        entries: [
+          op("g1-m2-buy", Operation.SHARE_PURCHASE, { shares: 1 }),
+          op("g1-m2-six", Operation.SHARE_PURCHASE, { shares: 6 }),
+          op("g1-m2-loan", Operation.GROUP_LOAN, { amount: 300n }),
+          op("g1-m2-repay", Operation.LOAN_REPAYMENT, { amount: 200n }),
+        ],
+        meeting: { group: GROUP, date: today, present: ["P1"], cashCounted: 1470n },
+      },
+      opt,
+    );
+    assert.deepEqual(
+      r.results.map((x) => Result[x.result]),
+      ["OK", "SHARE_LIMIT", "OK", "OK"],
+    );
+    gadd(GCASH, PRICE - 300n + 220n);
+    gadd(GMEMBER, PRICE);
+    gadd(GLOAN, 300n - 200n);
+    gadd(GINCOME, 20n); // 10 % of the principal repaid
+    assert.equal(r.meeting.cashExpected, groupModel.get(GCASH));
+    assert.equal(r.meeting.cashExpected, 1520n);
+    assert.equal(r.meeting.difference, -50n);
+  });
+
+  for (const [label, c] of [
+    ["binary", b],
+    ["json", j],
+  ]) {
+    await check(`[${label}] GetGroup G1: figures and member P1`, async () => {
+      const r = await c.getGroup({ group: GROUP }, opt);
+      const g = r.group;
+      assert.equal(g.id, GROUP);
+      assert.equal(g.cso, PARTNER);
+      assert.equal(g.members, 1);
+      assert.equal(g.cycle.number, 1);
+      assert.equal(g.cycle.open, true);
+      assert.equal(g.shares, 3n);
+      assert.equal(g.cash, groupModel.get(GCASH));
+      assert.equal(g.social, groupModel.get(GSOCIAL));
+      assert.equal(g.income, groupModel.get(GINCOME));
+      assert.equal(g.loanFund, g.cash - g.social);
+      assert.equal(g.loansOutstanding, groupModel.get(GLOAN));
+      assert.equal(g.savings, groupModel.get(GMEMBER));
+      assert.equal(g.meetings, 2);
+      assert.equal(g.attendance, 2n);
+      assert.deepEqual(
+        r.members.map((m) => [m.number, m.participant, m.shares, m.savings, m.loan, m.incomeShare]),
+        [[1, "P1", 3n, groupModel.get(GMEMBER), groupModel.get(GLOAN), groupModel.get(GINCOME)]],
+      );
+    });
+  }
+  await check("[json] GetGroup of an unknown group: NotFound", async () => {
+    await expectCode(j.getGroup({ group: "G404" }, opt), Code.NotFound);
+  });
+}
+
 // ---- main ----
 
 console.log(`interop: ${URL_}, node ${process.version}`);
@@ -648,6 +798,7 @@ await check("[binary] EnrollParticipants P1 -> RESULT_OK", async () => {
 });
 await scenario("binary", true);
 await scenario("json", false);
+await savingsGroup();
 
 await check("[binary] final balances after both transports", async () => {
   const r = await makeClient(true, TOKEN).getBalances({ accounts: CODES }, { timeoutMs: CALL_TIMEOUT_MS });
@@ -655,7 +806,7 @@ await check("[binary] final balances after both transports", async () => {
 });
 
 if (EXPECTED_OUT) {
-  const out = Object.fromEntries([...model].map(([k, v]) => [k, v.toString()]));
+  const out = Object.fromEntries([...model, ...groupModel].map(([k, v]) => [k, v.toString()]));
   writeFileSync(EXPECTED_OUT, JSON.stringify(out, null, 2) + "\n");
 }
 

@@ -8,8 +8,9 @@
 # (programme "interop", GNF, a capital rate of 10 %, the cash account of
 # partner mfi1, a post,read token; the client enrols participant P1 through
 # the server), starts the server on a free loopback port, runs
-# client.mjs over both formats, stops the server with SIGTERM, then checks
-# with the CLI that the balances are those the client posted and that the
+# client.mjs over both formats (and a savings group G1 with P1 as its
+# member), stops the server with SIGTERM, then checks with the CLI that the
+# balances, the group's included, are those the client posted and that the
 # ledger verifies. Exits 0 only if everything passed; the server is killed
 # and the temporary directory removed whatever happens.
 set -u
