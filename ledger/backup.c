@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #define BACKUP_CHUNK_BYTES 65536
@@ -72,6 +73,19 @@ static int file_copy(const char *dir, const char *dest, const char *name, bool o
     return err;
 }
 
+/* An empty directory: nothing a copy could mix with. */
+static bool dir_empty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return false;
+    bool empty = true;
+    for (struct dirent *e; empty && (e = readdir(d)) != NULL;)
+        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    closedir(d);
+    return empty;
+}
+
 int ledger_backup(ledger *l, const char *dest)
 {
     char path[4200];
@@ -84,6 +98,8 @@ int ledger_backup(ledger *l, const char *dest)
     ledger_path(path, sizeof path, dest, "data.mdb");
     if (stat(path, &st) == 0)
         return LEDGER_ALREADY_INITIALISED;
+    if (!dir_empty(dest))
+        return LEDGER_INVALID_ARGUMENT; /* not a ledger, but not empty either */
     pthread_rwlock_rdlock(&l->map_lock);
     int rc = mdb_env_copy2(l->env, dest, MDB_CP_COMPACT);
     pthread_rwlock_unlock(&l->map_lock);

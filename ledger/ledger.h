@@ -1113,8 +1113,9 @@ typedef struct ledger_storage_stats {
  * this process or another: data.mdb, then signing.pub, signing.key,
  * pii.key and pii.slots as they are (absent ones skipped). Works on a
  * read-only handle. `ledger_open` and `ledger_verify` work on the copy.
- * LEDGER_ALREADY_INITIALISED when dest holds a ledger; LEDGER_IO for a file
- * that could not be written (the copy is then incomplete). */
+ * LEDGER_ALREADY_INITIALISED when dest holds a ledger, LEDGER_INVALID_ARGUMENT
+ * when it holds anything else; LEDGER_IO for a file that could not be
+ * written (the copy is then incomplete: remove it). */
 int ledger_backup(ledger *l, const char *dest);
 
 /* How much of the LMDB map is in use (for the server's metrics). */
