@@ -520,14 +520,24 @@ static int derive_from_ref(batch *b, const ledger_settings *s, domain_entry *d)
     tags_from_codec(&d->tags, &ref.tags);
     str_copy(d->ref_principal, sizeof d->ref_principal, ref.principal);
     d->ref_op = ref.op;
+    d->ref_value_date = ref.value_date;
     /* A decision or a correction is of the operation it refers to. */
     d->in.op = (ledger_op)ref.op;
     if (d->in.kind == LEDGER_KIND_REVERSAL) {
+        if (ref.op == LEDGER_OP_SHARE_OUT)
+            return LEDGER_SOCIAL_FUND_KEPT; /* only a cycle's close moves it */
+        if (ref.op == LEDGER_OP_SHARE_PURCHASE) {
+            err = group_reversal_check(b, ref.programme, d->in.ref, &d->tags);
+            if (err != LEDGER_OK)
+                return err;
+        }
         snprintf(d->request_subject, sizeof d->request_subject, "%llu",
                  (unsigned long long)d->in.ref);
         d->request_action = DOMAIN_ACTION_REVERSAL;
         d->request_ref = d->in.ref;
-        if (codec_total(&ref) > s->approval_above[LEDGER_APPROVAL_REVERSAL]) {
+        /* A group's own money needs no programme approval. */
+        if (!op_of_group(ref.op) &&
+            codec_total(&ref) > s->approval_above[LEDGER_APPROVAL_REVERSAL]) {
             d->in.kind = LEDGER_KIND_PENDING; /* a reversal awaiting approval */
             d->awaiting = true;
         }

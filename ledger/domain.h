@@ -40,6 +40,7 @@ typedef struct group_rec {
     int64_t last_share_out;
     uint32_t last_share_out_members;
     uint8_t pad[4];
+    uint64_t cycle_seq; /* the current (or last) cycle's opening leaf */
 } group_rec;
 
 /* A member: 'M' || group || ':' || participant; and 'N' || group || ':' ||
@@ -66,6 +67,7 @@ typedef struct domain_entry {
     ledger_tags tags;                                /* copied into the leaf */
     char ref_principal[LEDGER_PRINCIPAL_MAX + 1];    /* post/void: who asked */
     uint16_t ref_op;        /* post/void/reversal: the op referred to */
+    uint32_t ref_value_date; /* and its value date */
     uint64_t request_ref;   /* a reversal (pending or approved): the entry it reverses */
     uint8_t request_action; /* DOMAIN_ACTION_* of the open request it opens or closes */
     char request_subject[LEDGER_PARTICIPANT_ID_MAX + 1];
@@ -113,6 +115,8 @@ int group_load(MDB_txn *txn, ledger *l, uint32_t programme, const char *group, g
 int member_load(MDB_txn *txn, ledger *l, uint32_t programme, const char *group,
                 const char *participant, member_rec *out);
 bool op_of_group(uint16_t op);
+/* A share purchase may be reversed only in the cycle it was bought in. */
+int group_reversal_check(batch *b, uint32_t programme, uint64_t seq, const ledger_tags *tags);
 
 /* post.c: applies a request's entries inside a batch (deliveries.c), each
  * on its own or all or nothing. */

@@ -149,7 +149,8 @@ static const char *const err_texts[LEDGER_ERR_COUNT] = {
     [LEDGER_GROUP_EXISTS] = "a savings group of that id exists already",
     [LEDGER_NOT_A_MEMBER] = "the participant is not a member of the savings group",
     [LEDGER_NO_OPEN_CYCLE] =
-        "the group has no open cycle (open one first), or already has one (close it first)",
+        "the group has no open cycle for this (open one first; a share purchase of a cycle "
+        "already shared out cannot be reversed), or already has one (close it first)",
     [LEDGER_SHARE_LIMIT] =
         "shares must be whole and within the cycle's limits per member and meeting",
     [LEDGER_LOAN_ABOVE_FUND] =

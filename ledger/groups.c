@@ -349,6 +349,7 @@ static int open_fn(ledger *l, void *vctx, batch *b)
     g.cycle = *c->cycle;
     g.cycle.number = number;
     g.cycle.open = true;
+    g.cycle_seq = b->next_seq;
     g.shares = 0;
     g.meetings = 0;
     g.attendance = 0;
@@ -375,6 +376,18 @@ int ledger_cycle_open(ledger *l, const char *programme, const char *partner,
 }
 
 /* ---- typed group operations ---- */
+
+int group_reversal_check(batch *b, uint32_t programme, uint64_t seq, const ledger_tags *tags)
+{
+    group_rec g;
+    int err = group_load(b->txn, b->l, programme, tags->group, &g);
+    if (err != LEDGER_OK)
+        return err == LEDGER_UNKNOWN_GROUP ? LEDGER_CORRUPT : err;
+    /* Bought in an earlier cycle: shared out already. */
+    if (!g.cycle.open || seq < g.cycle_seq || g.cycle.share_price <= 0)
+        return LEDGER_NO_OPEN_CYCLE;
+    return LEDGER_OK;
+}
 
 bool op_of_group(uint16_t op)
 {
@@ -516,13 +529,15 @@ int group_entry_done(batch *b, const programme_rec *p, const domain_entry *d,
     if (err != LEDGER_OK)
         return err == LEDGER_UNKNOWN_GROUP || err == LEDGER_NOT_A_MEMBER ? LEDGER_CORRUPT : err;
     if (undone) {
-        /* A share purchase reversed in its cycle: its shares go too. */
-        uint64_t shares =
-            g.cycle.share_price > 0 ? (uint64_t)(e->legs[0].amount / g.cycle.share_price) : 0;
+        /* A share purchase reversed in its cycle (group_reversal_check):
+         * its shares go too. */
+        uint64_t shares = (uint64_t)(e->legs[0].amount / g.cycle.share_price);
         if (!g.cycle.open || shares > m.shares)
-            return LEDGER_OK; /* a closed cycle's shares were shared out already */
+            return LEDGER_CORRUPT;
         m.shares -= shares;
         g.shares -= shares;
+        if (m.meeting_date == d->ref_value_date && m.meeting_shares >= shares)
+            m.meeting_shares -= (uint32_t)shares;
         err = member_store(b->txn, b->l, p->id, g.id, &m);
         return err == LEDGER_OK ? group_store(b->txn, b->l, p->id, &g) : err;
     }
@@ -538,6 +553,29 @@ int group_entry_done(batch *b, const programme_rec *p, const domain_entry *d,
 }
 
 /* ---- meetings ---- */
+
+/* The report of a meeting already recorded (leaf at `seq`). */
+static int meeting_recorded(batch *b, uint64_t seq, ledger_meeting_report *rep)
+{
+    uint8_t key[8];
+    codec_group leaf;
+    be64_put(key, seq);
+    MDB_val k = {sizeof key, key}, v;
+    int rc = mdb_get(b->txn, b->l->dbi_entries, &k, &v);
+    if (rc != MDB_SUCCESS || codec_group_decode(&leaf, v.mv_data, v.mv_size) != 0 ||
+        leaf.event != CODEC_GROUP_MEETING)
+        return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? LEDGER_CORRUPT : ledger_map_err(rc);
+    rep->seq = seq;
+    rep->cash_expected = leaf.cash_expected;
+    rep->cash_counted = leaf.cash_counted;
+    rep->difference = leaf.cash_counted - leaf.cash_expected;
+    rep->present = 0;
+    for (size_t i = 0; i < CODEC_PRESENT_BYTES; i++)
+        for (uint8_t bits = leaf.present[i]; bits; bits &= (uint8_t)(bits - 1))
+            rep->present++;
+    rep->repeated = true;
+    return LEDGER_OK;
+}
 
 static int meeting_fn(ledger *l, void *vctx, batch *b)
 {
@@ -566,6 +604,20 @@ static int meeting_fn(ledger *l, void *vctx, batch *b)
     }
     ledger_request r = {c->entries, c->entries_count, false, c->entry_results};
     err = entries_apply(b, &r);
+    if (err != LEDGER_OK)
+        return err;
+    /* One meeting a day: a retry posts what it has not yet and answers
+     * with the meeting recorded, never a second one. */
+    uint8_t mkey[DOMAIN_KEY_MAX], db[4], seqb[8];
+    be32_put(db, c->date);
+    size_t mkey_len = member_key(mkey, p.id, 'T', g.id, db, sizeof db);
+    err = domain_get(b->txn, l, mkey, mkey_len, seqb, sizeof seqb);
+    if (err == LEDGER_OK)
+        return meeting_recorded(b, be64_get(seqb), c->meeting);
+    if (err != LEDGER_NOT_FOUND)
+        return err;
+    be64_put(seqb, b->next_seq);
+    err = domain_put(b->txn, l, mkey, mkey_len, seqb, sizeof seqb);
     if (err != LEDGER_OK)
         return err;
     /* Reload: the share purchases moved the counts on. */

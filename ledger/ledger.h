@@ -917,7 +917,9 @@ typedef struct ledger_meeting_report {
     int64_t cash_counted;  /* what the group counted in the box */
     int64_t difference;    /* counted - expected: recorded in the meeting leaf */
     uint32_t present;
-    uint64_t seq; /* the meeting leaf */
+    uint64_t seq;  /* the meeting leaf */
+    bool repeated; /* the group's meeting of that day was recorded already:
+                      this is its report, and no second one was made */
 } ledger_meeting_report;
 
 /* A meeting, in one commit: its entries (the group's own operations —
@@ -925,7 +927,10 @@ typedef struct ledger_meeting_report {
  * else LEDGER_INVALID_FIELD;
  * each with its own result, as ledger_post), then a meeting leaf recording
  * who was present and the cash counted against the ledger's; a difference
- * is reported and recorded, never adjusted silently. */
+ * is reported and recorded, never adjusted silently. A group has one
+ * meeting a day: calling again for a day already recorded (a retry) posts
+ * the entries not yet posted (the others are LEDGER_EXISTS) and reports
+ * the meeting recorded, with `repeated`. */
 int ledger_group_meeting(ledger *l, const char *programme, const char *partner,
                          const char *principal, const char *group, uint32_t date,
                          const char *const *present, size_t present_count, int64_t cash_counted,

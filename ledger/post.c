@@ -16,6 +16,7 @@
 #include "ledger/domain.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -392,6 +393,58 @@ static int entry_write(batch *b, const codec_entry *e, acct_slot slots[LEDGER_LE
     return err;
 }
 
+/* For an entry the rules now refuse: whether the partner already posted it
+ * (LEDGER_EXISTS, with the same op, date, references, text, participant and
+ * amount), posted something else under its client id
+ * (LEDGER_EXISTS_WITH_DIFFERENT_FIELDS), or not (LEDGER_NOT_FOUND). */
+static int exists_anyway(batch *b, const programme_rec *p, const ledger_entry_in *in,
+                         ledger_result *res)
+{
+    char run_id[LEDGER_CLIENT_ID_MAX + 1];
+    uint8_t key[ENTRY_KEY_MAX];
+    const char *cid = in->client_id;
+    if ((cid == NULL || cid[0] == '\0') && in->wage_run != NULL && in->participant != NULL) {
+        int n = snprintf(run_id, sizeof run_id, "%s:%s", in->wage_run, in->participant);
+        cid = (n > 0 && (size_t)n < sizeof run_id) ? run_id : NULL;
+    }
+    size_t plen = in->partner ? strlen(in->partner) : 0, clen = cid ? strlen(cid) : 0;
+    if (plen == 0 || plen > LEDGER_PARTNER_MAX || clen == 0 || clen > LEDGER_CLIENT_ID_MAX)
+        return LEDGER_NOT_FOUND;
+    size_t key_len = entry_key_make(key, in->partner, plen, cid, clen);
+    MDB_val k = {key_len, key}, v;
+    int rc = mdb_get(b->txn, b->l->dbi_keys, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return LEDGER_NOT_FOUND;
+    if (rc != MDB_SUCCESS || v.mv_size != 8)
+        return rc == MDB_SUCCESS ? LEDGER_CORRUPT : ledger_map_err(rc);
+    uint64_t seq = be64_get(v.mv_data);
+    codec_entry stored;
+    int err = entry_decode_at(b->txn, b->l, seq, &stored);
+    if (err != LEDGER_OK)
+        return err == LEDGER_NOT_FOUND ? LEDGER_CORRUPT : err;
+    codec_str ext, memo, who;
+    bool refers = in->kind == LEDGER_KIND_POST || in->kind == LEDGER_KIND_VOID ||
+                  in->kind == LEDGER_KIND_REVERSAL;
+    bool same = stored.programme == p->id && stored.value_date == in->value_date &&
+                str_ok(in->external_ref, LEDGER_EXTREF_MAX, false, &ext) &&
+                str_eq(stored.external_ref, ext) && str_ok(in->memo, LEDGER_MEMO_MAX, false, &memo) &&
+                str_eq(stored.memo, memo) &&
+                (refers ? stored.ref == in->ref : stored.op == (uint16_t)in->op);
+    if (same && in->participant != NULL && in->participant[0] != '\0')
+        same = str_ok(in->participant, LEDGER_PARTICIPANT_ID_MAX, true, &who) &&
+               str_eq(stored.tags.participant, who);
+    if (same && in->amount > 0 && in->shares == 0) {
+        int64_t debits = 0;
+        for (unsigned i = 0; i < stored.legs_count; i++)
+            debits += stored.legs[i].side == LEDGER_DEBIT ? stored.legs[i].amount : 0;
+        same = debits == in->amount || (stored.op == LEDGER_OP_LOAN_REPAYMENT);
+    }
+    if (!same)
+        return LEDGER_EXISTS_WITH_DIFFERENT_FIELDS;
+    res->seq = seq;
+    return LEDGER_EXISTS;
+}
+
 /* Decides one entry and writes it if accepted. Returns the entry's result;
  * a fatal error (err_is_fatal) means the commit must stop. */
 static int entry_apply(batch *b, const ledger_entry_in *sent, ledger_result *res)
@@ -416,8 +469,13 @@ static int entry_apply(batch *b, const ledger_entry_in *sent, ledger_result *res
         return LEDGER_REF_INVALID; /* only post, void and reversal refer */
     /* The programme's view of it: typed legs, approvals, tags. */
     err = domain_entry_derive(b, &p, sent, &d);
-    if (err != LEDGER_OK)
-        return err;
+    if (err != LEDGER_OK) {
+        /* A retry of an entry posted when the rules allowed it (a share
+         * bought before the limit was reached, a cycle since closed) is
+         * still the same entry. */
+        int again = err_is_fatal(err) ? LEDGER_NOT_FOUND : exists_anyway(b, &p, sent, res);
+        return again == LEDGER_NOT_FOUND ? err : again;
+    }
     const ledger_entry_in *in = &d.in;
     err = fields_check(in, &e);
     if (err != LEDGER_OK)

@@ -32,6 +32,7 @@ typedef struct vrequest {
 
 typedef struct vgroup {
     uint32_t programme;
+    uint64_t meeting_days; /* meeting leaves: one a day, each keyed 'T' */
     group_rec g;
     member_rec members[LEDGER_GROUP_MEMBERS_MAX];
 } vgroup;
@@ -230,6 +231,7 @@ static int group_event(vdomain *d, uint64_t seq, const codec_group *c, vgroup *v
         g->shares = 0;
         g->meetings = 0;
         g->attendance = 0;
+        g->cycle_seq = seq;
         return LEDGER_OK;
     case CODEC_GROUP_MEETING: {
         if (!g->cycle.open)
@@ -240,6 +242,7 @@ static int group_event(vdomain *d, uint64_t seq, const codec_group *c, vgroup *v
                 present++;
         g->meetings++;
         g->attendance += present;
+        v->meeting_days++;
         return LEDGER_OK;
     }
     case CODEC_GROUP_CYCLE_CLOSE:
@@ -304,10 +307,13 @@ static int vgroup_shares(vdomain *d, uint64_t seq, const codec_entry *e, const c
                      (unsigned long long)seq);
     uint64_t shares = (uint64_t)(e->legs[0].amount / v->g.cycle.share_price);
     if (undone) {
-        if (v->g.cycle.open && shares <= m->shares) {
-            m->shares -= shares;
-            v->g.shares -= shares;
-        }
+        if (!v->g.cycle.open || e->ref < v->g.cycle_seq || shares > m->shares)
+            return vfail(d, "entry %llu reverses a share purchase of a closed cycle",
+                         (unsigned long long)seq);
+        m->shares -= shares;
+        v->g.shares -= shares;
+        if (m->meeting_date == ref->value_date && m->meeting_shares >= shares)
+            m->meeting_shares -= (uint32_t)shares;
         return LEDGER_OK;
     }
     if (m->meeting_date != e->value_date) {
@@ -332,6 +338,7 @@ static int vgroups_compare(vdomain *d, MDB_txn *txn, ledger *l, uint64_t *expect
             got.meetings != w->meetings || got.attendance != w->attendance ||
             got.last_share_out != w->last_share_out ||
             got.last_share_out_members != w->last_share_out_members ||
+            got.cycle_seq != w->cycle_seq ||
             got.cycle.number != w->cycle.number ||
             got.cycle.share_price != w->cycle.share_price ||
             got.cycle.shares_min != w->cycle.shares_min ||
@@ -350,7 +357,7 @@ static int vgroups_compare(vdomain *d, MDB_txn *txn, ledger *l, uint64_t *expect
                 return vfail(d, "group %s: member %s differs from the leaves and entries",
                              w->id, x->participant);
         }
-        *expected += 1 + 2 * (uint64_t)w->members;
+        *expected += 1 + 2 * (uint64_t)w->members + v->meeting_days;
     }
     return LEDGER_OK;
 }

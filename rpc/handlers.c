@@ -708,6 +708,7 @@ static void meeting_finish(rpc_call *c, meeting_state *m)
     rep->cash_expected = m->report.cash_expected;
     rep->cash_counted = m->report.cash_counted;
     rep->difference = m->report.difference;
+    rep->repeated = m->report.repeated;
     rep->present = m->report.present;
     rep->seq = m->report.seq;
     resp->meeting = rep;

@@ -118,6 +118,20 @@ static void test_share_out_by_hand(void **state)
     ledger_meeting_report rep = meet(t, 20260105, m1, 4, all, 3, 14500);
     assert_int_equal(rep.cash_expected, 14500);
     assert_int_equal(rep.difference, 0);
+    assert_false(rep.repeated);
+    /* The same meeting sent again (a retry): nothing twice, the meeting
+     * recorded is the answer. */
+    ledger_result retried[4];
+    ledger_meeting_report rep2;
+    assert_int_equal(ledger_group_meeting(t->l, T_PROGRAMME, "cso1", "facilitator", "g1",
+                                          20260105, all, 2, 99999, m1, 4, retried, &rep2),
+                     LEDGER_OK);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(retried[i].err, LEDGER_EXISTS);
+    assert_true(rep2.repeated);
+    assert_int_equal(rep2.seq, rep.seq);
+    assert_int_equal(rep2.present, 3);
+    assert_int_equal(rep2.cash_counted, 14500);
     ledger_entry_in m2[2] = {
         gop(LEDGER_OP_SHARE_PURCHASE, 2, 0, 2, 20260112, "m2-s2"),
         gop(LEDGER_OP_GROUP_LOAN, 0, 10000, 0, 20260112, "m2-loan"),
@@ -168,6 +182,38 @@ static void test_share_out_by_hand(void **state)
     ledger_entry_in m4[1] = {gop(LEDGER_OP_SHARE_PURCHASE, 1, 0, 3, 20260202, "c2-s1")};
     meet(t, 20260202, m4, 1, all, 3, 3000);
     assert_int_equal(gbal(t, "member", 1), 1500);
+
+    /* Corrections that would undo a share-out: refused. A share bought in
+     * cycle 1 was shared out; a share-out entry moves only by a close. */
+    uint64_t bought, shared;
+    assert_int_equal(ledger_entry_find(t->l, "cso1", "m1-s1", &bought), LEDGER_OK);
+    assert_int_equal(ledger_entry_find(t->l, "cso1", "cauris:share-out:g1:1:1", &shared),
+                     LEDGER_OK);
+    tl_snapshot before;
+    tl_snap(t, &before);
+    ledger_entry_in rev = gop(LEDGER_OP_SHARE_PURCHASE, 1, 0, 0, 20260203, "rev-old-share");
+    rev.kind = LEDGER_KIND_REVERSAL;
+    rev.ref = bought;
+    ledger_result r;
+    assert_int_equal(ledger_post(t->l, &rev, 1, false, &r, NULL), LEDGER_OK);
+    assert_int_equal(r.err, LEDGER_NO_OPEN_CYCLE);
+    rev.client_id = "rev-share-out";
+    rev.ref = shared;
+    assert_int_equal(ledger_post(t->l, &rev, 1, false, &r, NULL), LEDGER_OK);
+    assert_int_equal(r.err, LEDGER_SOCIAL_FUND_KEPT);
+    tl_assert_unchanged(t, &before);
+    /* A share of this cycle may be reversed: its shares go with it, also
+     * from the meeting's count. */
+    uint64_t now_bought;
+    assert_int_equal(ledger_entry_find(t->l, "cso1", "c2-s1", &now_bought), LEDGER_OK);
+    rev.client_id = "rev-new-share";
+    rev.ref = now_bought;
+    assert_int_equal(ledger_post(t->l, &rev, 1, false, &r, NULL), LEDGER_OK);
+    assert_int_equal(r.err, LEDGER_OK);
+    assert_int_equal(gbal(t, "member", 1), 0);
+    ledger_entry_in again = gop(LEDGER_OP_SHARE_PURCHASE, 1, 0, 3, 20260202, "c2-s1-again");
+    assert_int_equal(ledger_post(t->l, &again, 1, false, &r, NULL), LEDGER_OK);
+    assert_int_equal(r.err, LEDGER_OK); /* 3 more at that meeting fit the limit again */
 }
 
 /* ---- the full cycle ---- */
@@ -404,6 +450,18 @@ static void test_rejections(void **state)
     /* Repaying more than is owed. */
     e = gop(LEDGER_OP_LOAN_REPAYMENT, 1, 10001, 0, 20260119, "x-repay");
     refused(t, &e, LEDGER_INSUFFICIENT_FUNDS);
+
+    /* Retries of what was posted when the rules allowed it are still that
+     * entry, though the same now would be refused (share limit, loan fund). */
+    ledger_entry_in retry = gop(LEDGER_OP_SHARE_PURCHASE, 0, 0, 5, 20260105, "s0");
+    assert_int_equal(ledger_post(t->l, &retry, 1, false, &r, NULL), LEDGER_OK);
+    assert_int_equal(r.err, LEDGER_EXISTS);
+    retry = gop(LEDGER_OP_GROUP_LOAN, 1, 10000, 0, 20260112, "loan-ok");
+    assert_int_equal(ledger_post(t->l, &retry, 1, false, &r, NULL), LEDGER_OK);
+    assert_int_equal(r.err, LEDGER_EXISTS);
+    retry.amount = 9000;
+    assert_int_equal(ledger_post(t->l, &retry, 1, false, &r, NULL), LEDGER_OK);
+    assert_int_equal(r.err, LEDGER_EXISTS_WITH_DIFFERENT_FIELDS);
 
     /* A share-out while a loan is out: refused, nothing moves. */
     tl_snapshot before;
