@@ -13,7 +13,7 @@ BUILD    ?= build
 LISTEN   ?= 127.0.0.1:8080
 CC       ?= cc
 PKGS     := lmdb libsodium libcrypto
-CLI_PKGS := jansson cairo pangocairo libqrencode
+CLI_PKGS := jansson cairo pangocairo libqrencode fontconfig
 RPC_PKGS := libevent libevent_pthreads libprotobuf-c jansson
 TEST_PKGS := cmocka
 
@@ -82,7 +82,14 @@ $(RPC_LIB): $(RPC_OBJ) $(PROTO_GEN).o
 # libcsv (Debian's libcsv-dev) ships no pkg-config file.
 LDLIBS_CLI = $(shell pkg-config --libs $(CLI_PKGS)) -lcsv
 
-$(CAURIS): $(CLI_OBJ) $(RPC_LIB) $(LIB)
+# Translations of the printed statements: po/<lang>.po compiled into
+# $(BUILD)/locale, where the cauris binary looks first (beside itself).
+MO_FILES := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/cauris.mo,$(wildcard po/*.po))
+$(BUILD)/locale/%/LC_MESSAGES/cauris.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+$(CAURIS): $(CLI_OBJ) $(RPC_LIB) $(LIB) | $(MO_FILES)
 	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(RPC_LIB) $(LIB) $(LDLIBS_CLI) \
 	  $(LDLIBS_RPC) $(LDLIBS_LEDGER)
 
@@ -101,6 +108,15 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB_OBJ) $(RPC_LIB) $(LIB)
 $(BUILD)/bench/%: bench/%.c bench/*.h $(RPC_LIB) $(LIB) | $(BUILD)/bench
 	$(CC) $(CFLAGS_ALL) -Wall -Wextra -Werror $(RPC_CFLAGS) -o $@ $< $(RPC_LIB) $(LIB) \
 	  $(LDLIBS_RPC) $(LDLIBS_LEDGER)
+
+# bench_statements prints statements with the CLI's own code (cli/render_*,
+# i18n, format) and its libraries.
+STATEMENT_OBJ := $(filter $(BUILD)/cli/render_%.o,$(CLI_OBJ)) $(BUILD)/cli/i18n.o \
+  $(BUILD)/cli/format.o
+$(BUILD)/bench/bench_statements: bench/bench_statements.c bench/*.h $(STATEMENT_OBJ) $(LIB) \
+  | $(BUILD)/bench $(MO_FILES)
+	$(CC) $(CFLAGS_ALL) $(WARN) $(shell pkg-config --cflags $(CLI_PKGS)) -o $@ $< \
+	  $(STATEMENT_OBJ) $(LIB) $(LDLIBS_CLI) $(LDLIBS_LEDGER)
 
 $(BUILD)/ledger $(BUILD)/cli $(BUILD)/rpc $(BUILD)/tests $(BUILD)/bench:
 	mkdir -p $@

@@ -550,8 +550,12 @@ typedef struct ledger_entry {
     char memo[LEDGER_MEMO_MAX + 1];
     uint32_t value_date;
     int64_t recorded_at; /* unix seconds, the commit's time */
-    uint64_t ref;        /* LEDGER_SEQ_NONE when not a POST/VOID/REVERSAL (or a
-                            pending reversal awaiting approval) */
+    uint64_t ref;        /* post, void: the pending entry; reversal: the entry it
+                            reverses; a PENDING entry with a ref is a reversal
+                            awaiting approval (of that entry), and the POST that
+                            approves it reverses it (its legs are the flipped
+                            ones, its op the original's); otherwise
+                            LEDGER_SEQ_NONE */
     uint32_t legs_count;
     ledger_leg legs[LEDGER_LEGS_MAX];
     ledger_tags tags;
