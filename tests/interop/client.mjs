@@ -728,12 +728,13 @@ async function savingsGroup() {
     const r = await j.postEntries(
       {
         entries: [
-          op("g1-m2-buy", Operation.SHARE_PURCHASE, { shares: 1 }),
-          op("g1-m2-six", Operation.SHARE_PURCHASE, { shares: 6 }),
-          op("g1-m2-loan", Operation.GROUP_LOAN, { amount: 300n }),
-          op("g1-m2-repay", Operation.LOAN_REPAYMENT, { amount: 200n }),
+          op("g1-m2-buy", Operation.SHARE_PURCHASE, { shares: 1, valueDate: tomorrow }),
+          op("g1-m2-six", Operation.SHARE_PURCHASE, { shares: 6, valueDate: tomorrow }),
+          op("g1-m2-loan", Operation.GROUP_LOAN, { amount: 300n, valueDate: tomorrow }),
+          op("g1-m2-repay", Operation.LOAN_REPAYMENT, { amount: 200n, valueDate: tomorrow }),
         ],
-        meeting: { group: GROUP, date: today, present: ["P1"], cashCounted: 1470n },
+        // The next day's meeting: a group has one meeting a day.
+        meeting: { group: GROUP, date: tomorrow, present: ["P1"], cashCounted: 1470n },
       },
       opt,
     );
