@@ -45,11 +45,17 @@ int cmd_accounts(int argc, char **argv);
 int cmd_post(int argc, char **argv);
 int cmd_balance(int argc, char **argv);
 int cmd_trial_balance(int argc, char **argv);
+int cmd_balance_sheet(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
+int cmd_verify_statement(int argc, char **argv);
 int cmd_entry(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_reconcile(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_programme(int argc, char **argv);
 int cmd_programmes(int argc, char **argv);
@@ -61,6 +67,7 @@ int cmd_approve(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
 int cmd_period(int argc, char **argv);
 int cmd_deliveries(int argc, char **argv);
+int cmd_group(int argc, char **argv);
 
 /* ---- a running server instead of a ledger directory (remote.c) ---- */
 
@@ -257,9 +264,15 @@ void cli_jsonl_line_free(cli_jsonl_line *line);
  * (the library's limit for ledger_deliveries_import). */
 #define CLI_WAGE_RUN_MAX (LEDGER_CLIENT_ID_MAX - LEDGER_PARTICIPANT_ID_MAX - 8)
 
-/* Funding, wage, payout, capital_release, grant_commit, grant_disburse:
- * the operations whose legs the library derives. */
+/* Funding, wage, payout, capital_release, grant_commit, grant_disburse
+ * and the savings-group operations: the operations whose legs the library
+ * derives. */
 bool cli_op_typed(ledger_op op);
+/* share_purchase, social_fund, group_loan, loan_repayment: the typed
+ * savings-group operations, about a group (`group`) and one of its members
+ * (`participant`), with `shares` (and `from_wallet`) or an `amount`. A
+ * share_out is not one: only closing a cycle posts it. */
+bool cli_op_group(ledger_op op);
 /* Checks the programme-operation fields of an entry against its kind and
  * op (amount or days x daily_rate, participant, wage_run, ...), before the
  * library sees it; `has_legs` when legs were given. 0, or -1 with a reason
@@ -348,6 +361,13 @@ void cli_post_summary_print(ledger *l, const char *dir, const cli_post_totals *t
  * Returns an exit code: 1 when any row was malformed or refused. */
 int cli_post_csv(ledger *l, const char *dir, const char *path, const char *separator,
                  const cli_jsonl_defaults *d, bool atomic);
+
+/* A yes/no column (from_wallet): yes, y, true, 1 or no, n, false, 0, ""
+ * in any case, into *out; 0, or -1 for anything else. */
+int cli_yes_no_parse(const char *text, bool *out);
+/* Whole shares of a share purchase, 1..LEDGER_SHARES_PER_MEETING_MAX, as
+ * digits; 0, or -1 for anything else. */
+int cli_shares_parse(const char *text, uint32_t *out);
 
 /* ---- participants' fields (people.c): 0, or -1 with a reason in
  * why[cap] saying what to write ---- */

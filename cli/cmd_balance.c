@@ -1,6 +1,7 @@
 /*
- * cmd_balance.c — `cauris balance` (balances of accounts, now or as of a
- * date or tree size) and `cauris trial-balance` (debits equal credits).
+ * cmd_balance.c — `cauris balance`: balances of accounts, now or as of a
+ * date or tree size. (`trial-balance` and `balance-sheet`, the whole
+ * programme's books, are in cmd_balance_sheet.c.)
  */
 #include "cli/cli.h"
 
@@ -20,12 +21,6 @@ static const char balance_usage[] =
     "  --tree-size N      entries with seq below N (as of a checkpoint)\n"
     "  --json             a JSON array of {code, balance (minor units, a string),\n"
     "                     currency}\n";
-
-static const char trial_usage[] =
-    "usage: cauris trial-balance DIR [--programme NAME]\n"
-    "\n"
-    "Sums the debit-side and the credit-side balances of every account of the\n"
-    "programme. Exits 0 when they are equal, 1 when they are not.\n";
 
 static int as_of_parse(const char *as_of, const char *tree_size, ledger_as_of *out)
 {
@@ -116,47 +111,4 @@ int cmd_balance(int argc, char **argv)
     rc = balances_print(l, prog, &a, &as_of, json);
     ledger_close(l);
     return rc;
-}
-
-int cmd_trial_balance(int argc, char **argv)
-{
-    const char *programme = NULL;
-    const cli_opt opts[] = {{"programme", &programme, NULL}, {NULL, NULL, NULL}};
-    cli_args a;
-    int rc = cli_args_parse("trial-balance", argc, argv, opts, &a);
-    if (rc != 0)
-        return rc;
-    if (a.help)
-        return cli_help(trial_usage);
-    if (a.pos_count != 1)
-        return cli_usage_error("trial-balance", "needs exactly one ledger directory");
-    ledger *l = NULL;
-    char currency[LEDGER_CURRENCY_LEN + 1], debits[CLI_AMOUNT_TEXT_MAX],
-        credits[CLI_AMOUNT_TEXT_MAX], prog[LEDGER_NAME_MAX + 1];
-    int digits;
-    ledger_trial_balance tb;
-    rc = cli_ledger_open_programme("trial-balance", a.pos[0], false, NULL, programme, &l, prog);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    programme = prog;
-    rc = cli_programme_currency("trial-balance", l, programme, currency, &digits);
-    int err = rc == CLI_EXIT_OK ? ledger_trial_balance_get(l, programme, &tb) : LEDGER_OK;
-    ledger_close(l);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    if (err != LEDGER_OK)
-        return cli_fail_ledger("trial-balance", programme, err);
-    cli_amount_format(debits, sizeof debits, tb.debits, digits);
-    cli_amount_format(credits, sizeof credits, tb.credits, digits);
-    printf("programme: %s\n", programme);
-    printf("accounts: %llu\n", (unsigned long long)tb.accounts);
-    printf("debits:  %20s %s\n", debits, currency);
-    printf("credits: %20s %s\n", credits, currency);
-    if (tb.debits != tb.credits) {
-        printf("trial balance: NOT balanced\n");
-        return cli_fail("trial-balance", "debits and credits differ: run cauris verify %s",
-                        a.pos[0]);
-    }
-    printf("trial balance: balanced\n");
-    return CLI_EXIT_OK;
 }

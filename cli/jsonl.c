@@ -9,7 +9,8 @@
  * exponents, signs, leading zeros, zero, values beyond int64. Shape errors
  * are caught here so that a file with one malformed line posts nothing: a
  * transfer without legs, a typed operation (funding, wage, payout, ...)
- * without its participant or amount, days without a daily rate. The
+ * without its participant or amount, days without a daily rate, a
+ * savings-group operation without its group, member, shares or amount. The
  * ledger's own rules (balance, accounts, funds, approvals) stay in ledger/
  * and are reported per entry.
  *
@@ -281,9 +282,10 @@ static int days_get(const json_t *v, uint32_t *out, char err[CLI_JSONL_ERROR_MAX
 /* The optional strings of programme operations; "" is left NULL. */
 static int op_strings_get(const json_t *obj, ledger_entry_in *e, char err[CLI_JSONL_ERROR_MAX])
 {
-    const char *participant, *cash, *currency, *budget, *run;
+    const char *participant, *cash, *currency, *budget, *run, *group;
     if (str_get(obj, "participant", LEDGER_PARTICIPANT_ID_MAX, false, NULL, &participant,
                 err) != 0 ||
+        str_get(obj, "group", LEDGER_GROUP_ID_MAX, false, NULL, &group, err) != 0 ||
         str_get(obj, "cash_partner", LEDGER_PARTNER_MAX, false, NULL, &cash, err) != 0 ||
         str_get(obj, "currency", LEDGER_CURRENCY_LEN, false, NULL, &currency, err) != 0 ||
         str_get(obj, "budget_line", LEDGER_BUDGET_LINE_MAX, false, NULL, &budget, err) != 0 ||
@@ -292,6 +294,7 @@ static int op_strings_get(const json_t *obj, ledger_entry_in *e, char err[CLI_JS
     if (strchr(run, ':') != NULL)
         return fail(err, "field wage_run must not hold ':'");
     e->participant = participant[0] ? participant : NULL;
+    e->group = group[0] ? group : NULL;
     e->cash_partner = cash[0] ? cash : NULL;
     e->currency = currency[0] ? currency : NULL;
     e->budget_line = budget[0] ? budget : NULL;
@@ -299,26 +302,56 @@ static int op_strings_get(const json_t *obj, ledger_entry_in *e, char err[CLI_JS
     return 0;
 }
 
-/* The amounts of programme operations, in minor units like the legs. */
+/* A share purchase's whole shares: a JSON integer or a string of digits. */
+static int shares_get(const json_t *v, uint32_t *out, char err[CLI_JSONL_ERROR_MAX])
+{
+    uint64_t n = 0;
+    if (json_is_string(v)) {
+        if (cli_parse_u64(json_string_value(v), &n) != 0)
+            n = 0;
+    } else if (json_is_integer(v) && json_integer_value(v) > 0) {
+        n = (uint64_t)json_integer_value(v);
+    }
+    if (n == 0 || n > LEDGER_SHARES_PER_MEETING_MAX)
+        return fail(err, "field shares must be a whole number of shares, 1 to %d",
+                    LEDGER_SHARES_PER_MEETING_MAX);
+    *out = (uint32_t)n;
+    return 0;
+}
+
+/* The amounts of programme operations, in minor units like the legs, and
+ * the shares of a share purchase and whether it is paid from the wallet. */
 static int op_amounts_get(const json_t *obj, ledger_entry_in *e, char err[CLI_JSONL_ERROR_MAX])
 {
     const json_t *amount = json_object_get(obj, "amount"),
                  *rate = json_object_get(obj, "daily_rate"),
-                 *days = json_object_get(obj, "days");
+                 *days = json_object_get(obj, "days"), *shares = json_object_get(obj, "shares"),
+                 *from_wallet = json_object_get(obj, "from_wallet");
     if (amount != NULL && amount_get(amount, "amount", &e->amount, err) != 0)
         return -1;
     if (rate != NULL && amount_get(rate, "daily_rate", &e->daily_rate, err) != 0)
         return -1;
     if (days != NULL && days_get(days, &e->days, err) != 0)
         return -1;
+    if (shares != NULL && shares_get(shares, &e->shares, err) != 0)
+        return -1;
+    if (from_wallet != NULL && !json_is_boolean(from_wallet))
+        return fail(err, "field from_wallet must be true or false");
+    e->from_wallet = from_wallet != NULL && json_is_true(from_wallet);
     return 0;
+}
+
+bool cli_op_group(ledger_op op)
+{
+    return op == LEDGER_OP_SHARE_PURCHASE || op == LEDGER_OP_SOCIAL_FUND ||
+           op == LEDGER_OP_GROUP_LOAN || op == LEDGER_OP_LOAN_REPAYMENT;
 }
 
 bool cli_op_typed(ledger_op op)
 {
     return op == LEDGER_OP_FUNDING || op == LEDGER_OP_WAGE || op == LEDGER_OP_PAYOUT ||
            op == LEDGER_OP_CAPITAL_RELEASE || op == LEDGER_OP_GRANT_COMMIT ||
-           op == LEDGER_OP_GRANT_DISBURSE;
+           op == LEDGER_OP_GRANT_DISBURSE || cli_op_group(op);
 }
 
 static int why_set(char *why, size_t cap, const char *fmt, ...)
@@ -332,8 +365,10 @@ static int why_set(char *why, size_t cap, const char *fmt, ...)
     return -1;
 }
 
-/* The first field of programme operations the entry sets, or NULL. */
-static const char *op_field_set(const ledger_entry_in *e)
+/* The first field of programme operations the entry sets, or NULL; the
+ * participant and a share-out's group are tags any entry may carry, and
+ * count only with `tags`. */
+static const char *op_field_set(const ledger_entry_in *e, bool tags)
 {
     if (e->amount != 0)
         return "amount";
@@ -345,13 +380,49 @@ static const char *op_field_set(const ledger_entry_in *e)
         return "wage_run";
     if (e->cash_partner != NULL)
         return "cash_partner";
-    return e->participant != NULL ? "participant" : NULL;
+    if (e->shares != 0)
+        return "shares";
+    if (e->from_wallet)
+        return "from_wallet";
+    if (e->group != NULL && (tags || e->op != LEDGER_OP_SHARE_OUT))
+        return "group";
+    return tags && e->participant != NULL ? "participant" : NULL;
+}
+
+/* Savings-group operations: group and member, shares or an amount. */
+static int group_op_check(const ledger_entry_in *e, bool has_legs, char *why, size_t cap)
+{
+    const char *op = ledger_op_name(e->op);
+    bool purchase = e->op == LEDGER_OP_SHARE_PURCHASE;
+    if (e->group == NULL)
+        return why_set(why, cap, "missing group: a %s is about one savings group", op);
+    if (e->participant == NULL)
+        return why_set(why, cap, "missing participant: a %s is about one member of the group",
+                       op);
+    if (e->days != 0 || e->daily_rate != 0 || e->wage_run != NULL)
+        return why_set(why, cap, "%s is only for a wage",
+                       e->days != 0         ? "days"
+                       : e->daily_rate != 0 ? "daily_rate"
+                                            : "wage_run");
+    if (!purchase && (e->shares != 0 || e->from_wallet))
+        return why_set(why, cap, "%s is only for a share_purchase",
+                       e->shares != 0 ? "shares" : "from_wallet");
+    if (e->cash_partner != NULL && !e->from_wallet)
+        return why_set(why, cap,
+                       "cash_partner goes with from_wallet (the MFI whose cash the wallet "
+                       "money leaves)");
+    if (purchase && e->shares == 0 && !has_legs)
+        return why_set(why, cap, "missing shares: whole shares bought at the cycle's price");
+    if (!purchase && e->amount == 0 && !has_legs)
+        return why_set(why, cap, "missing amount");
+    return 0;
 }
 
 int cli_entry_op_check(const ledger_entry_in *e, bool has_legs, char *why, size_t cap)
 {
-    const char *op = ledger_op_name(e->op), *field = op_field_set(e);
+    const char *op = ledger_op_name(e->op), *field = op_field_set(e, false);
     if (kind_derived(e->kind)) {
+        field = op_field_set(e, true);
         if (field != NULL)
             return why_set(why, cap,
                            "%s does not go with kind %s: what it moves comes from the entry "
@@ -360,16 +431,26 @@ int cli_entry_op_check(const ledger_entry_in *e, bool has_legs, char *why, size_
         return 0;
     }
     if (!cli_op_typed(e->op)) {
-        if (field != NULL && strcmp(field, "participant") != 0)
+        if (field != NULL)
             return why_set(why, cap,
-                           "%s is for funding, wage, payout, capital_release, grant_commit "
-                           "and grant_disburse; a %s gives its legs",
+                           "%s is for funding, wage, payout, capital_release, grant_commit, "
+                           "grant_disburse and the savings-group operations; a %s gives its "
+                           "legs",
                            field, op);
         if (!has_legs)
             return why_set(why, cap, "missing field legs (%d to %d legs)", LEDGER_LEGS_MIN,
                            LEDGER_LEGS_MAX);
         return 0;
     }
+    if (cli_op_group(e->op))
+        return group_op_check(e, has_legs, why, cap);
+    if (e->group != NULL || e->shares != 0 || e->from_wallet)
+        return why_set(why, cap,
+                       "%s is for the savings-group operations (share_purchase, social_fund, "
+                       "group_loan, loan_repayment)",
+                       e->group != NULL ? "group"
+                       : e->shares != 0 ? "shares"
+                                        : "from_wallet");
     if (e->op != LEDGER_OP_FUNDING && e->participant == NULL)
         return why_set(why, cap, "missing participant: a %s is about one participant", op);
     if (e->op != LEDGER_OP_WAGE && (e->days != 0 || e->daily_rate != 0 || e->wage_run != NULL))
@@ -453,10 +534,10 @@ static int entry_get(json_t *obj, const cli_jsonl_defaults *d, ledger_entry_in *
                      char err[CLI_JSONL_ERROR_MAX])
 {
     static const char *const allowed[] = {
-        "client_id",  "kind",         "op",       "partner",     "principal",
-        "value_date", "external_ref", "memo",     "programme",   "ref",
-        "legs",       "participant",  "amount",   "days",        "daily_rate",
-        "wage_run",   "cash_partner", "currency", "budget_line", NULL,
+        "client_id",    "kind",  "op",         "partner",     "principal",    "value_date",
+        "external_ref", "memo",  "programme",  "ref",         "legs",         "participant",
+        "amount",       "days",  "daily_rate", "wage_run",    "cash_partner", "currency",
+        "budget_line",  "group", "shares",     "from_wallet", NULL,
     };
     char why[CLI_JSONL_ERROR_MAX];
     memset(e, 0, sizeof *e);

@@ -2,7 +2,8 @@
  * post_csv.c — `cauris post DIR --csv FILE`: entries from a spreadsheet.
  *
  * One row, one entry. Programme operations name their participant and
- * amount (or days and daily rate); a plain transfer names a debit and a
+ * amount (or days and daily rate), savings-group operations their group,
+ * member and shares or amount; a plain transfer names a debit and a
  * credit account and the amount. Amounts are written as people write
  * them, in the currency's units ("1234.56"), with a decimal comma when the
  * file is separated by ';'.
@@ -16,6 +17,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define POST_CMD "post"
 #define WHY_MAX 256
@@ -40,6 +42,9 @@ enum {
     COL_PRINCIPAL,
     COL_DEBIT,
     COL_CREDIT,
+    COL_GROUP,
+    COL_SHARES,
+    COL_FROM_WALLET,
     COL_COUNT
 };
 
@@ -63,6 +68,9 @@ static const cli_csv_column columns[COL_COUNT] = {
     [COL_PRINCIPAL] = {"principal", false},
     [COL_DEBIT] = {"debit", false},
     [COL_CREDIT] = {"credit", false},
+    [COL_GROUP] = {"group", false},
+    [COL_SHARES] = {"shares", false},
+    [COL_FROM_WALLET] = {"from_wallet", false},
 };
 
 /* What one row needs beside the table: defaults made for it. */
@@ -142,6 +150,47 @@ static int kind_op_get(const csv_ctx *c, size_t row, ledger_entry_in *e, char *w
     return 0;
 }
 
+int cli_yes_no_parse(const char *text, bool *out)
+{
+    static const char *const yes[] = {"yes", "y", "true", "1"}, *const no[] = {"no", "n",
+                                                                               "false", "0",
+                                                                               ""};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (strcasecmp(text, yes[i]) == 0) {
+            *out = true;
+            return 0;
+        }
+    }
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+        if (strcasecmp(text, no[i]) == 0) {
+            *out = false;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int cli_shares_parse(const char *text, uint32_t *out)
+{
+    uint64_t n;
+    if (cli_parse_u64(text, &n) != 0 || n == 0 || n > LEDGER_SHARES_PER_MEETING_MAX)
+        return -1;
+    *out = (uint32_t)n;
+    return 0;
+}
+
+/* A share purchase's shares and whether the wallet pays for it. */
+static int group_fields_get(const csv_ctx *c, size_t row, ledger_entry_in *e, char *why)
+{
+    const char *shares = field(c, row, COL_SHARES), *wallet = field(c, row, COL_FROM_WALLET);
+    if (shares[0] != '\0' && cli_shares_parse(shares, &e->shares) != 0)
+        return row_fail(why, "shares", "'%.32s' is not a number of shares, 1 to %d", shares,
+                        LEDGER_SHARES_PER_MEETING_MAX);
+    if (cli_yes_no_parse(wallet, &e->from_wallet) != 0)
+        return row_fail(why, "from_wallet", "'%.32s' is not yes or no", wallet);
+    return 0;
+}
+
 static int numbers_get(const csv_ctx *c, size_t row, ledger_entry_in *e, char *why)
 {
     const char *date = field(c, row, COL_VALUE_DATE), *ref = field(c, row, COL_REF),
@@ -168,7 +217,7 @@ static int numbers_get(const csv_ctx *c, size_t row, ledger_entry_in *e, char *w
     if (amount_get(c, row, COL_AMOUNT, &e->amount, why) != 0 ||
         amount_get(c, row, COL_DAILY_RATE, &e->daily_rate, why) != 0)
         return -1;
-    return 0;
+    return group_fields_get(c, row, e, why);
 }
 
 static int texts_get(const csv_ctx *c, size_t row, ledger_entry_in *e, char *why)
@@ -183,6 +232,7 @@ static int texts_get(const csv_ctx *c, size_t row, ledger_entry_in *e, char *why
         text_get(c, row, COL_MEMO, LEDGER_MEMO_MAX, NULL, &e->memo, why) != 0 ||
         text_get(c, row, COL_PARTICIPANT, LEDGER_PARTICIPANT_ID_MAX, NULL, &e->participant,
                  why) != 0 ||
+        text_get(c, row, COL_GROUP, LEDGER_GROUP_ID_MAX, NULL, &e->group, why) != 0 ||
         text_get(c, row, COL_CASH_PARTNER, LEDGER_PARTNER_MAX, NULL, &e->cash_partner, why) !=
             0 ||
         text_get(c, row, COL_WAGE_RUN, CLI_WAGE_RUN_MAX, NULL, &e->wage_run, why) != 0 ||
