@@ -271,3 +271,34 @@ void tr_sleep_ms(long ms)
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
 }
+
+int tr_fx_setup(void **state)
+{
+    tr_fx *f = calloc(1, sizeof *f);
+    if (f == NULL)
+        return -1;
+    snprintf(f->root, sizeof f->root, "/tmp/cauris-cli-XXXXXX");
+    if (mkdtemp(f->root) == NULL) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->ledger, sizeof f->ledger, "%s/ledger", f->root);
+    unsetenv("CAURIS_PASSPHRASE");
+    *state = f;
+    return 0;
+}
+
+int tr_fx_teardown(void **state)
+{
+    tr_fx *f = *state;
+    tr_remove_tree(f->root);
+    free(f);
+    return 0;
+}
+
+const char *tr_fx_file(tr_fx *f, const char *name, const char *text, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/%s", f->root, name);
+    tr_file_write(buf, text);
+    return buf;
+}

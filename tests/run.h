@@ -78,10 +78,21 @@ unsigned long long tr_seq_of_line(const char *out, int line_no);
     "{\"account\":\"participant:P1:wallet\",\"credit\":\"9000\"},"                             \
     "{\"account\":\"participant:P1:capital\",\"credit\":1000}]}\n"
 #define TR_PAYOUT_LINE                                                                         \
-    "{\"client_id\":\"pay-1\",\"op\":\"payout\",\"participant\":\"P1\","                     \
+    "{\"client_id\":\"pay-1\",\"op\":\"payout\",\"participant\":\"P1\","                       \
     "\"value_date\":\"2026-11-21\","                                                           \
     "\"external_ref\":\"MFI-9001\",\"legs\":[{\"account\":\"participant:P1:wallet\","          \
     "\"debit\":\"1000\"},{\"account\":\"partner:mfi1:cash\",\"credit\":\"1000\"}]}\n"
+
+/* A CLI test's fixture: a temporary directory and the path of a ledger
+ * in it (not created). The setup also clears CAURIS_PASSPHRASE. */
+typedef struct tr_fx {
+    char root[256];   /* the temporary directory */
+    char ledger[300]; /* root/ledger */
+} tr_fx;
+int tr_fx_setup(void **state);
+int tr_fx_teardown(void **state);
+/* Writes `text` to root/name; its path goes to buf, which is returned. */
+const char *tr_fx_file(tr_fx *f, const char *name, const char *text, char *buf, size_t cap);
 
 /* Writes `text` to the file at `path`, replacing it. */
 void tr_file_write(const char *path, const char *text);

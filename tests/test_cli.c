@@ -22,42 +22,14 @@
 
 /* ---- fixtures ---- */
 
-typedef struct fx {
-    char root[256];   /* the temporary directory */
-    char ledger[300]; /* root/ledger */
-} fx;
-
-static int fx_setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    if (f == NULL)
-        return -1;
-    snprintf(f->root, sizeof f->root, "/tmp/cauris-cli-XXXXXX");
-    if (mkdtemp(f->root) == NULL)
-        return -1;
-    snprintf(f->ledger, sizeof f->ledger, "%s/ledger", f->root);
-    unsetenv("CAURIS_PASSPHRASE");
-    *state = f;
-    return 0;
-}
-
-static int fx_teardown(void **state)
-{
-    fx *f = *state;
-    tr_remove_tree(f->root);
-    free(f);
-    unsetenv("CAURIS_PASSPHRASE");
-    return 0;
-}
-
-static const char *fx_path(fx *f, const char *name, char *buf, size_t cap)
+static const char *fx_path(tr_fx *f, const char *name, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%s/%s", f->root, name);
     return buf;
 }
 
 /* A ledger whose wages keep 10 % as capital (1000 basis points). */
-static void init_ledger(fx *f, const char *programme, const char *currency)
+static void init_ledger(tr_fx *f, const char *programme, const char *currency)
 {
     free(tr_expect(0, "init", f->ledger, "--programme", programme, "--currency", currency,
                    "--capital-rate-bp", "1000", NULL));
@@ -65,7 +37,7 @@ static void init_ledger(fx *f, const char *programme, const char *currency)
 
 /* Participant P1 of programme demo, enrolled: wages, payouts and capital
  * releases are about enrolled participants. */
-static void enrol_p1(fx *f)
+static void enrol_p1(tr_fx *f)
 {
     char path[400];
     snprintf(path, sizeof path, "%s/p1.csv", f->root);
@@ -80,14 +52,15 @@ static void enrol_p1(fx *f)
 }
 
 /* A ledger "demo" in GNF with P1 enrolled. */
-static void init_demo(fx *f)
+static void init_demo(tr_fx *f)
 {
     init_ledger(f, "demo", "GNF");
     enrol_p1(f);
 }
 
 /* The balance `cauris balance` prints for one account: "8000 GNF". */
-static void assert_balance(fx *f, const char *programme, const char *code, const char *expected)
+static void assert_balance(tr_fx *f, const char *programme, const char *code,
+                           const char *expected)
 {
     char *out = tr_expect(0, "balance", f->ledger, code, "--programme", programme, NULL);
     size_t n = strlen(code);
@@ -98,7 +71,7 @@ static void assert_balance(fx *f, const char *programme, const char *code, const
 }
 
 /* The tree size of the latest checkpoint (its second line). */
-static unsigned long long tree_size(fx *f)
+static unsigned long long tree_size(tr_fx *f)
 {
     char *out = tr_expect(0, "checkpoint", f->ledger, NULL);
     const char *nl = strchr(out, '\n');
@@ -130,7 +103,8 @@ static unsigned long long tree_size(fx *f)
 static const char entries_file[] = "# funding, wages, a payout\n"
                                    "\n" OPEN_LINE TR_FUNDING_LINE WAGE_LINE PAYOUT_LINE;
 
-static char *post_file(fx *f, int status, const char *name, const char *text, const char *extra)
+static char *post_file(tr_fx *f, int status, const char *name, const char *text,
+                       const char *extra)
 {
     char path[400];
     fx_path(f, name, path, sizeof path);
@@ -195,7 +169,7 @@ static void test_help_and_usage(void **state)
 
 static void test_init(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     char path[400];
     char *out = tr_expect(0, "init", f->ledger, "--programme", "demo", "--currency", "GNF",
                           "--origin", "example.org/cauris-test", NULL);
@@ -234,7 +208,7 @@ static void test_init(void **state)
 
 static void test_accounts(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_ledger(f, "demo", "GNF");
     char *out =
         tr_expect(0, "account", "open", f->ledger, "partner:mfi1:cash", "participant:P1:wallet",
@@ -288,7 +262,7 @@ static void test_accounts(void **state)
 
 static void test_post_balances_and_repost(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_demo(f);
     char *out = post_file(f, 0, "entries.jsonl", entries_file, NULL);
     tr_assert_contains(out, "line 3: ok open partner:mfi1:cash\n");
@@ -362,7 +336,7 @@ static void test_post_balances_and_repost(void **state)
 
 static void test_post_usd_two_digits(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_ledger(f, "usdprog", "USD");
     char path[400];
     tr_file_write(fx_path(f, "usd.jsonl", path, sizeof path),
@@ -393,7 +367,7 @@ static void test_post_usd_two_digits(void **state)
 
 static void test_post_refused_overdraft(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_demo(f);
     char *out = post_file(
         f, 1, "overdraft.jsonl",
@@ -430,7 +404,7 @@ static void test_post_refused_overdraft(void **state)
 
 static void test_post_malformed_posts_nothing(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_ledger(f, "demo", "GNF");
     unsigned long long size = tree_size(f);
     char *out = post_file(
@@ -520,7 +494,7 @@ static void test_post_malformed_posts_nothing(void **state)
 /* With one programme, --programme may be left out. */
 static void test_only_programme_by_default(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_demo(f);
     char path[400];
     tr_file_write(fx_path(f, "e.jsonl", path, sizeof path), entries_file);
@@ -539,7 +513,7 @@ static void test_only_programme_by_default(void **state)
 
 static void test_post_atomic(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_demo(f);
     free(tr_expect(0, "account", "open", f->ledger, "partner:mfi1:cash", "--programme", "demo",
                    NULL));
@@ -569,7 +543,7 @@ static void test_post_atomic(void **state)
 
 static void test_post_stdin(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_ledger(f, "demo", "GNF");
     static const char *const args[] = {"post", NULL,        "-",    "--programme",
                                        "demo", "--partner", "mfi1", "--principal",
@@ -589,7 +563,7 @@ static void test_post_stdin(void **state)
 
 static void test_statement(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_demo(f);
     free(post_file(f, 0, "entries.jsonl", entries_file, NULL));
     char *out = tr_expect(0, "statement", f->ledger, "participant:P1:wallet", "--programme",
@@ -644,7 +618,7 @@ static void test_statement(void **state)
 
 static void test_entry_show(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_demo(f);
     char *out = post_file(f, 0, "entries.jsonl", entries_file, NULL);
     char seq[32];
@@ -674,7 +648,7 @@ static void test_entry_show(void **state)
 
 static void test_proof_and_check(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_demo(f);
     char *out = post_file(f, 0, "entries.jsonl", entries_file, NULL);
     char seq[32], leaf[400], proof[400], pub[400];
@@ -749,7 +723,7 @@ static void test_proof_and_check(void **state)
 
 static void test_verify_and_trial_balance(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_demo(f);
     free(post_file(f, 0, "entries.jsonl", entries_file, NULL));
     char *out = tr_expect(0, "verify", f->ledger, NULL);
@@ -775,7 +749,7 @@ static void test_verify_and_trial_balance(void **state)
 
 static void test_sealed_key(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     setenv("CAURIS_PASSPHRASE", "correct horse battery staple", 1);
     char *out =
         tr_expect(0, "init", f->ledger, "--programme", "demo", "--currency", "XOF", NULL);
@@ -836,7 +810,7 @@ static int file_tamper(const char *path, const char *what)
 
 static void test_verify_detects_tampering(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     char data[400];
     init_demo(f);
     free(post_file(f, 0, "entries.jsonl", entries_file, NULL));
@@ -850,7 +824,7 @@ static void test_verify_detects_tampering(void **state)
 
 static void test_key_rotate(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     char pub[400], old_key[400], *text;
     size_t len;
     init_demo(f);
@@ -884,7 +858,7 @@ static void test_key_rotate(void **state)
 /* `cauris token create` prints the token alone on stdout (what
  * `$(cauris token create ...)` captures) and its id, partner, programme and
  * roles on stderr. Returns the token, malloc'd, without its newline. */
-static char *token_create(fx *f, const char *partner, const char *roles, const char *name,
+static char *token_create(tr_fx *f, const char *partner, const char *roles, const char *name,
                           char id[17])
 {
     char *out, *err;
@@ -912,7 +886,7 @@ static char *token_create(fx *f, const char *partner, const char *roles, const c
 
 static void test_tokens(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     char id1[17], id2[17];
     init_ledger(f, "demo", "GNF");
     char *out = tr_expect(0, "token", "list", f->ledger, NULL);
@@ -1044,7 +1018,7 @@ static void test_tokens(void **state)
 
 static void test_tokens_sealed_key(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     char pass[400], id[17];
     setenv("CAURIS_PASSPHRASE", "correct horse battery staple", 1);
     free(tr_expect(0, "init", f->ledger, "--programme", "demo", "--currency", "GNF", NULL));
@@ -1083,25 +1057,30 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help_and_usage),
-        cmocka_unit_test_setup_teardown(test_init, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_accounts, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_post_balances_and_repost, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_post_usd_two_digits, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_post_refused_overdraft, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_post_malformed_posts_nothing, fx_setup,
-                                        fx_teardown),
-        cmocka_unit_test_setup_teardown(test_post_atomic, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_post_stdin, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_statement, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_entry_show, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_proof_and_check, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_verify_and_trial_balance, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_sealed_key, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_key_rotate, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_verify_detects_tampering, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_only_programme_by_default, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_tokens, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_tokens_sealed_key, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_init, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_accounts, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_post_balances_and_repost, tr_fx_setup,
+                                        tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_post_usd_two_digits, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_post_refused_overdraft, tr_fx_setup,
+                                        tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_post_malformed_posts_nothing, tr_fx_setup,
+                                        tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_post_atomic, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_post_stdin, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_statement, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_entry_show, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_proof_and_check, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_verify_and_trial_balance, tr_fx_setup,
+                                        tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_sealed_key, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_key_rotate, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_verify_detects_tampering, tr_fx_setup,
+                                        tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_only_programme_by_default, tr_fx_setup,
+                                        tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_tokens, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_tokens_sealed_key, tr_fx_setup, tr_fx_teardown),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

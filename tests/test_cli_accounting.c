@@ -41,44 +41,9 @@
 
 /* ---- fixtures ---- */
 
-typedef struct fx {
-    char root[256];   /* the temporary directory */
-    char ledger[300]; /* root/ledger */
-} fx;
-
-static int fx_setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    if (f == NULL)
-        return -1;
-    snprintf(f->root, sizeof f->root, "/tmp/cauris-acct-XXXXXX");
-    if (mkdtemp(f->root) == NULL)
-        return -1;
-    snprintf(f->ledger, sizeof f->ledger, "%s/ledger", f->root);
-    unsetenv("CAURIS_PASSPHRASE");
-    *state = f;
-    return 0;
-}
-
-static int fx_teardown(void **state)
-{
-    fx *f = *state;
-    tr_remove_tree(f->root);
-    free(f);
-    return 0;
-}
-
-static const char *fx_path(fx *f, const char *name, char *buf, size_t cap)
+static const char *fx_path(tr_fx *f, const char *name, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%s/%s", f->root, name);
-    return buf;
-}
-
-/* Writes `text` to root/name; the path goes to buf. */
-static const char *fx_file(fx *f, const char *name, const char *text, char *buf, size_t cap)
-{
-    fx_path(f, name, buf, cap);
-    tr_file_write(buf, text);
     return buf;
 }
 
@@ -128,20 +93,20 @@ typedef struct pilot {
     unsigned long long grant_post, reversal;           /* pilot_extras */
 } pilot;
 
-static void pilot_make(fx *f, pilot *p)
+static void pilot_make(tr_fx *f, pilot *p)
 {
     char path[400];
     free(tr_expect(0, "init", f->ledger, "--programme", "pilot", "--currency", "GNF",
                    "--capital-rate-bp", "1000", NULL));
     free(tr_expect(0, "account", "open", f->ledger, "partner:mfi1:cash", NULL));
     char *out = tr_expect(0, "enroll", f->ledger,
-                          fx_file(f, "people.csv", PEOPLE_CSV, path, sizeof path), "--partner",
-                          "cso1", "--principal", "enroller", NULL);
+                          tr_fx_file(f, "people.csv", PEOPLE_CSV, path, sizeof path),
+                          "--partner", "cso1", "--principal", "enroller", NULL);
     tr_assert_contains(out, "enrolled 5 participants");
     free(out);
     out = tr_expect(0, "post", f->ledger,
-                    fx_file(f, "entries.jsonl", pilot_entries, path, sizeof path), "--partner",
-                    "mfi1", "--principal", "moussa", NULL);
+                    tr_fx_file(f, "entries.jsonl", pilot_entries, path, sizeof path),
+                    "--partner", "mfi1", "--principal", "moussa", NULL);
     tr_assert_contains(out, "posted 11, existing 0, refused 0");
     memset(p, 0, sizeof *p);
     p->fund = tr_seq_of_line(out, 1);
@@ -158,20 +123,20 @@ static void pilot_make(fx *f, pilot *p)
  * awaiting approval (pending: moves no posted balance), a wage of the
  * participant whose id needs escaping in beancount, and the reversal of
  * the last payout. */
-static void pilot_extras(fx *f, pilot *p)
+static void pilot_extras(tr_fx *f, pilot *p)
 {
     char path[400], ref[32], line[256];
     char *out = tr_expect(
         0, "post", f->ledger,
-        fx_file(f, "extras.jsonl",
-                "{\"client_id\":\"grant-P3\",\"op\":\"grant_commit\",\"participant\":\"P3\","
-                "\"amount\":\"50000\",\"value_date\":\"2026-11-21\"}\n"
-                "{\"client_id\":\"grant-P4\",\"op\":\"grant_commit\",\"participant\":\"P4\","
-                "\"amount\":\"30000\",\"value_date\":\"2026-11-22\"}\n"
-                "{\"op\":\"wage\",\"wage_run\":\"w46\",\"participant\":\"ab_c.d-e\","
-                "\"amount\":\"20000\",\"value_date\":\"2026-11-13\","
-                "\"memo\":\"semaine; \\\"47\\\"\"}\n",
-                path, sizeof path),
+        tr_fx_file(f, "extras.jsonl",
+                   "{\"client_id\":\"grant-P3\",\"op\":\"grant_commit\",\"participant\":\"P3\","
+                   "\"amount\":\"50000\",\"value_date\":\"2026-11-21\"}\n"
+                   "{\"client_id\":\"grant-P4\",\"op\":\"grant_commit\",\"participant\":\"P4\","
+                   "\"amount\":\"30000\",\"value_date\":\"2026-11-22\"}\n"
+                   "{\"op\":\"wage\",\"wage_run\":\"w46\",\"participant\":\"ab_c.d-e\","
+                   "\"amount\":\"20000\",\"value_date\":\"2026-11-13\","
+                   "\"memo\":\"semaine; \\\"47\\\"\"}\n",
+                   path, sizeof path),
         "--partner", "mfi1", "--principal", "moussa", NULL);
     const char *pending = strstr(out, "line 1: pending approval, seq ");
     assert_non_null(pending);
@@ -186,7 +151,7 @@ static void pilot_extras(fx *f, pilot *p)
              "{\"client_id\":\"pay-P2b-fix\",\"kind\":\"reversal\",\"ref\":\"%llu\","
              "\"value_date\":\"2026-11-26\",\"memo\":\"paid twice\"}\n",
              p->p2b);
-    out = tr_expect(0, "post", f->ledger, fx_file(f, "fix.jsonl", line, path, sizeof path),
+    out = tr_expect(0, "post", f->ledger, tr_fx_file(f, "fix.jsonl", line, path, sizeof path),
                     "--partner", "mfi1", "--principal", "moussa", NULL);
     p->reversal = tr_seq_of_line(out, 1);
     free(out);
@@ -259,11 +224,11 @@ static const char statement_en[] =
 
 static void test_reconcile_report_text(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     pilot p;
     char path[400], expected[4096];
     pilot_make(f, &p);
-    fx_file(f, "stmt.csv", statement_en, path, sizeof path);
+    tr_fx_file(f, "stmt.csv", statement_en, path, sizeof path);
     char *out = NULL, *err = NULL;
     int rc = tr_split(&out, &err, "reconcile", f->ledger, "--account", "partner:mfi1:cash",
                       "--statement", path, NULL);
@@ -328,11 +293,11 @@ static void test_reconcile_report_text(void **state)
 
 static void test_reconcile_csv_and_json(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     pilot p;
     char path[400], expected[4096];
     pilot_make(f, &p);
-    fx_file(f, "stmt.csv", statement_en, path, sizeof path);
+    tr_fx_file(f, "stmt.csv", statement_en, path, sizeof path);
     char *out = tr_expect(1, "reconcile", f->ledger, "--account", "partner:mfi1:cash",
                           "--statement", path, "--format", "csv", NULL);
     snprintf(
@@ -402,14 +367,14 @@ static void test_reconcile_csv_and_json(void **state)
 /* A USD programme at an MFI writing French statements: ';', decimal
  * comma, dd/mm/yyyy, thousands grouped by a space, U+00A0, U+202F or '.',
  * debit and credit columns, accented column names. */
-static void usd_make(fx *f)
+static void usd_make(tr_fx *f)
 {
     char path[400];
     free(tr_expect(0, "init", f->ledger, "--programme", "usd", "--currency", "USD", NULL));
     free(tr_expect(0, "account", "open", f->ledger, "partner:mfi2:cash", NULL));
     char *out = tr_expect(
         0, "post", f->ledger,
-        fx_file(
+        tr_fx_file(
             f, "usd.jsonl",
             "{\"client_id\":\"fund-u1\",\"op\":\"funding\",\"value_date\":\"2026-10-01\","
             "\"amount\":\"123456789\",\"external_ref\":\"VIR-0001\",\"memo\":\"tranche 1\"}\n"
@@ -440,13 +405,13 @@ static void usd_make(fx *f)
 
 static void test_reconcile_french(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     char path[400], text[2048], expected[2048];
     usd_make(f);
     /* Debit first, then credit, as French statements have them: money in
      * is in the credit column (the MFI's view). */
     snprintf(text, sizeof text, FR_HEADER FR_ROWS, "Débit", "Crédit");
-    fx_file(f, "releve.csv", text, path, sizeof path);
+    tr_fx_file(f, "releve.csv", text, path, sizeof path);
     char *out = tr_expect(0, "reconcile", f->ledger, "--account", "partner:mfi2:cash",
                           "--statement", path, "--col-date", "Date opération", NULL);
     snprintf(expected, sizeof expected,
@@ -473,7 +438,7 @@ static void test_reconcile_french(void **state)
 
     /* The file written from the ledger's side: money in under "Débit". */
     snprintf(text, sizeof text, FR_HEADER FR_ROWS, "Crédit", "Débit");
-    fx_file(f, "releve-ledger.csv", text, path, sizeof path);
+    tr_fx_file(f, "releve-ledger.csv", text, path, sizeof path);
     free(tr_expect(0, "reconcile", f->ledger, "--account", "partner:mfi2:cash", "--statement",
                    path, "--col-date", "Date opération", "--statement-sign", "ledger", NULL));
     /* Read as the MFI's view instead, every amount has the wrong sign. */
@@ -488,13 +453,13 @@ static void test_reconcile_french(void **state)
     free(out);
 
     /* A signed amount column, named with options; dates dd.mm.yyyy. */
-    fx_file(f, "signed.csv",
-            "Jour;Montant net;Pièce\n"
-            "01.10.2026;1 234 567,89;VIR-0001\n"
-            "03.10.2026;+0,50;\n"
-            "06.10.2026;(25,00);\n"
-            "07.10.2026;1 234,50 ;VIR-0002\n",
-            path, sizeof path);
+    tr_fx_file(f, "signed.csv",
+               "Jour;Montant net;Pièce\n"
+               "01.10.2026;1 234 567,89;VIR-0001\n"
+               "03.10.2026;+0,50;\n"
+               "06.10.2026;(25,00);\n"
+               "07.10.2026;1 234,50 ;VIR-0002\n",
+               path, sizeof path);
     out = tr_expect(0, "reconcile", f->ledger, "--account", "partner:mfi2:cash", "--statement",
                     path, "--col-date", "jour", "--col-amount", "Montant net", "--col-ref",
                     "Pièce", "--date-format", "dd/mm/yyyy", "--decimal-comma", NULL);
@@ -516,10 +481,10 @@ static void test_reconcile_french(void **state)
 
 /* ---- reconcile: windows, order, combinations, reversals ---- */
 
-static unsigned long long post_one(fx *f, const char *name, const char *line)
+static unsigned long long post_one(tr_fx *f, const char *name, const char *line)
 {
     char path[400];
-    char *out = tr_expect(0, "post", f->ledger, fx_file(f, name, line, path, sizeof path),
+    char *out = tr_expect(0, "post", f->ledger, tr_fx_file(f, name, line, path, sizeof path),
                           "--partner", "mfi1", "--principal", "moussa", NULL);
     unsigned long long seq = tr_seq_of_line(out, 1);
     free(out);
@@ -532,7 +497,7 @@ static unsigned long long post_one(fx *f, const char *name, const char *line)
 
 static void test_reconcile_window_order_combined(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     char path[400], line[256];
     free(tr_expect(0, "init", f->ledger, "--programme", "pilot", "--currency", "GNF", NULL));
     free(tr_expect(0, "account", "open", f->ledger, "partner:mfi1:cash", NULL));
@@ -551,13 +516,13 @@ static void test_reconcile_window_order_combined(void **state)
              "\"value_date\":\"2026-11-16\"}\n",
              oops);
     unsigned long long fix = post_one(f, "h.jsonl", line);
-    fx_file(f, "stmt.csv",
-            "date,amount,label\n"
-            "2026-11-11,100000,dépôt\n"
-            "2026-11-14,100000,dépôt\n"
-            "2026-11-25,90000,dépôts groupés\n"
-            "2026-11-26,25000,dépôt\n",
-            path, sizeof path);
+    tr_fx_file(f, "stmt.csv",
+               "date,amount,label\n"
+               "2026-11-11,100000,dépôt\n"
+               "2026-11-14,100000,dépôt\n"
+               "2026-11-25,90000,dépôts groupés\n"
+               "2026-11-26,25000,dépôt\n",
+               path, sizeof path);
     char *out = tr_expect(0, "reconcile", f->ledger, "--account", "partner:mfi1:cash",
                           "--statement", path, NULL);
     char row[256];
@@ -625,18 +590,18 @@ static void test_reconcile_window_order_combined(void **state)
 
 static void test_reconcile_bad_files(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     pilot p;
     char path[400];
     pilot_make(f, &p);
-    fx_file(f, "bad.csv",
-            "date;montant;libellé\n"
-            "02/11/2026;5 000 000;ok\n"
-            "31/02/2026;-90 000;no such day\n"
-            "13/11/26;-60 000;two-digit year\n"
-            "17/11/2026;-75 00;wrong grouping\n"
-            "20/11/2026;-25 000,5;half a franc\n",
-            path, sizeof path);
+    tr_fx_file(f, "bad.csv",
+               "date;montant;libellé\n"
+               "02/11/2026;5 000 000;ok\n"
+               "31/02/2026;-90 000;no such day\n"
+               "13/11/26;-60 000;two-digit year\n"
+               "17/11/2026;-75 00;wrong grouping\n"
+               "20/11/2026;-25 000,5;half a franc\n",
+               path, sizeof path);
     char *out = tr_expect(1, "reconcile", f->ledger, "--account", "partner:mfi1:cash",
                           "--statement", path, NULL);
     char want[3000];
@@ -655,18 +620,18 @@ static void test_reconcile_bad_files(void **state)
     assert_text_equal(out, want);
     free(out);
 
-    fx_file(f, "nodate.csv", "when,amount\n2026-11-02,5000000\n", path, sizeof path);
+    tr_fx_file(f, "nodate.csv", "when,amount\n2026-11-02,5000000\n", path, sizeof path);
     out = tr_expect(1, "reconcile", f->ledger, "--account", "partner:mfi1:cash", "--statement",
                     path, NULL);
     tr_assert_contains(out, "the header (line 1) has no date column; name it with --col-date "
                             "NAME (its columns: 'when', 'amount')");
     free(out);
-    fx_file(f, "both.csv", "date,debit,credit\n2026-11-02,10,20\n", path, sizeof path);
+    tr_fx_file(f, "both.csv", "date,debit,credit\n2026-11-02,10,20\n", path, sizeof path);
     out = tr_expect(1, "reconcile", f->ledger, "--account", "partner:mfi1:cash", "--statement",
                     path, NULL);
     tr_assert_contains(out, "line 2: has both a debit (10) and a credit (20)");
     free(out);
-    fx_file(f, "ok.csv", "date,amount\n2026-11-02,5000000\n", path, sizeof path);
+    tr_fx_file(f, "ok.csv", "date,amount\n2026-11-02,5000000\n", path, sizeof path);
     out = tr_expect(1, "reconcile", f->ledger, "--account", "participant:P1:wallet",
                     "--statement", path, NULL);
     tr_assert_contains(out, "participant:P1:wallet is not an asset (it is of type liability)");
@@ -703,7 +668,7 @@ static unsigned long long tree_size(const char *dir)
 
 static void test_trial_balance_and_balance_sheet(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     pilot p;
     char size[32], date[16];
     pilot_make(f, &p);
@@ -831,7 +796,7 @@ typedef struct acct_line {
 } acct_line;
 
 /* `cauris accounts` of a programme, parsed. */
-static size_t accounts_of(fx *f, const char *programme, acct_line *out, size_t max)
+static size_t accounts_of(tr_fx *f, const char *programme, acct_line *out, size_t max)
 {
     char *text = tr_expect(0, "accounts", f->ledger, "--programme", programme, NULL);
     size_t n = 0;
@@ -885,7 +850,7 @@ static bool zero_amount(const char *s)
 
 /* hledger's balances of the journal equal cauris's, account by account,
  * and hledger has no other account. */
-static void hledger_check(fx *f, const char *programme, const char *journal)
+static void hledger_check(tr_fx *f, const char *programme, const char *journal)
 {
     char cmd[600], want[300], amount[48];
     acct_line accts[64];
@@ -912,7 +877,7 @@ static void hledger_check(fx *f, const char *programme, const char *journal)
 }
 
 /* A second programme in USD, 2 decimals, in the same ledger. */
-static void usd_programme_add(fx *f)
+static void usd_programme_add(tr_fx *f)
 {
     char path[400];
     free(tr_expect(0, "programme", "create", f->ledger, "usd", "--currency", "USD", NULL));
@@ -920,13 +885,13 @@ static void usd_programme_add(fx *f)
                    NULL));
     char *out = tr_expect(
         0, "post", f->ledger,
-        fx_file(f, "usd.jsonl",
-                "{\"client_id\":\"u1\",\"op\":\"funding\",\"value_date\":\"2026-10-01\","
-                "\"amount\":\"123456789\",\"external_ref\":\"VIR-0001\"}\n"
-                "{\"client_id\":\"u2\",\"op\":\"transfer\",\"value_date\":\"2026-10-05\","
-                "\"legs\":[{\"account\":\"programme:wages\",\"debit\":\"5\"},"
-                "{\"account\":\"partner:mfi2:cash\",\"credit\":\"5\"}]}\n",
-                path, sizeof path),
+        tr_fx_file(f, "usd.jsonl",
+                   "{\"client_id\":\"u1\",\"op\":\"funding\",\"value_date\":\"2026-10-01\","
+                   "\"amount\":\"123456789\",\"external_ref\":\"VIR-0001\"}\n"
+                   "{\"client_id\":\"u2\",\"op\":\"transfer\",\"value_date\":\"2026-10-05\","
+                   "\"legs\":[{\"account\":\"programme:wages\",\"debit\":\"5\"},"
+                   "{\"account\":\"partner:mfi2:cash\",\"credit\":\"5\"}]}\n",
+                   path, sizeof path),
         "--programme", "usd", "--partner", "mfi2", "--principal", "awa", NULL);
     tr_assert_contains(out, "posted 2, existing 0, refused 0");
     free(out);
@@ -934,7 +899,7 @@ static void usd_programme_add(fx *f)
 
 static void test_export_hledger(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     pilot p;
     char journal[400], usd[400], want[512];
     pilot_make(f, &p);
@@ -1131,7 +1096,8 @@ static void bc_line(bc_state *s, const bc_rules *r, const char *line, int digits
  * way): every line a form beancount reads, every transaction balanced,
  * every account opened once and before its use, and its balances
  * cauris's (debits positive, as in hledger). */
-static void beancount_check(fx *f, const char *programme, char *text, int digits, size_t txns)
+static void beancount_check(tr_fx *f, const char *programme, char *text, int digits,
+                            size_t txns)
 {
     bc_rules r;
     bc_state *s = calloc(1, sizeof *s);
@@ -1171,7 +1137,7 @@ static void beancount_check(fx *f, const char *programme, char *text, int digits
 
 static void test_export_beancount(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     pilot p;
     char path[400], want[300];
     pilot_make(f, &p);
@@ -1227,7 +1193,7 @@ static void test_export_beancount(void **state)
 
 static void test_export_csv(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     pilot p;
     char want[1024];
     pilot_make(f, &p);
@@ -1334,12 +1300,12 @@ static void *poster_run(void *arg)
 static int backup_teardown(void **state)
 {
     e2e_cleanup(state);
-    return fx_teardown(state);
+    return tr_fx_teardown(state);
 }
 
 static void test_backup_while_posting(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     e2e_server s;
     char copy[400], size_text[32];
     e2e_ledger_create(&s, 3);
@@ -1424,18 +1390,21 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help_and_usage),
-        cmocka_unit_test_setup_teardown(test_reconcile_report_text, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_reconcile_csv_and_json, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_reconcile_french, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_reconcile_window_order_combined, fx_setup,
-                                        fx_teardown),
-        cmocka_unit_test_setup_teardown(test_reconcile_bad_files, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_trial_balance_and_balance_sheet, fx_setup,
-                                        fx_teardown),
-        cmocka_unit_test_setup_teardown(test_export_hledger, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_export_beancount, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_export_csv, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_backup_while_posting, fx_setup, backup_teardown),
+        cmocka_unit_test_setup_teardown(test_reconcile_report_text, tr_fx_setup,
+                                        tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reconcile_csv_and_json, tr_fx_setup,
+                                        tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reconcile_french, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reconcile_window_order_combined, tr_fx_setup,
+                                        tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reconcile_bad_files, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_trial_balance_and_balance_sheet, tr_fx_setup,
+                                        tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_export_hledger, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_export_beancount, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_export_csv, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_backup_while_posting, tr_fx_setup,
+                                        backup_teardown),
     };
     return cmocka_run_group_tests_name("cli_accounting", tests, NULL, NULL);
 }

@@ -35,40 +35,6 @@
 
 /* ---- fixtures ---- */
 
-typedef struct fx {
-    char root[256];   /* the temporary directory */
-    char ledger[300]; /* root/ledger */
-} fx;
-
-static int fx_setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    if (f == NULL)
-        return -1;
-    snprintf(f->root, sizeof f->root, "/tmp/cauris-groups-XXXXXX");
-    if (mkdtemp(f->root) == NULL)
-        return -1;
-    snprintf(f->ledger, sizeof f->ledger, "%s/ledger", f->root);
-    unsetenv("CAURIS_PASSPHRASE");
-    *state = f;
-    return 0;
-}
-
-static int fx_teardown(void **state)
-{
-    fx *f = *state;
-    tr_remove_tree(f->root);
-    free(f);
-    return 0;
-}
-
-static const char *fx_file(fx *f, const char *name, const char *text, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%s/%s", f->root, name);
-    tr_file_write(buf, text);
-    return buf;
-}
-
 /* A report's row: "label:" padded as the command pads it, then the value
  * and the line's end. */
 static void assert_row(const char *out, const char *label, const char *fmt, ...)
@@ -108,7 +74,7 @@ static const char *who(int i)
 
 /* A ledger "pilot" in GNF, partner:mfi1:cash open, and M01..M25 and X26
  * (who joins no group) enrolled from a CSV file, phase 3. */
-static void init_enrolled(fx *f)
+static void init_enrolled(tr_fx *f)
 {
     char csv[8192], path[400];
     size_t n =
@@ -122,7 +88,7 @@ static void init_enrolled(fx *f)
                               who(i), i % 2 ? "m" : "f", 1970 + i, i);
     free(tr_expect(0, "init", f->ledger, "--programme", "pilot", "--currency", "GNF", NULL));
     free(tr_expect(0, "account", "open", f->ledger, "partner:mfi1:cash", NULL));
-    fx_file(f, "people.csv", csv, path, sizeof path);
+    tr_fx_file(f, "people.csv", csv, path, sizeof path);
     char *out = tr_expect(0, "enroll", f->ledger, path, "--partner", "cso1", "--principal",
                           "awa", NULL);
     tr_assert_contains(out, "enrolled 26 participants in pilot");
@@ -131,7 +97,7 @@ static void init_enrolled(fx *f)
 
 /* Group g1 of the first `n` participants, from a members file, with cycle
  * 1 open: price 1000, 1 to 5 shares, 1000 bp. */
-static void group_of(fx *f, int n)
+static void group_of(tr_fx *f, int n)
 {
     char csv[1024], path[400];
     size_t used = (size_t)snprintf(csv, sizeof csv, "participant\n");
@@ -142,7 +108,7 @@ static void group_of(fx *f, int n)
     tr_assert_contains(out, "group g1 (Groupement Espoir) created in programme pilot, led by "
                             "cso1");
     free(out);
-    fx_file(f, "members.csv", csv, path, sizeof path);
+    tr_fx_file(f, "members.csv", csv, path, sizeof path);
     out = tr_expect(0, "group", "add", f->ledger, "g1", "--file", path, "--principal", "awa",
                     NULL);
     tr_assert_contains(out, "line 2: M01: added, member 1\n");
@@ -162,7 +128,7 @@ static void group_of(fx *f, int n)
     free(out);
 }
 
-static void assert_verifies(fx *f)
+static void assert_verifies(tr_fx *f)
 {
     char *out = tr_expect(0, "verify", f->ledger, NULL);
     tr_assert_contains(out, "verify: ok\n");
@@ -171,7 +137,7 @@ static void assert_verifies(fx *f)
 
 /* What a rejection must leave alone: the group's figures and the balances
  * of its accounts and of `member`'s wallet. The caller frees it. */
-static char *snapshot(fx *f, int member)
+static char *snapshot(tr_fx *f, int member)
 {
     char member_code[64], loan_code[64], wallet_code[64];
     snprintf(member_code, sizeof member_code, "group:g1:member:%s", who(member));
@@ -192,7 +158,7 @@ static char *snapshot(fx *f, int member)
     return all;
 }
 
-static void assert_unchanged(fx *f, int member, const char *before)
+static void assert_unchanged(tr_fx *f, int member, const char *before)
 {
     char *after = snapshot(f, member);
     if (strcmp(before, after) != 0)
@@ -202,10 +168,10 @@ static void assert_unchanged(fx *f, int member, const char *before)
 }
 
 /* Posts JSON lines with `cauris post` as the CSO. */
-static char *post_jsonl(fx *f, int status, const char *text)
+static char *post_jsonl(tr_fx *f, int status, const char *text)
 {
     char path[400];
-    fx_file(f, "post.jsonl", text, path, sizeof path);
+    tr_fx_file(f, "post.jsonl", text, path, sizeof path);
     return tr_expect(status, "post", f->ledger, path, "--partner", "cso1", "--principal", "awa",
                      NULL);
 }
@@ -344,7 +310,7 @@ static size_t line_add(char *buf, size_t used, size_t cap, int jsonl, const char
 
 /* Meeting m: its file (every fifth one in JSON lines), the members present,
  * the model moved on. Runs `cauris group meeting` and checks its report. */
-static void meeting_run(fx *f, model *x, int m, long long cash_delta)
+static void meeting_run(tr_fx *f, model *x, int m, long long cash_delta)
 {
     static char file[16384];
     char present[N_MEMBERS * 5], path[400], day[11], counted[32], expect[160];
@@ -378,7 +344,7 @@ static void meeting_run(fx *f, model *x, int m, long long cash_delta)
     }
     x->attendance += np;
     snprintf(counted, sizeof counted, "%lld", x->cash + cash_delta);
-    fx_file(f, jsonl ? "meeting.jsonl" : "meeting.csv", file, path, sizeof path);
+    tr_fx_file(f, jsonl ? "meeting.jsonl" : "meeting.csv", file, path, sizeof path);
     char *out =
         tr_expect(0, "group", "meeting", f->ledger, "g1", path, "--date", day, "--cash-counted",
                   counted, "--present", present, "--principal", "awa", NULL);
@@ -428,7 +394,7 @@ static void income_expected(const model *x, long long out[N_MEMBERS])
     }
 }
 
-static void assert_show_model(fx *f, const model *x, int meetings)
+static void assert_show_model(tr_fx *f, const model *x, int meetings)
 {
     long long savings = 0, shares = 0, loans = 0;
     char value[96];
@@ -463,7 +429,7 @@ static void assert_show_model(fx *f, const model *x, int meetings)
 }
 
 /* `group members`: each one's shares, savings, loan and income share. */
-static void assert_members_model(fx *f, const model *x)
+static void assert_members_model(tr_fx *f, const model *x)
 {
     long long income[N_MEMBERS];
     char row[320];
@@ -482,7 +448,7 @@ static void assert_members_model(fx *f, const model *x)
     free(out);
 }
 
-static void rejections(fx *f, model *x)
+static void rejections(tr_fx *f, model *x)
 {
     char *before = snapshot(f, 0), *out;
     char fund[32], line[512];
@@ -494,7 +460,8 @@ static void rejections(fx *f, model *x)
     free(out);
     assert_unchanged(f, 0, before);
     char path[400];
-    fx_file(f, "m-x.csv", "op,participant,shares\nshare_purchase,M01,1\n", path, sizeof path);
+    tr_fx_file(f, "m-x.csv", "op,participant,shares\nshare_purchase,M01,1\n", path,
+               sizeof path);
     out = tr_expect(1, "group", "meeting", f->ledger, "g1", path, "--date", "2026-07-01",
                     "--cash-counted", "0", "--present", "M01,X26", "--principal", "awa", NULL);
     tr_assert_contains(out, "--present names X26, who is not a member of group g1");
@@ -554,7 +521,7 @@ static void rejections(fx *f, model *x)
     model_apply(x, 0, "loan_repayment", 2000);
 }
 
-static void share_out(fx *f, const model *x)
+static void share_out(tr_fx *f, const model *x)
 {
     long long income[N_MEMBERS], paid = 0, income_total = 0;
     char expect[320];
@@ -611,7 +578,7 @@ static void share_out(fx *f, const model *x)
 
 static void test_full_cycle_25_members_26_meetings(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     static model x;
     memset(&x, 0, sizeof x);
     init_enrolled(f);
@@ -654,21 +621,21 @@ static void test_full_cycle_25_members_26_meetings(void **state)
 
 static void test_meeting_file_checked_whole(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     char path[400];
     init_enrolled(f);
     group_of(f, 3);
     char *before = snapshot(f, 0);
-    fx_file(f, "bad.csv",
-            "op,participant,shares,amount,from_wallet\n"
-            "share_purchase,M01,2,,\n"
-            "wage,M02,,5000,\n"
-            "social_fund,M02,2,100,\n"
-            "share_purchase,M03,,,\n"
-            "share_purchase,M 3,1,,\n"
-            "share_purchase,M03,1,,maybe\n"
-            "group_loan,M01,,12.5,\n",
-            path, sizeof path);
+    tr_fx_file(f, "bad.csv",
+               "op,participant,shares,amount,from_wallet\n"
+               "share_purchase,M01,2,,\n"
+               "wage,M02,,5000,\n"
+               "social_fund,M02,2,100,\n"
+               "share_purchase,M03,,,\n"
+               "share_purchase,M 3,1,,\n"
+               "share_purchase,M03,1,,maybe\n"
+               "group_loan,M01,,12.5,\n",
+               path, sizeof path);
     char *out = tr_expect(1, "group", "meeting", f->ledger, "g1", path, "--date", "2026-01-05",
                           "--cash-counted", "2000", "--present", "M01,M02,M03", "--principal",
                           "awa", NULL);
@@ -683,7 +650,7 @@ static void test_meeting_file_checked_whole(void **state)
     free(out);
     assert_unchanged(f, 0, before);
 
-    fx_file(
+    tr_fx_file(
         f, "bad.jsonl",
         "{\"op\":\"share_purchase\",\"participant\":\"M01\",\"shares\":2}\n"
         "# a comment\n"
@@ -737,12 +704,12 @@ static void test_meeting_file_checked_whole(void **state)
     free(before);
 
     /* A refused line: the meeting and its other lines are recorded. */
-    fx_file(f, "m.csv",
-            "op;participant;shares;amount\n"
-            "share_purchase;M01;2;\n"
-            "social_fund;M01;;150,00\n"
-            "share_purchase;X26;1;\n",
-            path, sizeof path);
+    tr_fx_file(f, "m.csv",
+               "op;participant;shares;amount\n"
+               "share_purchase;M01;2;\n"
+               "social_fund;M01;;150,00\n"
+               "share_purchase;X26;1;\n",
+               path, sizeof path);
     out = tr_expect(1, "group", "meeting", f->ledger, "g1", path, "--date", "2026-01-05",
                     "--cash-counted", "2150", "--present", "M01, M02", "--principal", "awa",
                     NULL);
@@ -771,7 +738,7 @@ static void test_meeting_file_checked_whole(void **state)
 
 static void test_post_group_ops(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     char path[400];
     init_enrolled(f);
     group_of(f, 3);
@@ -784,13 +751,13 @@ static void test_post_group_ops(void **state)
     free(out);
 
     /* CSV: a share purchase from the wallet, through the MFI's cash. */
-    fx_file(f, "ops.csv",
-            "op,client_id,group,participant,shares,from_wallet,cash_partner,amount,"
-            "value_date\n"
-            "share_purchase,c-1,g1,M01,3,yes,mfi1,,2026-01-05\n"
-            "share_purchase,c-2,g1,M02,2,,,2000,2026-01-05\n"
-            "social_fund,c-3,g1,M02,,,,300,2026-01-05\n",
-            path, sizeof path);
+    tr_fx_file(f, "ops.csv",
+               "op,client_id,group,participant,shares,from_wallet,cash_partner,amount,"
+               "value_date\n"
+               "share_purchase,c-1,g1,M01,3,yes,mfi1,,2026-01-05\n"
+               "share_purchase,c-2,g1,M02,2,,,2000,2026-01-05\n"
+               "social_fund,c-3,g1,M02,,,,300,2026-01-05\n",
+               path, sizeof path);
     out = tr_expect(0, "post", f->ledger, "--csv", path, "--partner", "cso1", "--principal",
                     "awa", NULL);
     tr_assert_contains(out, "posted 3, existing 0, refused 0");
@@ -827,17 +794,17 @@ static void test_post_group_ops(void **state)
 
     /* Malformed rows and lines are named; nothing is posted. */
     char *before = snapshot(f, 0);
-    fx_file(f, "bad.csv",
-            "op,client_id,group,participant,shares,from_wallet,cash_partner,amount,"
-            "value_date\n"
-            "social_fund,b-1,g1,M02,2,,,300,2026-01-26\n"
-            "share_purchase,b-2,,M02,2,,,,2026-01-26\n"
-            "share_purchase,b-3,g1,M02,two,,,,2026-01-26\n"
-            "share_purchase,b-4,g1,M02,1,maybe,,,2026-01-26\n"
-            "social_fund,b-5,g1,M02,,,mfi1,300,2026-01-26\n"
-            "wage,b-6,g1,M02,,,,300,2026-01-26\n"
-            "share_purchase,b-7,g1,M02,1,,,,2026-01-26\n",
-            path, sizeof path);
+    tr_fx_file(f, "bad.csv",
+               "op,client_id,group,participant,shares,from_wallet,cash_partner,amount,"
+               "value_date\n"
+               "social_fund,b-1,g1,M02,2,,,300,2026-01-26\n"
+               "share_purchase,b-2,,M02,2,,,,2026-01-26\n"
+               "share_purchase,b-3,g1,M02,two,,,,2026-01-26\n"
+               "share_purchase,b-4,g1,M02,1,maybe,,,2026-01-26\n"
+               "social_fund,b-5,g1,M02,,,mfi1,300,2026-01-26\n"
+               "wage,b-6,g1,M02,,,,300,2026-01-26\n"
+               "share_purchase,b-7,g1,M02,1,,,,2026-01-26\n",
+               path, sizeof path);
     out = tr_expect(1, "post", f->ledger, "--csv", path, "--partner", "cso1", "--principal",
                     "awa", NULL);
     tr_assert_contains(out, "line 2: shares is only for a share_purchase");
@@ -876,10 +843,11 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help_and_usage),
-        cmocka_unit_test_setup_teardown(test_full_cycle_25_members_26_meetings, fx_setup,
-                                        fx_teardown),
-        cmocka_unit_test_setup_teardown(test_meeting_file_checked_whole, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_post_group_ops, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_full_cycle_25_members_26_meetings, tr_fx_setup,
+                                        tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_meeting_file_checked_whole, tr_fx_setup,
+                                        tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_post_group_ops, tr_fx_setup, tr_fx_teardown),
     };
     return cmocka_run_group_tests_name("cli_groups", tests, NULL, NULL);
 }

@@ -24,43 +24,8 @@
 
 /* ---- fixtures ---- */
 
-typedef struct fx {
-    char root[256];   /* the temporary directory */
-    char ledger[300]; /* root/ledger */
-} fx;
-
-static int fx_setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    if (f == NULL)
-        return -1;
-    snprintf(f->root, sizeof f->root, "/tmp/cauris-ops-XXXXXX");
-    if (mkdtemp(f->root) == NULL)
-        return -1;
-    snprintf(f->ledger, sizeof f->ledger, "%s/ledger", f->root);
-    unsetenv("CAURIS_PASSPHRASE");
-    *state = f;
-    return 0;
-}
-
-static int fx_teardown(void **state)
-{
-    fx *f = *state;
-    tr_remove_tree(f->root);
-    free(f);
-    return 0;
-}
-
-/* Writes `text` to root/name; the path goes to buf. */
-static const char *fx_file(fx *f, const char *name, const char *text, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%s/%s", f->root, name);
-    tr_file_write(buf, text);
-    return buf;
-}
-
 /* A ledger "pilot" keeping 10 % of each wage as capital. */
-static void init_pilot(fx *f, const char *currency)
+static void init_pilot(tr_fx *f, const char *currency)
 {
     char *out = tr_expect(0, "init", f->ledger, "--programme", "pilot", "--currency", currency,
                           "--capital-rate-bp", "1000", NULL);
@@ -69,14 +34,14 @@ static void init_pilot(fx *f, const char *currency)
     free(tr_expect(0, "account", "open", f->ledger, "partner:mfi1:cash", NULL));
 }
 
-static void assert_balance(fx *f, const char *code, const char *expected)
+static void assert_balance(tr_fx *f, const char *code, const char *expected)
 {
     char *out = tr_expect(0, "balance", f->ledger, code, NULL);
     tr_assert_balance_in(out, code, expected);
     free(out);
 }
 
-static unsigned long long tree_size(fx *f)
+static unsigned long long tree_size(tr_fx *f)
 {
     char *out = tr_expect(0, "checkpoint", f->ledger, NULL);
     const char *nl = strchr(out, '\n');
@@ -86,7 +51,7 @@ static unsigned long long tree_size(fx *f)
     return size;
 }
 
-static void assert_verifies(fx *f)
+static void assert_verifies(tr_fx *f)
 {
     char *out = tr_expect(0, "verify", f->ledger, NULL);
     tr_assert_contains(out, "verify: ok\n");
@@ -111,10 +76,10 @@ static const char three_csv[] =
            "P2,m,1988,,Kindia,Coyah,former_security_forces,2026-A,1,cso1,Mamadou Bah,\n"
            "P3,f,2001,112111,Conakry,Matoto,displaced_person,2026-A,1,cso2,Fanta Camara,\n";
 
-static void enrol(fx *f, const char *csv, int status, char **out_kept)
+static void enrol(tr_fx *f, const char *csv, int status, char **out_kept)
 {
     char path[400];
-    fx_file(f, "people.csv", csv, path, sizeof path);
+    tr_fx_file(f, "people.csv", csv, path, sizeof path);
     char *out = tr_expect(status, "enroll", f->ledger, path, "--partner", "cso1", "--principal",
                           "enroller", NULL);
     if (out_kept != NULL)
@@ -123,10 +88,10 @@ static void enrol(fx *f, const char *csv, int status, char **out_kept)
         free(out);
 }
 
-static char *post_jsonl(fx *f, int status, const char *text, const char *principal)
+static char *post_jsonl(tr_fx *f, int status, const char *text, const char *principal)
 {
     char path[400];
-    fx_file(f, "entries.jsonl", text, path, sizeof path);
+    tr_fx_file(f, "entries.jsonl", text, path, sizeof path);
     return tr_expect(status, "post", f->ledger, path, "--partner", "mfi1", "--principal",
                      principal, NULL);
 }
@@ -191,19 +156,19 @@ static void test_help_and_usage(void **state)
  * accents, a ';' and a quote inside, an empty phone, a blank row. */
 static void test_enroll_semicolon_csv(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_pilot(f, "GNF");
     char path[400];
-    fx_file(f, "fr.csv",
-            "\xef\xbb\xbf"
-            "phone;name;id;sex;birth_year;wg_ss;admin1;admin2;category;cohort;phase;cso\r\n"
-            "+224 620 00 00 01;\"A\xc3\xafssatou Diall\xc3\xb4\";P1;F;1994;111211;Conakry;"
-            "Ratoma;returned_migrant;2026-A;1;cso1\r\n"
-            "\r\n"
-            ";\"Mamadou \"\"Petit\"\" Bah; dit Ma\xc3\xa9l\";P2;male;1988;;Kindia;"
-            "\"Coyah\";former_security_forces;2026-A;2;cso1\r\n"
-            ";;;;;;;;;;;\r\n",
-            path, sizeof path);
+    tr_fx_file(f, "fr.csv",
+               "\xef\xbb\xbf"
+               "phone;name;id;sex;birth_year;wg_ss;admin1;admin2;category;cohort;phase;cso\r\n"
+               "+224 620 00 00 01;\"A\xc3\xafssatou Diall\xc3\xb4\";P1;F;1994;111211;Conakry;"
+               "Ratoma;returned_migrant;2026-A;1;cso1\r\n"
+               "\r\n"
+               ";\"Mamadou \"\"Petit\"\" Bah; dit Ma\xc3\xa9l\";P2;male;1988;;Kindia;"
+               "\"Coyah\";former_security_forces;2026-A;2;cso1\r\n"
+               ";;;;;;;;;;;\r\n",
+               path, sizeof path);
     char *out = tr_expect(0, "enroll", f->ledger, path, "--partner", "cso1", "--principal",
                           "enroller", NULL);
     tr_assert_contains(out, "enrolled 2 participants in pilot\n");
@@ -250,7 +215,7 @@ static void test_enroll_semicolon_csv(void **state)
 
 static void test_enroll_mistakes_named(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_pilot(f, "GNF");
     unsigned long long size = tree_size(f);
     char *out;
@@ -298,7 +263,7 @@ static void test_enroll_mistakes_named(void **state)
 
 static void test_enroll_duplicates_refused_whole(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_pilot(f, "GNF");
     enrol(f, three_csv, 0, NULL);
     unsigned long long size = tree_size(f);
@@ -337,11 +302,11 @@ static void test_enroll_duplicates_refused_whole(void **state)
 
     /* Confirmed as a different person: by option ... */
     char path[400];
-    fx_file(f, "p5.csv",
-            HEADER "P4,m,1990,,Labe,Labe,refugee,2026-B,1,cso1,Ibrahima Sow,\n"
-                   "P5,f,1994,,Conakry,Ratoma,returned_migrant,2026-B,1,cso1,\"aissatou  "
-                   "DIALLO\",\n",
-            path, sizeof path);
+    tr_fx_file(f, "p5.csv",
+               HEADER "P4,m,1990,,Labe,Labe,refugee,2026-B,1,cso1,Ibrahima Sow,\n"
+                      "P5,f,1994,,Conakry,Ratoma,returned_migrant,2026-B,1,cso1,\"aissatou  "
+                      "DIALLO\",\n",
+               path, sizeof path);
     out = tr_expect(2, "enroll", f->ledger, path, "--partner", "cso1", "--principal", "e",
                     "--confirm-distinct", "P9=P1", NULL);
     tr_assert_contains(out, "no row of");
@@ -369,7 +334,7 @@ static void test_enroll_duplicates_refused_whole(void **state)
 
 static void test_participant_update_hold_erase(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_pilot(f, "GNF");
     enrol(f, three_csv, 0, NULL);
     free(post_jsonl(f, 0,
@@ -477,7 +442,7 @@ static void test_participant_update_hold_erase(void **state)
 
 static void test_post_typed_jsonl(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_pilot(f, "GNF");
     enrol(f, three_csv, 0, NULL);
     char *out = post_jsonl(
@@ -569,19 +534,19 @@ static void test_post_typed_jsonl(void **state)
 /* CSV in a currency with cents, ';' separated with decimal commas. */
 static void test_post_typed_csv(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_pilot(f, "USD");
     enrol(f, three_csv, 0, NULL);
     char path[400];
-    fx_file(f, "ops.csv",
-            "op;client_id;participant;amount;days;daily_rate;wage_run;value_date;memo;"
-            "debit;credit;external_ref\r\n"
-            "funding;fund-1;;\"10000,00\";;;;2026-11-02;donor tranche;;;MFI-1\r\n"
-            "wage;;P1;1234,56;;;w46;2026-11-13;week 46;;;\r\n"
-            "wage;;P2;;5;12,5;w46;2026-11-13;\"week 46; by days\";;;\r\n"
-            "payout;pay-1;P1;100;;;;2026-11-14;;;;MFI-2\r\n"
-            "transfer;t-1;;0,05;;;;2026-11-15;rounding;programme:wages;programme:fund;\r\n",
-            path, sizeof path);
+    tr_fx_file(f, "ops.csv",
+               "op;client_id;participant;amount;days;daily_rate;wage_run;value_date;memo;"
+               "debit;credit;external_ref\r\n"
+               "funding;fund-1;;\"10000,00\";;;;2026-11-02;donor tranche;;;MFI-1\r\n"
+               "wage;;P1;1234,56;;;w46;2026-11-13;week 46;;;\r\n"
+               "wage;;P2;;5;12,5;w46;2026-11-13;\"week 46; by days\";;;\r\n"
+               "payout;pay-1;P1;100;;;;2026-11-14;;;;MFI-2\r\n"
+               "transfer;t-1;;0,05;;;;2026-11-15;rounding;programme:wages;programme:fund;\r\n",
+               path, sizeof path);
     char *out = tr_expect(0, "post", f->ledger, "--csv", path, "--partner", "mfi1",
                           "--principal", "alice", NULL);
     tr_assert_contains(out, "line 2: ok seq ");
@@ -609,17 +574,17 @@ static void test_post_typed_csv(void **state)
 
     /* Malformed rows are named by line and column; nothing is posted. */
     unsigned long long size = tree_size(f);
-    fx_file(f, "bad.csv",
-            "op,participant,amount,value_date,client_id,debit,credit\n"
-            "payout,P1,1.234,2026-11-14,b1,,\n"
-            "payout,P1,-5,2026-11-14,b2,,\n"
-            "wage,P1,10,2026-13-01,b3,,\n"
-            "transfer,,10,2026-11-14,b4,programme:wages,\n"
-            "wage,P1,10,2026-11-14,b5,programme:wages,participant:P1:wallet\n"
-            "bonus,P1,10,2026-11-14,b6,,\n"
-            "payout,P1,\"1,000\",2026-11-14,b7,,\n"
-            "funding,,5,2026-11-14,b8,,\n",
-            path, sizeof path);
+    tr_fx_file(f, "bad.csv",
+               "op,participant,amount,value_date,client_id,debit,credit\n"
+               "payout,P1,1.234,2026-11-14,b1,,\n"
+               "payout,P1,-5,2026-11-14,b2,,\n"
+               "wage,P1,10,2026-13-01,b3,,\n"
+               "transfer,,10,2026-11-14,b4,programme:wages,\n"
+               "wage,P1,10,2026-11-14,b5,programme:wages,participant:P1:wallet\n"
+               "bonus,P1,10,2026-11-14,b6,,\n"
+               "payout,P1,\"1,000\",2026-11-14,b7,,\n"
+               "funding,,5,2026-11-14,b8,,\n",
+               path, sizeof path);
     out = tr_expect(1, "post", f->ledger, "--csv", path, "--partner", "mfi1", "--principal",
                     "alice", NULL);
     tr_assert_contains(out, "line 2: column amount: '1.234' has more than 2 decimals");
@@ -635,7 +600,7 @@ static void test_post_typed_csv(void **state)
     out = tr_expect(2, "post", f->ledger, "--csv", path, "extra.jsonl", NULL);
     tr_assert_contains(out, "with --csv FILE, give only the ledger directory");
     free(out);
-    fx_file(f, "quote.csv", "op,value_date\nfunding,2026-11-\"02\"\n", path, sizeof path);
+    tr_fx_file(f, "quote.csv", "op,value_date\nfunding,2026-11-\"02\"\n", path, sizeof path);
     out = tr_expect(1, "post", f->ledger, "--csv", path, "--partner", "mfi1", NULL);
     tr_assert_contains(out, "line 2: a quote in the wrong place");
     free(out);
@@ -647,7 +612,7 @@ static void test_post_typed_csv(void **state)
 
 static void test_approvals_four_eyes(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     free(tr_expect(0, "init", f->ledger, "--programme", "pilot", "--currency", "GNF",
                    "--capital-rate-bp", "1000", "--approval", "wage=100000", "--approval",
                    "payout=never", NULL));
@@ -740,7 +705,7 @@ static void test_approvals_four_eyes(void **state)
 
 static void test_programme_settings(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     free(tr_expect(0, "init", f->ledger, "--programme", "pilot", "--currency", "USD",
                    "--approval", "transfer=1500.50", "--unlock-phase", "3", NULL));
     char *out = tr_expect(0, "programme", "settings", f->ledger, NULL);
@@ -796,7 +761,7 @@ static void test_programme_settings(void **state)
 
 static void test_period_close(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_pilot(f, "GNF");
     enrol(f, three_csv, 0, NULL);
     free(post_jsonl(f, 0, FUNDING("fund-1", "1000000"), "alice"));
@@ -870,10 +835,10 @@ static void test_period_close(void **state)
 
 /* ---- wage-run deliveries ---- */
 
-static char *deliveries(fx *f, int status, const char *run, const char *csv)
+static char *deliveries(tr_fx *f, int status, const char *run, const char *csv)
 {
     char path[400];
-    fx_file(f, "deliveries.csv", csv, path, sizeof path);
+    tr_fx_file(f, "deliveries.csv", csv, path, sizeof path);
     return tr_expect(status, "deliveries", "import", f->ledger, path, "--run", run,
                      "--value-date", "2026-11-22", "--partner", "mfi1", "--principal", "alice",
                      NULL);
@@ -881,7 +846,7 @@ static char *deliveries(fx *f, int status, const char *run, const char *csv)
 
 static void test_deliveries_import(void **state)
 {
-    fx *f = *state;
+    tr_fx *f = *state;
     init_pilot(f, "GNF");
     enrol(f, three_csv, 0, NULL);
     char *out = post_jsonl(
@@ -977,18 +942,19 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help_and_usage),
-        cmocka_unit_test_setup_teardown(test_enroll_semicolon_csv, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_enroll_mistakes_named, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_enroll_duplicates_refused_whole, fx_setup,
-                                        fx_teardown),
-        cmocka_unit_test_setup_teardown(test_participant_update_hold_erase, fx_setup,
-                                        fx_teardown),
-        cmocka_unit_test_setup_teardown(test_post_typed_jsonl, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_post_typed_csv, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_approvals_four_eyes, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_programme_settings, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_period_close, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_deliveries_import, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_enroll_semicolon_csv, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_enroll_mistakes_named, tr_fx_setup,
+                                        tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_enroll_duplicates_refused_whole, tr_fx_setup,
+                                        tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_participant_update_hold_erase, tr_fx_setup,
+                                        tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_post_typed_jsonl, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_post_typed_csv, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_approvals_four_eyes, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_programme_settings, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_period_close, tr_fx_setup, tr_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_deliveries_import, tr_fx_setup, tr_fx_teardown),
     };
     return cmocka_run_group_tests_name("cli_ops", tests, NULL, NULL);
 }
