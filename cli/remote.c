@@ -443,7 +443,8 @@ static int post_check(post_state *s, FILE *in, FILE *spool, cli_line_reader *lr)
 /* Sets key to the text when it is not empty; false when out of memory. */
 static bool j_set_text(json_t *o, const char *key, const char *text)
 {
-    return text == NULL || text[0] == '\0' || json_object_set_new(o, key, json_string(text)) == 0;
+    return text == NULL || text[0] == '\0' ||
+           json_object_set_new(o, key, json_string(text)) == 0;
 }
 
 /* Sets key to an int64 as the mapping writes it (a decimal string) when
@@ -1076,9 +1077,9 @@ static const char *leaf_leg_check(leaf_reader *lr, const json_t *leg)
 
 /* The contract's names of the tags' enums, by the ledger's value. */
 static const char *const sex_names[] = {"SEX_UNSPECIFIED", "SEX_FEMALE", "SEX_MALE"};
-static const char *const age_band_names[] = {
-    "AGE_BAND_UNSPECIFIED", "AGE_BAND_UNDER_15", "AGE_BAND_15_24",
-    "AGE_BAND_25_34",       "AGE_BAND_35_49",    "AGE_BAND_50_PLUS"};
+static const char *const age_band_names[] = {"AGE_BAND_UNSPECIFIED", "AGE_BAND_UNDER_15",
+                                             "AGE_BAND_15_24",       "AGE_BAND_25_34",
+                                             "AGE_BAND_35_49",       "AGE_BAND_50_PLUS"};
 static const char *const disability_names[] = {"DISABILITY_UNSPECIFIED", "DISABILITY_NO",
                                                "DISABILITY_YES"};
 static const char *const category_names[] = {
@@ -1126,8 +1127,8 @@ static void tags_print(const json_t *tags)
         printf("participant:  %s (%s, age %s, disability %s, %s / %s, %s, cohort %s, phase %u, "
                "cso %s)\n",
                participant,
-               ledger_sex_name((ledger_sex)j_enum_value(tags, "sex", sex_names,
-                                                        NAMES_COUNT(sex_names))),
+               ledger_sex_name(
+                   (ledger_sex)j_enum_value(tags, "sex", sex_names, NAMES_COUNT(sex_names))),
                ledger_age_band_name((ledger_age_band)j_enum_value(
                    tags, "ageBand", age_band_names, NAMES_COUNT(age_band_names))),
                ledger_disability_name((ledger_disability)j_enum_value(

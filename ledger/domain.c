@@ -568,8 +568,8 @@ int domain_entry_derive(batch *b, const programme_rec *p, const ledger_entry_in 
     /* Ids of that form are the ledger's own (share-outs): none can be taken
      * before the ledger needs it. */
     if (!b->share_out && in->client_id != NULL &&
-        strncmp(in->client_id, LEDGER_RESERVED_ID_PREFIX, sizeof LEDGER_RESERVED_ID_PREFIX - 1) ==
-            0)
+        strncmp(in->client_id, LEDGER_RESERVED_ID_PREFIX,
+                sizeof LEDGER_RESERVED_ID_PREFIX - 1) == 0)
         return LEDGER_INVALID_FIELD;
     if (in->currency != NULL && in->currency[0] != '\0' &&
         strncmp(in->currency, p->currency, 4) != 0)

@@ -66,10 +66,10 @@ typedef struct domain_entry {
     int64_t amount;                                  /* a typed operation's amount */
     ledger_tags tags;                                /* copied into the leaf */
     char ref_principal[LEDGER_PRINCIPAL_MAX + 1];    /* post/void: who asked */
-    uint16_t ref_op;        /* post/void/reversal: the op referred to */
+    uint16_t ref_op;         /* post/void/reversal: the op referred to */
     uint32_t ref_value_date; /* and its value date */
-    uint64_t request_ref;   /* a reversal (pending or approved): the entry it reverses */
-    uint8_t request_action; /* DOMAIN_ACTION_* of the open request it opens or closes */
+    uint64_t request_ref;    /* a reversal (pending or approved): the entry it reverses */
+    uint8_t request_action;  /* DOMAIN_ACTION_* of the open request it opens or closes */
     char request_subject[LEDGER_PARTICIPANT_ID_MAX + 1];
     bool awaiting;   /* recorded pending, awaiting approval */
     uint32_t shares; /* a share purchase's shares */

@@ -753,8 +753,9 @@ static int share_out_post(batch *b, group_ctx *c, const group_rec *g, share *s, 
             x->legs[0] = (ledger_leg_in){codes[pass == 0 ? n : n + 1],
                                          pass == 0 ? LEDGER_DEBIT : LEDGER_CREDIT, sum};
             x->legs_count = legs;
-            snprintf(ids[count], sizeof ids[count], LEDGER_RESERVED_ID_PREFIX "share-out:%s:%u:%u",
-                     g->id, g->cycle.number, count + 1);
+            snprintf(ids[count], sizeof ids[count],
+                     LEDGER_RESERVED_ID_PREFIX "share-out:%s:%u:%u", g->id, g->cycle.number,
+                     count + 1);
             x->programme = c->programme;
             x->kind = LEDGER_KIND_POSTED;
             x->op = LEDGER_OP_SHARE_OUT;

@@ -42,13 +42,14 @@
 
 #define LEDGER_LEGS_MIN 2
 #define LEDGER_LEGS_MAX 16
-#define LEDGER_CODE_MAX 64              /* account code, bytes */
-#define LEDGER_NAME_MAX 64              /* programme name, bytes */
-#define LEDGER_PARTNER_MAX 32           /* partner id, bytes */
-#define LEDGER_PRINCIPAL_MAX 64         /* who posted, bytes */
-#define LEDGER_CLIENT_ID_MAX 64         /* client entry id (idempotency key), bytes */
-#define LEDGER_RESERVED_ID_PREFIX "cauris:" /* client ids of entries the ledger posts
-                                               itself (share-outs); refused from callers */
+#define LEDGER_CODE_MAX 64      /* account code, bytes */
+#define LEDGER_NAME_MAX 64      /* programme name, bytes */
+#define LEDGER_PARTNER_MAX 32   /* partner id, bytes */
+#define LEDGER_PRINCIPAL_MAX 64 /* who posted, bytes */
+#define LEDGER_CLIENT_ID_MAX 64 /* client entry id (idempotency key), bytes */
+#define LEDGER_RESERVED_ID_PREFIX                                                              \
+    "cauris:"                           /* client ids of entries the ledger posts              \
+                                           itself (share-outs); refused from callers */
 #define LEDGER_EXTREF_MAX 64            /* external reference (MFI transaction id) */
 #define LEDGER_MEMO_MAX 256             /* memo, bytes */
 #define LEDGER_ORIGIN_MAX 128           /* checkpoint origin line, bytes */

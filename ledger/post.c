@@ -427,8 +427,8 @@ static int exists_anyway(batch *b, const programme_rec *p, const ledger_entry_in
                   in->kind == LEDGER_KIND_REVERSAL;
     bool same = stored.programme == p->id && stored.value_date == in->value_date &&
                 str_ok(in->external_ref, LEDGER_EXTREF_MAX, false, &ext) &&
-                str_eq(stored.external_ref, ext) && str_ok(in->memo, LEDGER_MEMO_MAX, false, &memo) &&
-                str_eq(stored.memo, memo) &&
+                str_eq(stored.external_ref, ext) &&
+                str_ok(in->memo, LEDGER_MEMO_MAX, false, &memo) && str_eq(stored.memo, memo) &&
                 (refers ? stored.ref == in->ref : stored.op == (uint16_t)in->op);
     if (same && in->participant != NULL && in->participant[0] != '\0')
         same = str_ok(in->participant, LEDGER_PARTICIPANT_ID_MAX, true, &who) &&

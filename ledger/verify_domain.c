@@ -338,8 +338,7 @@ static int vgroups_compare(vdomain *d, MDB_txn *txn, ledger *l, uint64_t *expect
             got.meetings != w->meetings || got.attendance != w->attendance ||
             got.last_share_out != w->last_share_out ||
             got.last_share_out_members != w->last_share_out_members ||
-            got.cycle_seq != w->cycle_seq ||
-            got.cycle.number != w->cycle.number ||
+            got.cycle_seq != w->cycle_seq || got.cycle.number != w->cycle.number ||
             got.cycle.share_price != w->cycle.share_price ||
             got.cycle.shares_min != w->cycle.shares_min ||
             got.cycle.shares_max != w->cycle.shares_max ||

@@ -33,9 +33,9 @@
 #define PAGE_SIZE_DEFAULT 100u
 #define PARTICIPANT_ACCOUNTS_MAX 64u
 #define LEAF_BYTES_MAX 8192u
-#define DATE_TEXT_LEN 10 /* YYYY-MM-DD */
-#define TIME_TEXT_LEN 20 /* YYYY-MM-DDTHH:MM:SSZ */
-#define FIELD_NAME_MAX 16 /* an UpdateParticipant field name, bytes */
+#define DATE_TEXT_LEN 10      /* YYYY-MM-DD */
+#define TIME_TEXT_LEN 20      /* YYYY-MM-DDTHH:MM:SSZ */
+#define FIELD_NAME_MAX 16     /* an UpdateParticipant field name, bytes */
 #define SHARES_MIN_DEFAULT 1u /* OpenCycle: shares a member buys at a meeting */
 #define SHARES_MAX_DEFAULT 5u
 #define GROUP_READ_ATTEMPTS 3 /* GetGroup: reads until no commit fell between */
@@ -43,7 +43,7 @@
 /* Per-entry results travel with the ledger's numbers: every code of the
  * Result enum is the ledger's of the same name. */
 #define SAME_CODE(NAME)                                                                        \
-    _Static_assert((int)CAURIS__V1__RESULT__RESULT_##NAME == LEDGER_##NAME,                   \
+    _Static_assert((int)CAURIS__V1__RESULT__RESULT_##NAME == LEDGER_##NAME,                    \
                    "Result " #NAME " is the ledger's code")
 SAME_CODE(EXISTS);
 SAME_CODE(NOT_BALANCED);
@@ -77,7 +77,8 @@ _Static_assert(LEDGER_SOCIAL_FUND_KEPT + 1 == LEDGER_ERR_COUNT,
 _Static_assert((int)CAURIS__V1__KIND__KIND_REVERSAL == LEDGER_KIND_REVERSAL, "kinds");
 _Static_assert((int)CAURIS__V1__OPERATION__OPERATION_SHARE_OUT == LEDGER_OP_MAX, "operations");
 _Static_assert((int)CAURIS__V1__SEX__SEX_MALE == LEDGER_SEX_MALE, "sexes");
-_Static_assert((int)CAURIS__V1__CATEGORY__CATEGORY_REFUGEE == LEDGER_CATEGORY_MAX, "categories");
+_Static_assert((int)CAURIS__V1__CATEGORY__CATEGORY_REFUGEE == LEDGER_CATEGORY_MAX,
+               "categories");
 _Static_assert((int)CAURIS__V1__AGE_BAND__AGE_BAND_50_PLUS == LEDGER_AGE_50_PLUS, "age bands");
 _Static_assert((int)CAURIS__V1__DISABILITY__DISABILITY_YES == LEDGER_DISABILITY_YES,
                "disability");
@@ -228,7 +229,7 @@ static void entry_result_fill(const ledger_result *res, Cauris__V1__EntryResult 
 /* A PostEntries response of `n` results, with the tree size and checkpoint
  * of the job that wrote them; NULL when out of memory (c failed). */
 static Cauris__V1__PostEntriesResponse *post_response(rpc_call *c, const ledger_result *results,
-                                                     size_t n)
+                                                      size_t n)
 {
     Cauris__V1__PostEntriesResponse *resp = alloc_zero(c, 1, sizeof *resp);
     Cauris__V1__EntryResult *items = alloc_zero(c, n, sizeof *items);
@@ -419,8 +420,8 @@ typedef enum period_action { PERIOD_CLOSE, PERIOD_APPROVE, PERIOD_CANCEL } perio
 typedef struct period_state {
     const char *programme, *partner, *principal;
     period_action action;
-    uint32_t through;     /* PERIOD_CLOSE */
-    uint64_t request_seq; /* the request made (close) or decided */
+    uint32_t through;      /* PERIOD_CLOSE */
+    uint64_t request_seq;  /* the request made (close) or decided */
     uint64_t decision_seq; /* the approval's or cancellation's leaf */
 } period_state;
 
@@ -976,8 +977,8 @@ static Cauris__V1__Tags *tags_message(rpc_call *c, const ledger_tags *t)
     m->cso = str_copy(c, t->cso);
     m->budget_line = str_copy(c, t->budget_line);
     m->group = str_copy(c, t->group);
-    if (m->participant == NULL || m->admin1 == NULL || m->admin2 == NULL ||
-        m->cohort == NULL || m->cso == NULL || m->budget_line == NULL || m->group == NULL)
+    if (m->participant == NULL || m->admin1 == NULL || m->admin2 == NULL || m->cohort == NULL ||
+        m->cso == NULL || m->budget_line == NULL || m->group == NULL)
         return NULL;
     return m;
 }
@@ -1382,10 +1383,10 @@ static const struct {
     const char *name;
     unsigned bit;
 } change_names[] = {
-    {"phase", LEDGER_CHANGE_PHASE}, {"cohort", LEDGER_CHANGE_COHORT},
+    {"phase", LEDGER_CHANGE_PHASE},       {"cohort", LEDGER_CHANGE_COHORT},
     {"location", LEDGER_CHANGE_LOCATION}, {"category", LEDGER_CHANGE_CATEGORY},
-    {"wg_ss", LEDGER_CHANGE_WG_SS}, {"cso", LEDGER_CHANGE_CSO},
-    {"contact", LEDGER_CHANGE_CONTACT}, {"hold", LEDGER_CHANGE_HOLD},
+    {"wg_ss", LEDGER_CHANGE_WG_SS},       {"cso", LEDGER_CHANGE_CSO},
+    {"contact", LEDGER_CHANGE_CONTACT},   {"hold", LEDGER_CHANGE_HOLD},
 };
 
 #define CHANGE_NAMES_COUNT (sizeof change_names / sizeof change_names[0])
@@ -1989,8 +1990,8 @@ static const rpc_route routes[RPC_ROUTES_COUNT] = {
     /* The CSO partners enrol and follow the participants. */
     {"EnrollParticipants", &cauris__v1__enroll_participants_request__descriptor,
      LEDGER_ROLE_POST, enroll_participants, enroll_participants_finish},
-    {"UpdateParticipant", &cauris__v1__update_participant_request__descriptor,
-     LEDGER_ROLE_POST, update_participant, update_participant_finish},
+    {"UpdateParticipant", &cauris__v1__update_participant_request__descriptor, LEDGER_ROLE_POST,
+     update_participant, update_participant_finish},
     {"GetParticipant", &cauris__v1__get_participant_request__descriptor, LEDGER_ROLE_READ,
      get_participant, NULL},
     {"ListParticipants", &cauris__v1__list_participants_request__descriptor, LEDGER_ROLE_READ,

@@ -79,8 +79,8 @@ int rpc_writer_submit(rpc_writer *w, rpc_job *job);
 /* Observer of every commit's duration, for metrics; called on the writer
  * thread, after each group commit and each call job that returned
  * LEDGER_OK. `wrote`: the commit added leaves (a call: the tree grew). */
-typedef void (*rpc_commit_observer_fn)(void *ctx, uint64_t entries, uint64_t micros,
-                                       bool wrote, const ledger_commit_info *info);
+typedef void (*rpc_commit_observer_fn)(void *ctx, uint64_t entries, uint64_t micros, bool wrote,
+                                       const ledger_commit_info *info);
 void rpc_writer_observe(rpc_writer *w, rpc_commit_observer_fn fn, void *ctx);
 
 void rpc_writer_stats_get(rpc_writer *w, rpc_writer_stats *out);

@@ -109,9 +109,9 @@ void e2e_ledger_make(const char *dir, int participants)
         snprintf(p->cso, sizeof p->cso, "mfi1");
     }
     if (n > 0) {
-        assert_int_equal(ledger_participants_enrol(l, E2E_PROGRAMME, "mfi1", "e2e", rows, n,
-                                                   true, results),
-                         LEDGER_OK);
+        assert_int_equal(
+            ledger_participants_enrol(l, E2E_PROGRAMME, "mfi1", "e2e", rows, n, true, results),
+            LEDGER_OK);
         for (size_t i = 0; i < n; i++)
             assert_int_equal(results[i].err, LEDGER_OK);
     }
@@ -129,11 +129,11 @@ void e2e_ledger_create(e2e_server *s, int participants)
     e2e_ledger_make(s->dir, participants);
     ledger *l = NULL;
     assert_int_equal(ledger_open(&l, s->dir, NULL), LEDGER_OK);
-    assert_int_equal(ledger_token_create(l, E2E_PROGRAMME, "mfi1", "e2e-poster",
-                                         LEDGER_ROLE_POST | LEDGER_ROLE_READ |
-                                             LEDGER_ROLE_ADMIN,
-                                         s->token, NULL),
-                     LEDGER_OK);
+    assert_int_equal(
+        ledger_token_create(l, E2E_PROGRAMME, "mfi1", "e2e-poster",
+                            LEDGER_ROLE_POST | LEDGER_ROLE_READ | LEDGER_ROLE_ADMIN, s->token,
+                            NULL),
+        LEDGER_OK);
     assert_int_equal(ledger_token_create(l, E2E_PROGRAMME, "mfi1", "e2e-reader",
                                          LEDGER_ROLE_READ, s->read_token, NULL),
                      LEDGER_OK);

@@ -159,7 +159,7 @@ static void assert_balance(fx *f, const char *code, const char *expected)
  * participant; the legs sent are the ones the ledger derives at 1000 bp). */
 #define WAGE_LINE                                                                              \
     "{\"client_id\":\"wage-2026-11-20-P1\",\"kind\":\"posted\",\"op\":\"wage\","               \
-    "\"participant\":\"P1\",\"value_date\":\"2026-11-20\",\"external_ref\":\"MFI-8812\","       \
+    "\"participant\":\"P1\",\"value_date\":\"2026-11-20\",\"external_ref\":\"MFI-8812\","      \
     "\"memo\":\"week 47\",\"legs\":[{\"account\":\"programme:wages\",\"debit\":\"10000\"},"    \
     "{\"account\":\"participant:P1:wallet\",\"credit\":\"9000\"},"                             \
     "{\"account\":\"participant:P1:capital\",\"credit\":1000}]}\n"
@@ -358,8 +358,8 @@ static void test_post_typed_operations(void **state)
     out = remote_expect(f, 0, "proof", "--client-id", "W47:P1", "--key", key, NULL);
     tr_assert_contains(out, "inclusion: ok\n");
     tr_assert_contains(out, "budget line:  BL-2\n");
-    char *local = tr_expect(0, "entry", f->ledger, "--partner", "mfi1", "--client-id", "W47:P1",
-                            NULL);
+    char *local =
+        tr_expect(0, "entry", f->ledger, "--partner", "mfi1", "--client-id", "W47:P1", NULL);
     const char *line = strstr(local, "participant:  P1 (");
     assert_non_null(line);
     char expect[512];

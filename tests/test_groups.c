@@ -491,7 +491,8 @@ static void test_rejections(void **state)
     ledger_result mr[1];
     ledger_meeting_report mrep;
     assert_int_equal(ledger_group_meeting(t->l, T_PROGRAMME, "cso1", "facilitator", "g1",
-                                          20260112, all, 3, 4000, &wage_in_meeting, 1, mr, &mrep),
+                                          20260112, all, 3, 4000, &wage_in_meeting, 1, mr,
+                                          &mrep),
                      LEDGER_INVALID_FIELD);
     e = gop(LEDGER_OP_SOCIAL_FUND, 2, 100, 0, 20260112, "cauris:share-out:g1:1:1");
     refused(t, &e, LEDGER_INVALID_FIELD);

@@ -257,8 +257,7 @@ static void balances_get(const e2e_server *s, const char *id_fmt, int people, ba
             json_array_append_new(codes, json_string(code));
         }
     }
-    json_t *resp =
-        call(s, s->read_token, "GetBalances", json_pack("{s:o}", "accounts", codes));
+    json_t *resp = call(s, s->read_token, "GetBalances", json_pack("{s:o}", "accounts", codes));
     json_t *list = json_object_get(resp, "balances");
     b->count = json_array_size(list);
     assert_true(b->count <= ACCOUNTS_MAX);
@@ -308,7 +307,8 @@ static void assert_model(const e2e_server *s, const model *m)
     /* The trial balance: debit-normal balances equal credit-normal ones. */
     int64_t debits = 0, credits = 0;
     for (size_t i = 0; i < b.count; i++) {
-        bool debit_normal = strcmp(b.type[i], "asset") == 0 || strcmp(b.type[i], "expense") == 0;
+        bool debit_normal =
+            strcmp(b.type[i], "asset") == 0 || strcmp(b.type[i], "expense") == 0;
         if (debit_normal)
             debits += b.value[i];
         else
@@ -323,9 +323,8 @@ static void assert_model(const e2e_server *s, const model *m)
 static const char *const regions[][2] = {
     {"Conakry", "Kaloum"}, {"Kindia", "Coyah"}, {"Boke", "Boffa"}};
 static const char *const categories[] = {
-    "CATEGORY_FORMER_SECURITY_FORCES", "CATEGORY_COMMUNITY_MEMBER",
-    "CATEGORY_RETURNED_MIGRANT",       "CATEGORY_DISPLACED_PERSON",
-    "CATEGORY_REFUGEE",
+    "CATEGORY_FORMER_SECURITY_FORCES", "CATEGORY_COMMUNITY_MEMBER", "CATEGORY_RETURNED_MIGRANT",
+    "CATEGORY_DISPLACED_PERSON",       "CATEGORY_REFUGEE",
 };
 
 static json_t *enrolment_json(int i)
@@ -334,12 +333,11 @@ static json_t *enrolment_json(int i)
     person_id(i, id);
     snprintf(name, sizeof name, "Bénéficiaire %03d", i + 1);
     snprintf(phone, sizeof phone, "+224 62%07d", i);
-    json_t *p = json_pack(
-        "{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "sex",
-        i % 2 ? "SEX_MALE" : "SEX_FEMALE", "birthYear", 1970 + i % 40, "wgSs",
-        i % 9 == 0 ? "113111" : "", "admin1", regions[i % 3][0], "admin2", regions[i % 3][1],
-        "category", categories[i % 5], "cohort", i < PEOPLE / 2 ? "2026-A" : "2026-B", "name",
-        name, "phone", phone);
+    json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "sex",
+                          i % 2 ? "SEX_MALE" : "SEX_FEMALE", "birthYear", 1970 + i % 40, "wgSs",
+                          i % 9 == 0 ? "113111" : "", "admin1", regions[i % 3][0], "admin2",
+                          regions[i % 3][1], "category", categories[i % 5], "cohort",
+                          i < PEOPLE / 2 ? "2026-A" : "2026-B", "name", name, "phone", phone);
     /* Half name their CSO; the others get the token's partner. Half give
      * phase 1; the others leave it (0 = 1). */
     if (i % 2)
@@ -424,9 +422,9 @@ static void scenario_wage_run(const e2e_server *s, model *m, int w, int64_t net[
         person_id(i, id);
         wage_terms(i, w, &days, &rate, &amount);
         /* No client id: a run's line is "<run>:<participant>". */
-        json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s}", "operation", "OPERATION_WAGE",
-                              "valueDate", date, "participant", id, "wageRun", run,
-                              "budgetLine", budget);
+        json_t *e =
+            json_pack("{s:s, s:s, s:s, s:s, s:s}", "operation", "OPERATION_WAGE", "valueDate",
+                      date, "participant", id, "wageRun", run, "budgetLine", budget);
         if (days > 0) {
             json_object_set_new(e, "days", json_integer(days));
             json_object_set_new(e, "dailyRate", i64(rate));
@@ -549,9 +547,9 @@ static void scenario_phase_two(const e2e_server *s, model *m)
     for (int i = 0; i < PEOPLE; i += 4) {
         char id[ID_MAX];
         person_id(i, id);
-        json_t *resp = call(
-            s, s->token, "UpdateParticipant",
-            json_pack("{s:s, s:[s], s:i}", "id", id, "fields", "phase", "phase", 2));
+        json_t *resp =
+            call(s, s->token, "UpdateParticipant",
+                 json_pack("{s:s, s:[s], s:i}", "id", id, "fields", "phase", "phase", 2));
         json_t *p = json_object_get(resp, "participant");
         assert_string_equal(json_string_value(json_object_get(p, "id")), id);
         assert_int_equal(json_integer_value(json_object_get(p, "phase")), 2);
@@ -583,21 +581,21 @@ static void scenario_capital_releases(const e2e_server *s, model *m)
         assert_true(amount > 0);
         uint64_t seq;
         bool awaiting;
-        assert_string_equal(post_one(s, s->token,
-                                     op_entry(cid, "OPERATION_CAPITAL_RELEASE", "2026-02-20",
-                                              id, amount),
-                                     &seq, &awaiting),
-                            "RESULT_OK");
+        assert_string_equal(
+            post_one(s, s->token,
+                     op_entry(cid, "OPERATION_CAPITAL_RELEASE", "2026-02-20", id, amount), &seq,
+                     &awaiting),
+            "RESULT_OK");
         assert_true(awaiting);
         /* A request moves nothing yet. */
         char code[64];
         snprintf(code, sizeof code, "participant:%s:capital", id);
         assert_int_equal(e2e_balance(s, code), m->capital[i]);
-        assert_string_equal(post_one(s, s->approve_token,
-                                     decide_entry("KIND_POST", "OPERATION_CAPITAL_RELEASE", seq,
-                                                  "2026-02-20"),
-                                     NULL, &awaiting),
-                            "RESULT_OK");
+        assert_string_equal(
+            post_one(s, s->approve_token,
+                     decide_entry("KIND_POST", "OPERATION_CAPITAL_RELEASE", seq, "2026-02-20"),
+                     NULL, &awaiting),
+            "RESULT_OK");
         assert_false(awaiting);
         m->capital[i] -= amount;
         m->wallet[i] += amount;
@@ -620,37 +618,37 @@ static void scenario_grants(const e2e_server *s, model *m)
                      &seq, &awaiting),
             "RESULT_OK");
         assert_true(awaiting);
-        assert_string_equal(post_one(s, s->approve_token,
-                                     decide_entry("KIND_POST", "OPERATION_GRANT_COMMIT", seq,
-                                                  "2026-03-03"),
-                                     NULL, NULL),
-                            "RESULT_OK");
+        assert_string_equal(
+            post_one(s, s->approve_token,
+                     decide_entry("KIND_POST", "OPERATION_GRANT_COMMIT", seq, "2026-03-03"),
+                     NULL, NULL),
+            "RESULT_OK");
         m->grants += GRANT_AMOUNT;
         m->grant[i] += GRANT_AMOUNT;
         const int64_t tranche[2] = {TRANCHE_1, TRANCHE_2};
         for (int t = 0; t < 2; t++) {
             snprintf(cid, sizeof cid, "grant-%s-t%d", id, t + 1);
-            assert_string_equal(post_one(s, s->token,
-                                         op_entry(cid, "OPERATION_GRANT_DISBURSE",
-                                                  t ? "2026-04-01" : "2026-03-05", id,
-                                                  tranche[t]),
-                                         NULL, NULL),
-                                "RESULT_OK");
+            assert_string_equal(
+                post_one(s, s->token,
+                         op_entry(cid, "OPERATION_GRANT_DISBURSE",
+                                  t ? "2026-04-01" : "2026-03-05", id, tranche[t]),
+                         NULL, NULL),
+                "RESULT_OK");
             m->grant[i] -= tranche[t];
             m->cash -= tranche[t];
         }
     }
     uint64_t seq;
-    assert_string_equal(post_one(s, s->token,
-                                 op_entry("grant-B081", "OPERATION_GRANT_COMMIT", "2026-03-02",
-                                          "B081", 250000),
-                                 &seq, NULL),
-                        "RESULT_OK");
-    assert_string_equal(post_one(s, s->token,
-                                 decide_entry("KIND_VOID", "OPERATION_GRANT_COMMIT", seq,
-                                              "2026-03-02"),
-                                 NULL, NULL),
-                        "RESULT_OK");
+    assert_string_equal(
+        post_one(s, s->token,
+                 op_entry("grant-B081", "OPERATION_GRANT_COMMIT", "2026-03-02", "B081", 250000),
+                 &seq, NULL),
+        "RESULT_OK");
+    assert_string_equal(
+        post_one(s, s->token,
+                 decide_entry("KIND_VOID", "OPERATION_GRANT_COMMIT", seq, "2026-03-02"), NULL,
+                 NULL),
+        "RESULT_OK");
     /* Cancelled: nothing left pending on the grant account. */
     json_t *resp = call(s, s->read_token, "GetBalances",
                         json_pack("{s:[s]}", "accounts", "participant:B081:grant"));
@@ -664,22 +662,22 @@ static void scenario_grants(const e2e_server *s, model *m)
 static void scenario_reversal(const e2e_server *s, model *m)
 {
     uint64_t seq;
-    assert_string_equal(post_one(s, s->token,
-                                 op_entry("wrong-B011", "OPERATION_WAGE", "2026-02-25", "B011",
-                                          99999),
-                                 &seq, NULL),
-                        "RESULT_OK");
+    assert_string_equal(
+        post_one(s, s->token,
+                 op_entry("wrong-B011", "OPERATION_WAGE", "2026-02-25", "B011", 99999), &seq,
+                 NULL),
+        "RESULT_OK");
     char ref[24];
     snprintf(ref, sizeof ref, "%llu", (unsigned long long)seq);
-    json_t *rev = json_pack("{s:s, s:s, s:s, s:s, s:s}", "clientId", "rev-B011", "kind",
-                            "KIND_REVERSAL", "operation", "OPERATION_WAGE", "valueDate",
-                            "2026-02-25", "ref", ref);
+    json_t *rev =
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "clientId", "rev-B011", "kind", "KIND_REVERSAL",
+                  "operation", "OPERATION_WAGE", "valueDate", "2026-02-25", "ref", ref);
     assert_string_equal(post_one(s, s->token, rev, NULL, NULL), "RESULT_OK");
-    assert_string_equal(post_one(s, s->token,
-                                 op_entry("fix-B011", "OPERATION_WAGE", "2026-02-25", "B011",
-                                          9999),
-                                 NULL, NULL),
-                        "RESULT_OK");
+    assert_string_equal(
+        post_one(s, s->token,
+                 op_entry("fix-B011", "OPERATION_WAGE", "2026-02-25", "B011", 9999), NULL,
+                 NULL),
+        "RESULT_OK");
     model_wage(m, 10, 9999);
 }
 
@@ -696,11 +694,11 @@ static void scenario_close_january(const e2e_server *s, model *m)
     assert_int_equal(i64_of(resp, "periodRequestSeq"), (int64_t)request);
     json_decref(resp);
     /* Still open until approved. */
-    assert_string_equal(post_one(s, s->token,
-                                 op_entry("late-jan-1", "OPERATION_WAGE", "2026-01-30", "B001",
-                                          1000),
-                                 NULL, NULL),
-                        "RESULT_OK");
+    assert_string_equal(
+        post_one(s, s->token,
+                 op_entry("late-jan-1", "OPERATION_WAGE", "2026-01-30", "B001", 1000), NULL,
+                 NULL),
+        "RESULT_OK");
     model_wage(m, 0, 1000);
     resp = call(s, s->approve_token, "PostEntries",
                 json_pack("{s:{s:o}}", "period", "approveRequest", i64((int64_t)request)));
@@ -708,24 +706,25 @@ static void scenario_close_january(const e2e_server *s, model *m)
     assert_int_equal(i64_of(resp, "periodRequestSeq"), (int64_t)request);
     json_decref(resp);
     uint64_t size = e2e_tree_size(s);
-    assert_string_equal(post_one(s, s->token,
-                                 op_entry("late-jan-2", "OPERATION_WAGE", "2026-01-30", "B001",
-                                          1000),
-                                 NULL, NULL),
-                        "RESULT_PERIOD_CLOSED");
+    assert_string_equal(
+        post_one(s, s->token,
+                 op_entry("late-jan-2", "OPERATION_WAGE", "2026-01-30", "B001", 1000), NULL,
+                 NULL),
+        "RESULT_PERIOD_CLOSED");
     assert_int_equal(e2e_tree_size(s), size);
-    assert_string_equal(post_one(s, s->token,
-                                 op_entry("early-feb", "OPERATION_WAGE", "2026-02-01", "B001",
-                                          1000),
-                                 NULL, NULL),
-                        "RESULT_OK");
+    assert_string_equal(
+        post_one(s, s->token,
+                 op_entry("early-feb", "OPERATION_WAGE", "2026-02-01", "B001", 1000), NULL,
+                 NULL),
+        "RESULT_OK");
     model_wage(m, 0, 1000);
 }
 
 /* The tags of a wage: the participant's at posting, not changed since. */
 static void scenario_tags(const e2e_server *s)
 {
-    json_t *resp = call(s, s->read_token, "GetEntry", json_pack("{s:s}", "clientId", "W01:B005"));
+    json_t *resp =
+        call(s, s->read_token, "GetEntry", json_pack("{s:s}", "clientId", "W01:B005"));
     json_t *tags = json_object_get(json_object_get(resp, "entry"), "tags");
     assert_non_null(tags);
     assert_string_equal(json_string_value(json_object_get(tags, "participant")), "B005");
@@ -736,7 +735,8 @@ static void scenario_tags(const e2e_server *s)
     assert_string_equal(json_string_value(json_object_get(tags, "cohort")), "2026-A");
     assert_string_equal(json_string_value(json_object_get(tags, "cso")), "mfi1");
     assert_string_equal(json_string_value(json_object_get(tags, "budgetLine")), "BL-1.1");
-    assert_string_equal(json_string_value(json_object_get(tags, "ageBand")), "AGE_BAND_50_PLUS");
+    assert_string_equal(json_string_value(json_object_get(tags, "ageBand")),
+                        "AGE_BAND_50_PLUS");
     /* B005 reached phase 2 after W06: W01 still says 1, W12 says 2. */
     assert_int_equal(json_integer_value(json_object_get(tags, "phase")), 1);
     json_decref(resp);
@@ -762,11 +762,11 @@ static void test_programme_scenario(void **state)
     e2e_ledger_create(&s, 0);
     e2e_start(&s, NULL);
     scenario_enrol(&s);
-    assert_string_equal(post_one(&s, s.token,
-                                 op_entry("fund-2026", "OPERATION_FUNDING", "2026-01-02", "",
-                                          FUNDING),
-                                 NULL, NULL),
-                        "RESULT_OK");
+    assert_string_equal(
+        post_one(&s, s.token,
+                 op_entry("fund-2026", "OPERATION_FUNDING", "2026-01-02", "", FUNDING), NULL,
+                 NULL),
+        "RESULT_OK");
     m.cash += FUNDING;
     m.fund += FUNDING;
     for (int w = 0; w < RUNS; w++) {
@@ -860,8 +860,9 @@ static void test_refusals_name_their_result(void **state)
                                op_entry("w-P1", "OPERATION_WAGE", "2026-02-03", "P1", 100000),
                                op_entry("w-P2", "OPERATION_WAGE", "2026-02-03", "P2", 100000)),
                      "RESULT_OK"));
-    json_decref(call(&s, s.token, "UpdateParticipant",
-                     json_pack("{s:s, s:[s], s:i}", "id", "P2", "fields", "phase", "phase", 2)));
+    json_decref(
+        call(&s, s.token, "UpdateParticipant",
+             json_pack("{s:s, s:[s], s:i}", "id", "P2", "fields", "phase", "phase", 2)));
 
     /* Unknown participant. */
     refused(&s, s.token, op_entry("w-P404", "OPERATION_WAGE", "2026-02-03", "P404", 5000),
@@ -882,11 +883,11 @@ static void test_refusals_name_their_result(void **state)
     refused(&s, s.token, legs, "RESULT_LEGS_MISMATCH");
 
     /* Self-approval: one person asks and approves. */
-    assert_string_equal(post_one(&s, both,
-                                 op_entry("rel-P2", "OPERATION_CAPITAL_RELEASE", "2026-02-04",
-                                          "P2", 1000),
-                                 &release, &awaiting),
-                        "RESULT_OK");
+    assert_string_equal(
+        post_one(&s, both,
+                 op_entry("rel-P2", "OPERATION_CAPITAL_RELEASE", "2026-02-04", "P2", 1000),
+                 &release, &awaiting),
+        "RESULT_OK");
     assert_true(awaiting);
     refused(&s, both,
             decide_entry("KIND_POST", "OPERATION_CAPITAL_RELEASE", release, "2026-02-04"),
@@ -896,26 +897,27 @@ static void test_refusals_name_their_result(void **state)
             op_entry("rel-P2-again", "OPERATION_CAPITAL_RELEASE", "2026-02-04", "P2", 10),
             "RESULT_REQUEST_PENDING");
     /* Approved by another person; then a second approval. */
-    assert_string_equal(post_one(&s, s.approve_token,
-                                 decide_entry("KIND_POST", "OPERATION_CAPITAL_RELEASE", release,
-                                              "2026-02-04"),
-                                 NULL, NULL),
-                        "RESULT_OK");
-    json_t *again = decide_entry("KIND_POST", "OPERATION_CAPITAL_RELEASE", release, "2026-02-04");
+    assert_string_equal(
+        post_one(&s, s.approve_token,
+                 decide_entry("KIND_POST", "OPERATION_CAPITAL_RELEASE", release, "2026-02-04"),
+                 NULL, NULL),
+        "RESULT_OK");
+    json_t *again =
+        decide_entry("KIND_POST", "OPERATION_CAPITAL_RELEASE", release, "2026-02-04");
     json_object_set_new(again, "clientId", json_string("approve-again"));
     refused(&s, s.approve_token, again, "RESULT_PENDING_ALREADY_RESOLVED");
 
     /* A disbursement above the approved grant. */
-    assert_string_equal(post_one(&s, s.token,
-                                 op_entry("g-P2", "OPERATION_GRANT_COMMIT", "2026-02-05", "P2",
-                                          1000),
-                                 &seq, NULL),
-                        "RESULT_OK");
-    assert_string_equal(post_one(&s, s.approve_token,
-                                 decide_entry("KIND_POST", "OPERATION_GRANT_COMMIT", seq,
-                                              "2026-02-05"),
-                                 NULL, NULL),
-                        "RESULT_OK");
+    assert_string_equal(
+        post_one(&s, s.token,
+                 op_entry("g-P2", "OPERATION_GRANT_COMMIT", "2026-02-05", "P2", 1000), &seq,
+                 NULL),
+        "RESULT_OK");
+    assert_string_equal(
+        post_one(&s, s.approve_token,
+                 decide_entry("KIND_POST", "OPERATION_GRANT_COMMIT", seq, "2026-02-05"), NULL,
+                 NULL),
+        "RESULT_OK");
     refused(&s, s.token,
             op_entry("g-P2-t1", "OPERATION_GRANT_DISBURSE", "2026-02-06", "P2", 1001),
             "RESULT_INSUFFICIENT_FUNDS");
@@ -973,8 +975,9 @@ static void test_refusals_name_their_result(void **state)
     assert_string_equal(result_at(resp, 0), "RESULT_FOUR_EYES_VIOLATION");
     json_decref(resp);
     assert_unchanged(&s, &before, "a self-approved closure");
-    json_decref(call(&s, s.approve_token, "PostEntries",
-                     json_pack("{s:{s:o}}", "period", "approveRequest", i64((int64_t)request))));
+    json_decref(
+        call(&s, s.approve_token, "PostEntries",
+             json_pack("{s:{s:o}}", "period", "approveRequest", i64((int64_t)request))));
     snapshot_take(&s, &before);
     resp = call(&s, s.approve_token, "PostEntries",
                 json_pack("{s:{s:o}}", "period", "approveRequest", i64((int64_t)request)));
@@ -1005,10 +1008,10 @@ static void test_roles_and_malformed_requests(void **state)
     char cso[LEDGER_TOKEN_TEXT_MAX + 1];
     token_make(&s, "mfi1", "cso-agent", LEDGER_ROLE_POST | LEDGER_ROLE_READ, cso);
     e2e_start(&s, NULL);
-    json_t *transfer = json_pack(
-        "{s:s, s:s, s:[{s:s,s:s},{s:s,s:s}]}", "clientId", "t1", "valueDate", "2026-02-02",
-        "legs", "account", "partner:mfi1:cash", "debit", "5", "account", "programme:fund",
-        "credit", "5");
+    json_t *transfer =
+        json_pack("{s:s, s:s, s:[{s:s,s:s},{s:s,s:s}]}", "clientId", "t1", "valueDate",
+                  "2026-02-02", "legs", "account", "partner:mfi1:cash", "debit", "5", "account",
+                  "programme:fund", "credit", "5");
     /* Transfers are the accountants' (admin). */
     call_fails(&s, cso, "PostEntries", json_pack("{s:[O]}", "entries", transfer),
                "permission_denied", "admin");
@@ -1021,26 +1024,26 @@ static void test_roles_and_malformed_requests(void **state)
                "permission_denied", "post");
     /* Approving needs `approve`; a partner may cancel. */
     uint64_t seq;
-    assert_string_equal(post_one(&s, cso,
-                                 op_entry("g", "OPERATION_GRANT_COMMIT", "2026-02-02", "P1", 100),
-                                 &seq, NULL),
-                        "RESULT_OK");
-    call_fails(&s, cso, "PostEntries",
-               json_pack("{s:[o]}", "entries",
-                         decide_entry("KIND_POST", "OPERATION_GRANT_COMMIT", seq, "2026-02-02")),
-               "permission_denied", "approve");
-    assert_string_equal(post_one(&s, cso,
-                                 decide_entry("KIND_VOID", "OPERATION_GRANT_COMMIT", seq,
-                                              "2026-02-02"),
-                                 NULL, NULL),
-                        "RESULT_OK");
+    assert_string_equal(
+        post_one(&s, cso, op_entry("g", "OPERATION_GRANT_COMMIT", "2026-02-02", "P1", 100),
+                 &seq, NULL),
+        "RESULT_OK");
+    call_fails(
+        &s, cso, "PostEntries",
+        json_pack("{s:[o]}", "entries",
+                  decide_entry("KIND_POST", "OPERATION_GRANT_COMMIT", seq, "2026-02-02")),
+        "permission_denied", "approve");
+    assert_string_equal(
+        post_one(&s, cso,
+                 decide_entry("KIND_VOID", "OPERATION_GRANT_COMMIT", seq, "2026-02-02"), NULL,
+                 NULL),
+        "RESULT_OK");
     /* Closing a period is an accountant's request, approved by an approver. */
     call_fails(&s, cso, "PostEntries",
                json_pack("{s:{s:s}}", "period", "closeThrough", "2026-01-31"),
                "permission_denied", "admin");
-    call_fails(&s, cso, "PostEntries",
-               json_pack("{s:{s:s}}", "period", "approveRequest", "9"), "permission_denied",
-               "approve");
+    call_fails(&s, cso, "PostEntries", json_pack("{s:{s:s}}", "period", "approveRequest", "9"),
+               "permission_denied", "approve");
     /* Reading cannot enrol or change anyone; personal data needs admin. */
     call_fails(&s, s.read_token, "EnrollParticipants",
                json_pack("{s:[{s:s, s:s}]}", "participants", "id", "P3", "name", "X"),
@@ -1069,9 +1072,8 @@ static void test_roles_and_malformed_requests(void **state)
                          "closeThrough", "2026-01-31"),
                "invalid_argument", "must be empty");
     call_fails(&s, s.token, "PostEntries",
-               json_pack("{s:{s:s, s:s, s:[]}, s:{s:s}}", "deliveries", "run", "R",
-                         "valueDate", "2026-02-02", "lines", "period", "closeThrough",
-                         "2026-01-31"),
+               json_pack("{s:{s:s, s:s, s:[]}, s:{s:s}}", "deliveries", "run", "R", "valueDate",
+                         "2026-02-02", "lines", "period", "closeThrough", "2026-01-31"),
                "invalid_argument", "not both");
     call_fails(&s, s.token, "PostEntries", json_pack("{s:{}}", "period"), "invalid_argument",
                "closeThrough");
@@ -1088,15 +1090,16 @@ static void test_roles_and_malformed_requests(void **state)
                "colour");
     call_fails(&s, s.token, "UpdateParticipant", json_pack("{s:s, s:[]}", "id", "P1", "fields"),
                "invalid_argument", "at least one");
-    call_fails(&s, s.token, "UpdateParticipant",
-               json_pack("{s:s, s:[s,s], s:i}", "id", "P1", "fields", "phase", "phase", "phase",
-                         2),
-               "invalid_argument", "twice");
+    call_fails(
+        &s, s.token, "UpdateParticipant",
+        json_pack("{s:s, s:[s,s], s:i}", "id", "P1", "fields", "phase", "phase", "phase", 2),
+        "invalid_argument", "twice");
     call_fails(&s, s.token, "UpdateParticipant",
                json_pack("{s:s, s:[s], s:i}", "id", "P404", "fields", "phase", "phase", 2),
                "not_found", "unknown_participant");
-    json_decref(call(&s, s.token, "UpdateParticipant",
-                     json_pack("{s:s, s:[s], s:i}", "id", "P1", "fields", "phase", "phase", 3)));
+    json_decref(
+        call(&s, s.token, "UpdateParticipant",
+             json_pack("{s:s, s:[s], s:i}", "id", "P1", "fields", "phase", "phase", 3)));
     size = e2e_tree_size(&s);
     call_fails(&s, s.token, "UpdateParticipant",
                json_pack("{s:s, s:[s], s:i}", "id", "P1", "fields", "phase", "phase", 2),
@@ -1108,10 +1111,10 @@ static void test_roles_and_malformed_requests(void **state)
     call_fails(&s, s.token, "EnrollParticipants",
                json_pack("{s:[{s:s, s:s}]}", "participants", "id", "P5", "name", long_name),
                "invalid_argument", "participants[0].name");
-    call_fails(&s, s.token, "EnrollParticipants",
-               json_pack("{s:[{s:s, s:s, s:i}]}", "participants", "id", "P5", "name", "Y",
-                         "sex", 7),
-               "invalid_argument", "participants[0].sex");
+    call_fails(
+        &s, s.token, "EnrollParticipants",
+        json_pack("{s:[{s:s, s:s, s:i}]}", "participants", "id", "P5", "name", "Y", "sex", 7),
+        "invalid_argument", "participants[0].sex");
     call_fails(&s, s.token, "EnrollParticipants", json_pack("{s:[]}", "participants"),
                "invalid_argument", "at least one");
     /* A group needs its id (savings groups: tests/test_rpc_groups.c). */
