@@ -8,6 +8,7 @@
 #   make fuzz     the fuzz targets, briefly (FUZZ_RUNS, FUZZ_SECONDS)
 #   make run      build, create a demo ledger in ./demo if none, show it
 #   make bench    run the benchmarks at a size that finishes in minutes
+#                 (FULL=1: the full sizes of PERFORMANCE.md, ~30 min)
 
 BUILD    ?= build
 LISTEN   ?= 127.0.0.1:8080
@@ -109,6 +110,14 @@ $(BUILD)/bench/%: bench/%.c bench/*.h $(RPC_LIB) $(LIB) | $(BUILD)/bench
 	$(CC) $(CFLAGS_ALL) -Wall -Wextra -Werror $(RPC_CFLAGS) -o $@ $< $(RPC_LIB) $(LIB) \
 	  $(LDLIBS_RPC) $(LDLIBS_LEDGER)
 
+# The benchmarks with a PostgreSQL peer (bench/pg.h) link libpq.
+PQ_CFLAGS = $(shell pkg-config --cflags libpq 2>/dev/null)
+LDLIBS_PQ = $(shell pkg-config --libs libpq 2>/dev/null)
+PG_BENCH_BIN := $(BUILD)/bench/bench_pg $(BUILD)/bench/bench_post $(BUILD)/bench/bench_rpc
+$(PG_BENCH_BIN): $(BUILD)/bench/%: bench/%.c bench/*.h $(RPC_LIB) $(LIB) | $(BUILD)/bench
+	$(CC) $(CFLAGS_ALL) -Wall -Wextra -Werror $(RPC_CFLAGS) $(PQ_CFLAGS) -o $@ $< $(RPC_LIB) \
+	  $(LIB) $(LDLIBS_RPC) $(LDLIBS_LEDGER) $(LDLIBS_PQ)
+
 # bench_statements prints statements with the CLI's own code (cli/render_*,
 # i18n, format) and its libraries.
 STATEMENT_OBJ := $(filter $(BUILD)/cli/render_%.o,$(CLI_OBJ)) $(BUILD)/cli/i18n.o \
@@ -139,9 +148,14 @@ run: check-deps
 	@$(MAKE) --no-print-directory $(CAURIS)
 	@sh cli/demo.sh $(CAURIS) demo $(LISTEN)
 
+# The library first, then the server, then printing; each prints its table
+# (bench/RESULTS.md keeps the latest). FULL=1 passes --full to each.
+BENCH_ORDER := bench_post bench_pg bench_rpc bench_history bench_memory bench_statements
+BENCH_RUN := $(foreach b,$(BENCH_ORDER),$(filter $(BUILD)/bench/$(b),$(BENCH_BIN))) \
+  $(filter-out $(addprefix $(BUILD)/bench/,$(BENCH_ORDER)),$(BENCH_BIN))
 bench: check-deps
-	@$(MAKE) --no-print-directory $(BENCH_BIN)
-	@for b in $(BENCH_BIN); do $$b || exit 1; done
+	@$(MAKE) --no-print-directory $(CAURIS) $(BENCH_BIN)
+	@for b in $(BENCH_RUN); do $$b $(if $(FULL),--full) || exit 1; done
 
 # Fuzzing (clang's libFuzzer): each target runs FUZZ_RUNS inputs from a
 # fixed seed, so a run is repeatable; FUZZ_RUNS=-1 FUZZ_SECONDS=600 for a

@@ -8,6 +8,7 @@
 #define CAURIS_BENCH_H
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,41 @@ static inline uint32_t bench_rng_below(uint64_t *s, uint32_t n)
     return (uint32_t)((bench_rng_next(s) >> 11) % n);
 }
 
+/* One transfer of bench_post's workload (and bench_pg's, which replays it):
+ * two different wallets drawn uniformly among `wallets` (0-based: wallet
+ * i is participant:P<i+1>:wallet), debit *from, credit *to, and an amount
+ * 1..amount_max. */
+static inline void bench_transfer_draw(uint64_t *rng, uint32_t wallets, uint32_t amount_max,
+                                       uint32_t *from, uint32_t *to, int64_t *amount)
+{
+    uint32_t a = bench_rng_below(rng, wallets);
+    uint32_t b = bench_rng_below(rng, wallets - 1);
+    if (b >= a)
+        b++; /* a uniform pair of two different wallets */
+    *from = a;
+    *to = b;
+    *amount = 1 + (int64_t)bench_rng_below(rng, amount_max);
+}
+
+/* One entry of bench_rpc's workload (and of its PostgreSQL peer): an amount
+ * 1..amount_max to a random wallet *to, from programme:wages one time in
+ * `wage_one_in` (*wage true, *from unset), else from another random wallet. */
+static inline void bench_mix_draw(uint64_t *rng, uint32_t wallets, uint32_t amount_max,
+                                  uint32_t wage_one_in, bool *wage, uint32_t *from,
+                                  uint32_t *to, int64_t *amount)
+{
+    *amount = 1 + (int64_t)bench_rng_below(rng, amount_max);
+    uint32_t b = bench_rng_below(rng, wallets);
+    *to = b;
+    *wage = bench_rng_below(rng, wage_one_in) == 0;
+    if (!*wage) {
+        uint32_t a = bench_rng_below(rng, wallets - 1);
+        if (a >= b)
+            a++; /* two different wallets */
+        *from = a;
+    }
+}
+
 static inline int bench_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -55,6 +91,29 @@ static inline double bench_median_of(double *v, size_t n)
         return 0;
     qsort(v, n, sizeof *v, bench_cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The rate of a client that completes batches of `per_done` one after the
+ * other, over the window [t0, t1], from the times its batches completed
+ * (done_at[0..n), ascending): the batches completed after its first
+ * completion in the window and up to its last one, over the time between
+ * the two. With a few batches per window, counting the completions that
+ * fall inside it would be off by up to a batch either way. */
+static inline double bench_rate_between(const double *done_at, size_t n, double t0, double t1,
+                                        double per_done)
+{
+    size_t first = n, last = 0, in = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (done_at[i] < t0 || done_at[i] > t1)
+            continue;
+        if (first == n)
+            first = i;
+        last = i;
+        in++;
+    }
+    if (in < 2 || done_at[last] <= done_at[first])
+        return in == 1 ? per_done / (t1 - t0) : 0;
+    return (double)(in - 1) * per_done / (done_at[last] - done_at[first]);
 }
 
 /* The value of the first "key<spaces>: value" line of a /proc file. */

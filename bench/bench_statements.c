@@ -10,7 +10,8 @@
  * ledger_statements_issue() call (timed apart), then renders them all into
  * one PDF file, as `cauris statement --cohort` does. Prints one table: the
  * machine, the parameters, and the median, minimum and maximum of the
- * runs. `--participants N`, `--weeks W`, `--runs R` change the sizes.
+ * runs. `--participants N`, `--weeks W`, `--runs R` change the sizes;
+ * `--full` is 2,000 participants (the default, what `make bench` runs, 500).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include "ledger/ledger.h"
 
 #define ST_PARTICIPANTS_DEFAULT 500u
+#define ST_PARTICIPANTS_FULL 2000u
 #define ST_PARTICIPANTS_MAX LEDGER_STATEMENTS_ISSUE_MAX
 #define ST_WEEKS_DEFAULT 12u /* wages: 2 lines each; payouts every other week */
 #define ST_WEEKS_MAX 100u
@@ -251,9 +253,11 @@ int main(int argc, char **argv)
             weeks = arg_u32(argv[++i], 1, ST_WEEKS_MAX, "--weeks");
         else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
             runs = arg_u32(argv[++i], 1, ST_RUNS_MAX, "--runs");
+        else if (strcmp(argv[i], "--full") == 0)
+            n = ST_PARTICIPANTS_FULL;
         else {
-            fprintf(stderr,
-                    "usage: bench_statements [--participants N] [--weeks W] [--runs R]\n");
+            fprintf(stderr, "usage: bench_statements [--full] [--participants N] [--weeks W] "
+                            "[--runs R]\n");
             return 2;
         }
     }
