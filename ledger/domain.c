@@ -186,6 +186,23 @@ int ledger_settings_set(ledger *l, const char *programme, const char *principal,
     return err;
 }
 
+/* Posting's view of the programme's rules: settings and closed date, read
+ * once per batch (every entry needs them; none of posting changes them). */
+static int batch_rules(batch *b, uint32_t programme)
+{
+    if (b->rules_programme == programme)
+        return LEDGER_OK;
+    closure_rec c;
+    int err = settings_load(b->txn, b->l, programme, &b->settings);
+    if (err == LEDGER_OK)
+        err = closure_load(b->txn, b->l, programme, &c);
+    if (err != LEDGER_OK)
+        return err;
+    b->closed_through = c.closed_through;
+    b->rules_programme = programme;
+    return LEDGER_OK;
+}
+
 /* ---- tags ---- */
 
 static void str_copy(char *out, size_t cap, codec_str s)
@@ -578,9 +595,10 @@ int domain_entry_derive(batch *b, const programme_rec *p, const ledger_entry_in 
     if (bl > LEDGER_BUDGET_LINE_MAX ||
         !ledger_utf8_valid(in->budget_line ? in->budget_line : "", bl))
         return LEDGER_INVALID_FIELD;
-    int err = settings_load(b->txn, b->l, p->id, &s);
+    int err = batch_rules(b, p->id);
     if (err != LEDGER_OK)
         return err;
+    s = b->settings;
     if (in->kind == LEDGER_KIND_POST || in->kind == LEDGER_KIND_VOID ||
         in->kind == LEDGER_KIND_REVERSAL) {
         if (in->ref != 0 && in->ref != LEDGER_SEQ_NONE)
@@ -674,24 +692,22 @@ static bool link_exists(MDB_txn *txn, ledger *l, uint64_t seq, int *err)
 static int capital_check(batch *b, const programme_rec *p, const char *participant)
 {
     ledger_participant who;
-    ledger_settings s;
     int err = participant_load(b->txn, b->l, p->id, participant, &who);
     if (err == LEDGER_OK)
-        err = settings_load(b->txn, b->l, p->id, &s);
+        err = batch_rules(b, p->id);
     if (err != LEDGER_OK)
         return err;
-    if (who.phase < s.unlock_phase)
+    if (who.phase < b->settings.unlock_phase)
         return LEDGER_CAPITAL_LOCKED;
     return who.hold[0] != '\0' ? LEDGER_CAPITAL_HELD : LEDGER_OK;
 }
 
 int domain_entry_check(batch *b, const programme_rec *p, domain_entry *d, const codec_entry *e)
 {
-    closure_rec c;
-    int err = closure_load(b->txn, b->l, p->id, &c);
+    int err = batch_rules(b, p->id);
     if (err != LEDGER_OK)
         return err;
-    if (c.closed_through != 0 && e->value_date <= c.closed_through)
+    if (b->closed_through != 0 && e->value_date <= b->closed_through)
         return LEDGER_PERIOD_CLOSED;
     bool release = d->request_ref == LEDGER_SEQ_NONE &&
                    (e->op == LEDGER_OP_CAPITAL_RELEASE ||

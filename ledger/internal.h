@@ -209,6 +209,11 @@ typedef struct batch {
     programme_rec programme;              /* the last one looked up (entries of a batch */
     bool programme_cached;                /* rarely change programme) */
     bool share_out;                       /* a cycle's close is posting its share-out */
+    /* The programme's settings and closed date, read once per batch by
+     * posting (domain.c): no batch that posts entries changes them. */
+    uint32_t rules_programme; /* 0 = not read yet */
+    uint32_t closed_through;
+    ledger_settings settings;
 } batch;
 
 /* The programme of that name, cached for the batch. */
