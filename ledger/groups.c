@@ -172,6 +172,13 @@ typedef struct group_ctx {
     ledger_share_out_report *share_out;
 } group_ctx;
 
+/* The programme and group a call names, in the batch. */
+static int ctx_group(batch *b, const group_ctx *c, programme_rec *p, group_rec *g)
+{
+    int err = programme_by_name(b->txn, b->l, c->programme, p);
+    return err == LEDGER_OK ? group_load(b->txn, b->l, p->id, c->group, g) : err;
+}
+
 static int create_fn(ledger *l, void *vctx, batch *b)
 {
     group_ctx *c = vctx;
@@ -276,9 +283,7 @@ static int members_fn(ledger *l, void *vctx, batch *b)
     programme_rec p;
     group_rec g;
     uint64_t next;
-    int err = programme_by_name(b->txn, l, c->programme, &p);
-    if (err == LEDGER_OK)
-        err = group_load(b->txn, l, p.id, c->group, &g);
+    int err = ctx_group(b, c, &p, &g);
     if (err == LEDGER_OK)
         err = next_id_get(b->txn, l, "account_next", &next);
     for (size_t i = 0; err == LEDGER_OK && i < c->count; i++) {
@@ -338,9 +343,7 @@ static int open_fn(ledger *l, void *vctx, batch *b)
     group_ctx *c = vctx;
     programme_rec p;
     group_rec g;
-    int err = programme_by_name(b->txn, l, c->programme, &p);
-    if (err == LEDGER_OK)
-        err = group_load(b->txn, l, p.id, c->group, &g);
+    int err = ctx_group(b, c, &p, &g);
     if (err != LEDGER_OK)
         return err;
     if (g.cycle.open)
@@ -583,9 +586,7 @@ static int meeting_fn(ledger *l, void *vctx, batch *b)
     programme_rec p;
     group_rec g;
     codec_group leaf;
-    int err = programme_by_name(b->txn, l, c->programme, &p);
-    if (err == LEDGER_OK)
-        err = group_load(b->txn, l, p.id, c->group, &g);
+    int err = ctx_group(b, c, &p, &g);
     if (err != LEDGER_OK)
         return err;
     if (!g.cycle.open)
@@ -790,9 +791,7 @@ static int close_fn(ledger *l, void *vctx, batch *b)
     programme_rec p;
     group_rec g;
     share *s = NULL;
-    int err = programme_by_name(b->txn, l, c->programme, &p);
-    if (err == LEDGER_OK)
-        err = group_load(b->txn, l, p.id, c->group, &g);
+    int err = ctx_group(b, c, &p, &g);
     if (err != LEDGER_OK)
         return err;
     if (!g.cycle.open)
