@@ -63,23 +63,31 @@ struct ledger {
     ledger_clock_fn clock;
     void *clock_ctx;
     char dir[4096];
-    uint64_t file_dev, file_ino;        /* of data.mdb: one handle per process */
-    struct code_cache_slot *code_cache; /* posting's code -> id (post.c) */
-    struct pii_keys *pii;               /* the data key and slots file (pii.c) */
+    uint64_t file_dev, file_ino;   /* of data.mdb: one handle per process */
+    struct code_cache *code_cache; /* posting's code -> id (post.c) */
+    struct pii_keys *pii;          /* the data key and slots file (pii.c) */
 };
 
 /* Account code -> id, remembered by the writer. An id never changes once
  * its account is committed, and posting transactions open no accounts, so
  * an id they read can be reused by every later posting. Direct-mapped: a
- * slot holds the last code hashed to it; a miss reads LMDB. */
+ * slot holds the last code hashed to it, as its 128-bit SipHash under a key
+ * drawn when the cache is made (no code is kept: 24 bytes a slot instead of
+ * the 80 of a whole code). A hit is a match of all 128 bits: with the key
+ * secret, nobody can choose codes that collide, and by chance two of even
+ * 10^9 codes collide with probability below 2^-68. A miss reads LMDB. */
 #define CODE_CACHE_SLOTS 131072u
 typedef struct code_cache_slot {
     uint64_t id; /* 0: empty */
-    uint32_t programme;
-    uint8_t len;
-    char code[LEDGER_CODE_MAX];
+    uint8_t hash[16];
 } code_cache_slot;
 _Static_assert((CODE_CACHE_SLOTS & (CODE_CACHE_SLOTS - 1)) == 0, "a power of two");
+_Static_assert(sizeof(code_cache_slot) == 24, "a slot is 24 bytes");
+
+typedef struct code_cache {
+    uint8_t key[16];
+    code_cache_slot slots[CODE_CACHE_SLOTS];
+} code_cache;
 
 /* Stored programme record (native layout; not hashed, derived from leaves). */
 typedef struct programme_rec {

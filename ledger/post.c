@@ -16,6 +16,7 @@
 #include "ledger/domain.h"
 
 #include <assert.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,22 +184,6 @@ static bool entry_same(const codec_entry *stored, const codec_entry *e, bool leg
 
 /* ---- legs ---- */
 
-/* FNV-1a over the programme id and the code: spreads codes that share a
- * long prefix ("participant:P1234:wallet") over the slots. */
-static uint64_t code_hash(uint32_t programme, const char *code, size_t len)
-{
-    uint64_t h = 0xcbf29ce484222325u;
-    for (int i = 0; i < 4; i++) {
-        h ^= (programme >> (8 * i)) & 0xffu;
-        h *= 0x100000001b3u;
-    }
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)code[i];
-        h *= 0x100000001b3u;
-    }
-    return h;
-}
-
 /* The id of an account code for posting: from the writer's cache, else
  * from LMDB (and then remembered). */
 static int posting_account_id(MDB_txn *txn, ledger *l, uint32_t programme, const char *code,
@@ -207,13 +192,19 @@ static int posting_account_id(MDB_txn *txn, ledger *l, uint32_t programme, const
     size_t len = strlen(code);
     if (len == 0 || len > LEDGER_CODE_MAX)
         return LEDGER_UNKNOWN_ACCOUNT;
-    if (l->code_cache == NULL)
-        l->code_cache = calloc(CODE_CACHE_SLOTS, sizeof *l->code_cache);
+    if (l->code_cache == NULL && (l->code_cache = calloc(1, sizeof *l->code_cache)) != NULL)
+        randombytes_buf(l->code_cache->key, sizeof l->code_cache->key);
     code_cache_slot *slot = NULL;
+    uint8_t hash[16];
     if (l->code_cache != NULL) {
-        slot = &l->code_cache[code_hash(programme, code, len) & (CODE_CACHE_SLOTS - 1)];
-        if (slot->id != 0 && slot->programme == programme && slot->len == len &&
-            memcmp(slot->code, code, len) == 0) {
+        uint8_t in[4 + LEDGER_CODE_MAX];
+        be32_put(in, programme);
+        memcpy(in + 4, code, len);
+        crypto_shorthash_siphashx24(hash, in, 4 + len, l->code_cache->key);
+        uint32_t at;
+        memcpy(&at, hash, sizeof at);
+        slot = &l->code_cache->slots[at & (CODE_CACHE_SLOTS - 1)];
+        if (slot->id != 0 && memcmp(slot->hash, hash, sizeof hash) == 0) {
             *id_out = slot->id;
             return LEDGER_OK;
         }
@@ -221,9 +212,7 @@ static int posting_account_id(MDB_txn *txn, ledger *l, uint32_t programme, const
     int err = acct_id_by_code(txn, l, programme, code, len, id_out);
     if (err == LEDGER_OK && slot != NULL) {
         slot->id = *id_out;
-        slot->programme = programme;
-        slot->len = (uint8_t)len;
-        memcpy(slot->code, code, len);
+        memcpy(slot->hash, hash, sizeof hash);
     }
     return err;
 }
