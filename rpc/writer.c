@@ -31,6 +31,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #define WRITER_LINGER_FRACTION 4 /* wait at most 1/4 of the last commit's time */
@@ -196,6 +197,7 @@ static void call_run(rpc_writer *w, rpc_job *job)
 static void *writer_main(void *arg)
 {
     rpc_writer *w = arg;
+    prctl(PR_SET_NAME, "cauris-writer"); /* for top, perf and bench_rpc */
     for (;;) {
         size_t n = batch_take(w);
         if (n == 0)

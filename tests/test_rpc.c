@@ -484,6 +484,124 @@ static void test_bad_input(void **state)
     e2e_remove(&s);
 }
 
+/* ---- large requests: decoded and handled off the event loop ---- */
+
+#define BIG_PARTICIPANTS 400
+#define BIG_ENTRIES 400 /* ~60 KB of JSON, ~25 KB binary: past the offload size */
+#define BIG_ACCOUNTS 1000
+
+/* {"entries":[...]}: BIG_ENTRIES transfers of 10 from programme:wages to
+ * the wallets of P1..P20 in turn, client ids <prefix>-<i>. */
+static char *big_post(const char *prefix)
+{
+    size_t cap = 200 * BIG_ENTRIES + 64, len = 0;
+    char *req = malloc(cap);
+    assert_non_null(req);
+    len += (size_t)snprintf(req, cap, "{\"entries\":[");
+    for (int i = 0; i < BIG_ENTRIES; i++)
+        len += (size_t)snprintf(req + len, cap - len,
+                                "%s{\"clientId\":\"%s-%d\",\"valueDate\":\"2026-11-13\","
+                                "\"legs\":[{\"account\":\"programme:wages\",\"debit\":\"10\"},"
+                                "{\"account\":\"participant:P%d:wallet\",\"credit\":\"10\"}]}",
+                                i ? "," : "", prefix, i, i % 20 + 1);
+    snprintf(req + len, cap - len, "]}");
+    return req;
+}
+
+static void expect_big_post(e2e_server *s, const char *req, bool binary, bool retry)
+{
+    json_t *j = call_json(s, "PostEntries", req, binary);
+    assert_int_equal(json_array_size(json_object_get(j, "results")), BIG_ENTRIES);
+    for (size_t i = 0; i < BIG_ENTRIES; i++) {
+        const char *r = result_of(j, i);
+        if (!(strcmp(r, "RESULT_OK") == 0 || (retry && strcmp(r, "RESULT_EXISTS") == 0)))
+            fail_msg("entry %zu: %s", i, r);
+    }
+    json_decref(j);
+}
+
+static void expect_wallets(e2e_server *s, int64_t each)
+{
+    for (int p = 1; p <= 20; p++) {
+        char account[64];
+        snprintf(account, sizeof account, "participant:P%d:wallet", p);
+        assert_int_equal(e2e_balance(s, account), each);
+    }
+}
+
+static void test_large_requests(void **state)
+{
+    (void)state;
+    e2e_server s;
+    e2e_ledger_create(&s, BIG_PARTICIPANTS);
+    e2e_start(&s, NULL);
+    /* Posts of 400 entries, binary and JSON: every entry, once. */
+    char *req = big_post("b");
+    expect_big_post(&s, req, true, false);
+    free(req);
+    req = big_post("j");
+    expect_big_post(&s, req, false, false);
+    free(req);
+    const int64_t per_post = BIG_ENTRIES / 20 * 10;
+    expect_wallets(&s, 2 * per_post);
+    uint64_t size = e2e_tree_size(&s);
+    /* Large malformed bodies: refused whole, nothing written. */
+    size_t junk_len = 20000;
+    uint8_t *junk = malloc(junk_len + 16);
+    assert_non_null(junk);
+    memset(junk, 0xff, junk_len);
+    expect_error(&s, "PostEntries", "application/proto", s.token, junk, junk_len, 400,
+                 "invalid_argument");
+    memcpy(junk, "{\"entries\":[", 12);
+    memset(junk + 12, ' ', junk_len - 12);
+    expect_error(&s, "PostEntries", "application/json", s.token, junk, junk_len, 400,
+                 "invalid_argument");
+    free(junk);
+    assert_int_equal(e2e_tree_size(&s), size);
+    /* A large read: GetBalances of 1,000 accounts, answered in order. */
+    size_t cap = 40 * BIG_ACCOUNTS + 64, len = 0;
+    char *read = malloc(cap);
+    assert_non_null(read);
+    const char *kinds[3] = {"wallet", "capital", "grant"};
+    char(*codes)[48] = calloc(BIG_ACCOUNTS, sizeof *codes);
+    assert_non_null(codes);
+    len += (size_t)snprintf(read, cap, "{\"accounts\":[");
+    for (int i = 0; i < BIG_ACCOUNTS; i++) {
+        snprintf(codes[i], sizeof codes[i], "participant:P%d:%s", i / 3 + 1, kinds[i % 3]);
+        len += (size_t)snprintf(read + len, cap - len, "%s\"%s\"", i ? "," : "", codes[i]);
+    }
+    snprintf(read + len, cap - len, "]}");
+    json_t *j = call_json(&s, "GetBalances", read, true);
+    json_t *balances = json_object_get(j, "balances");
+    assert_int_equal(json_array_size(balances), BIG_ACCOUNTS);
+    for (size_t i = 0; i < BIG_ACCOUNTS; i++) {
+        json_t *b = json_array_get(balances, i);
+        assert_string_equal(json_string_value(json_object_get(b, "account")), codes[i]);
+    }
+    json_decref(j);
+    free(codes);
+    free(read);
+    /* A large post whose client hangs up at once: the server goes on, and
+     * the retry finds every entry posted once. */
+    req = big_post("drop");
+    char *head = malloc(strlen(req) + 1024);
+    assert_non_null(head);
+    int n = sprintf(head,
+                    "POST /cauris.v1.Ledger/PostEntries HTTP/1.1\r\nHost: x\r\n"
+                    "Content-Type: application/json\r\nAuthorization: Bearer %s\r\n"
+                    "Content-Length: %zu\r\n\r\n%s",
+                    s.token, strlen(req), req);
+    char reply[16];
+    e2e_http(&s, head, (size_t)n, reply, 1); /* cap 1: reads nothing */
+    free(head);
+    expect_big_post(&s, req, true, true);
+    free(req);
+    expect_wallets(&s, 3 * per_post);
+    e2e_stop(&s);
+    free(tr_expect(0, "verify", s.dir, NULL));
+    e2e_remove(&s);
+}
+
 /* ---- tokens and roles ---- */
 
 static void test_tokens_and_roles(void **state)
@@ -747,6 +865,7 @@ int main(void)
         cmocka_unit_test_teardown(test_post_and_query_json, e2e_cleanup),
         cmocka_unit_test_teardown(test_retry_after_dropped_connection, e2e_cleanup),
         cmocka_unit_test_teardown(test_concurrent_connections, e2e_cleanup),
+        cmocka_unit_test_teardown(test_large_requests, e2e_cleanup),
         cmocka_unit_test_teardown(test_crash_and_restart, e2e_cleanup),
         cmocka_unit_test_teardown(test_bad_input, e2e_cleanup),
         cmocka_unit_test_teardown(test_tokens_and_roles, e2e_cleanup),
