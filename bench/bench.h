@@ -116,6 +116,18 @@ static inline double bench_rate_between(const double *done_at, size_t n, double 
     return (double)(in - 1) * per_done / (done_at[last] - done_at[first]);
 }
 
+/* The first line of a file, without its newline; "" if unreadable. */
+static inline void bench_proc_line(const char *file, char *out, size_t cap)
+{
+    out[0] = '\0';
+    FILE *f = fopen(file, "r");
+    if (f == NULL)
+        return;
+    if (fgets(out, (int)cap, f) != NULL)
+        out[strcspn(out, "\n")] = '\0';
+    fclose(f);
+}
+
 /* The value of the first "key<spaces>: value" line of a /proc file. */
 static inline void bench_proc_field(const char *file, const char *key, char *out, size_t cap)
 {

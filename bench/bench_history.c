@@ -113,9 +113,9 @@ static void row(const char *what, double *ms, size_t n)
         hi = p99[r] > hi ? p99[r] : hi;
     }
     double m99 = bench_median_of(p99, HIST_RUNS);
-    printf("| %s | %u × %zu | %.1f | **%.1f** (%.1f–%.1f) | %.1f | **%.0f×** |\n", what, HIST_RUNS,
-           per, bench_median_of(p50, HIST_RUNS) * 1e3, m99 * 1e3, lo * 1e3, hi * 1e3, max * 1e3,
-           HIST_TARGET_P99_MS / m99);
+    printf("| %s | %u × %zu | %.1f | **%.1f** (%.1f–%.1f) | %.1f | **%.0f×** |\n", what,
+           HIST_RUNS, per, bench_median_of(p50, HIST_RUNS) * 1e3, m99 * 1e3, lo * 1e3, hi * 1e3,
+           max * 1e3, HIST_TARGET_P99_MS / m99);
 }
 
 static void build(const char *dir, uint32_t lines, uint32_t *days_out)

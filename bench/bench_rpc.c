@@ -75,6 +75,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -265,9 +266,9 @@ static void machine_print(const params *p)
 
 typedef struct cpu_snap {
     double t;
-    double client_s;           /* this process: user + system */
-    double loop_s, writer_s;   /* the server: main thread, other threads */
-    double machine_busy_ticks; /* /proc/stat, all cores */
+    double client_s;                    /* this process: user + system */
+    double loop_s, offload_s, writer_s; /* the server's threads */
+    double machine_busy_ticks;          /* /proc/stat, all cores */
     double machine_total_ticks;
     double server_write_bytes; /* /proc/<server>/io wchar: bytes handed to write(2) and kin */
 } cpu_snap;
@@ -300,10 +301,12 @@ static double stat_cpu_s(const char *path)
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-static void server_cpu(pid_t pid, double *loop_s, double *writer_s)
+/* The server's threads by name: the main thread runs the event loop,
+ * "cauris-offload" decodes large requests, the rest is the writer. */
+static void server_cpu(pid_t pid, double *loop_s, double *offload_s, double *writer_s)
 {
-    char dir[64], path[128];
-    *loop_s = *writer_s = 0;
+    char dir[64], path[128], comm[32] = "";
+    *loop_s = *offload_s = *writer_s = 0;
     snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
     DIR *d = opendir(dir);
     if (d == NULL)
@@ -316,10 +319,14 @@ static void server_cpu(pid_t pid, double *loop_s, double *writer_s)
         double s = stat_cpu_s(path);
         if (s < 0)
             continue;
+        snprintf(path, sizeof path, "%s/%.20s/comm", dir, e->d_name);
+        bench_proc_line(path, comm, sizeof comm);
         if (atoi(e->d_name) == (int)pid)
-            *loop_s += s; /* the main thread runs the event loop */
+            *loop_s += s;
+        else if (strcmp(comm, "cauris-offload") == 0)
+            *offload_s += s;
         else
-            *writer_s += s; /* the writer thread (the server's only other one) */
+            *writer_s += s;
     }
     closedir(d);
 }
@@ -358,16 +365,16 @@ static cpu_snap cpu_take(pid_t server)
     s.server_write_bytes = server > 0 ? proc_number(io, "wchar") : -1;
     s.t = bench_now_s();
     s.client_s = rusage_s();
-    s.loop_s = s.writer_s = 0;
+    s.loop_s = s.offload_s = s.writer_s = 0;
     if (server > 0)
-        server_cpu(server, &s.loop_s, &s.writer_s);
+        server_cpu(server, &s.loop_s, &s.offload_s, &s.writer_s);
     machine_ticks(&s.machine_busy_ticks, &s.machine_total_ticks);
     return s;
 }
 
 /* Per cent of one core over the interval, for each part; machine: of all. */
 typedef struct cpu_use {
-    double client, loop, writer, machine;
+    double client, loop, offload, writer, machine;
     double write_bytes; /* by the server over the interval; < 0 unknown */
 } cpu_use;
 
@@ -377,6 +384,7 @@ static cpu_use cpu_between(const cpu_snap *a, const cpu_snap *b)
     cpu_use u;
     u.client = 100 * (b->client_s - a->client_s) / wall;
     u.loop = 100 * (b->loop_s - a->loop_s) / wall;
+    u.offload = 100 * (b->offload_s - a->offload_s) / wall;
     u.writer = 100 * (b->writer_s - a->writer_s) / wall;
     double total = b->machine_total_ticks - a->machine_total_ticks;
     u.machine = total > 0 ? 100 * (b->machine_busy_ticks - a->machine_busy_ticks) / total : 0;
@@ -720,46 +728,95 @@ static void *poster_main(void *arg)
 static atomic_bool readers_stop;
 static atomic_int readers_window = -1; /* which window samples go to; -1 none */
 
+/* One reader connection: one request in flight, back to back. */
 typedef struct reader {
-    pthread_t thread;
     uint64_t rng;
     bench_http conn;
+    char *code; /* of the call in flight */
+    double t0;
+    int w0;
     float *lat_us[2]; /* per window */
     size_t n[2], cap;
 } reader;
 
-static void *reader_main(void *arg)
+typedef struct readers {
+    pthread_t thread;
+    reader *rd;
+    uint32_t m;
+} readers;
+
+static void reader_send(reader *r)
 {
-    reader *r = arg;
-    bench_http_open(&r->conn, W.srv.port);
     uint8_t buf[256];
-    while (!atomic_load(&readers_stop)) {
-        char *code = W.codes[bench_rng_below(&r->rng, W.accounts)];
-        Cauris__V1__GetBalancesRequest q = CAURIS__V1__GET_BALANCES_REQUEST__INIT;
-        q.n_accounts = 1;
-        q.accounts = &code;
-        int w0 = atomic_load(&readers_window);
-        double t0 = bench_now_s();
-        size_t len = cauris__v1__get_balances_request__pack(&q, buf);
-        bench_http_call_send(&r->conn, W.token, "GetBalances", buf, len);
-        const uint8_t *body;
-        size_t blen;
-        int status = bench_http_recv(&r->conn, &body, &blen);
-        if (status != 200)
-            die("GetBalances: HTTP %d: %.*s", status, (int)(blen < 300 ? blen : 300),
-                (const char *)body);
-        Cauris__V1__GetBalancesResponse *resp =
-            cauris__v1__get_balances_response__unpack(NULL, blen, body);
-        if (resp == NULL || resp->n_balances != 1 ||
-            strcmp(resp->balances[0]->account, code) != 0)
-            die("GetBalances: unexpected reply");
-        cauris__v1__get_balances_response__free_unpacked(resp, NULL);
-        double t1 = bench_now_s();
-        int w1 = atomic_load(&readers_window);
-        if (w0 >= 0 && w0 == w1 && r->n[w0] < r->cap)
-            r->lat_us[w0][r->n[w0]++] = (float)((t1 - t0) * 1e6);
+    r->code = W.codes[bench_rng_below(&r->rng, W.accounts)];
+    Cauris__V1__GetBalancesRequest q = CAURIS__V1__GET_BALANCES_REQUEST__INIT;
+    q.n_accounts = 1;
+    q.accounts = &r->code;
+    r->w0 = atomic_load(&readers_window);
+    r->t0 = bench_now_s();
+    size_t len = cauris__v1__get_balances_request__pack(&q, buf);
+    r->conn.len = 0;
+    r->conn.buf[0] = '\0';
+    bench_http_call_send(&r->conn, W.token, "GetBalances", buf, len);
+}
+
+static void reader_reply(reader *r, int status, const uint8_t *body, size_t blen)
+{
+    if (status != 200)
+        die("GetBalances: HTTP %d: %.*s", status, (int)(blen < 300 ? blen : 300),
+            (const char *)body);
+    Cauris__V1__GetBalancesResponse *resp =
+        cauris__v1__get_balances_response__unpack(NULL, blen, body);
+    if (resp == NULL || resp->n_balances != 1 ||
+        strcmp(resp->balances[0]->account, r->code) != 0)
+        die("GetBalances: unexpected reply");
+    cauris__v1__get_balances_response__free_unpacked(resp, NULL);
+    double t1 = bench_now_s();
+    int w1 = atomic_load(&readers_window);
+    if (r->w0 >= 0 && r->w0 == w1 && r->n[r->w0] < r->cap)
+        r->lat_us[r->w0][r->n[r->w0]++] = (float)((t1 - r->t0) * 1e6);
+}
+
+/* One thread drives every reader connection through epoll, as a load
+ * generator such as wrk does: a thread per connection would have each reply
+ * wake a thread of its own, a cost that lands on the server's sends. */
+static void *readers_main(void *arg)
+{
+    readers *g = arg;
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0)
+        die("epoll_create1: %s", strerror(errno));
+    for (uint32_t i = 0; i < g->m; i++) {
+        reader *r = &g->rd[i];
+        bench_http_open(&r->conn, W.srv.port);
+        if (fcntl(r->conn.fd, F_SETFL, O_NONBLOCK) != 0)
+            die("fcntl: %s", strerror(errno));
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = r};
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, r->conn.fd, &ev) != 0)
+            die("epoll_ctl: %s", strerror(errno));
+        reader_send(r);
     }
-    bench_http_close(&r->conn);
+    struct epoll_event evs[BENCH_READERS_MAX];
+    while (!atomic_load(&readers_stop)) {
+        int k = epoll_wait(ep, evs, BENCH_READERS_MAX, 100);
+        if (k < 0 && errno != EINTR)
+            die("epoll_wait: %s", strerror(errno));
+        for (int j = 0; j < k; j++) {
+            reader *r = evs[j].data.ptr;
+            const uint8_t *body;
+            size_t blen;
+            while (bench_http_read_some(&r->conn)) {
+            }
+            int status = bench_http_reply(&r->conn, &body, &blen);
+            if (status == 0)
+                continue;
+            reader_reply(r, status, body, blen);
+            reader_send(r);
+        }
+    }
+    for (uint32_t i = 0; i < g->m; i++)
+        bench_http_close(&g->rd[i].conn);
+    close(ep);
     return NULL;
 }
 
@@ -846,9 +903,10 @@ static void rpc_run(const params *p, uint32_t run_no, uint32_t batch, uint32_t m
             (size_t)(BENCH_LAT_PER_S_MAX * (p->seconds > alone_s ? p->seconds : alone_s));
         rd[i].lat_us[0] = xcalloc(rd[i].cap, sizeof(float));
         rd[i].lat_us[1] = xcalloc(rd[i].cap, sizeof(float));
-        if (pthread_create(&rd[i].thread, NULL, reader_main, &rd[i]) != 0)
-            die("pthread_create");
     }
+    readers group = {.rd = rd, .m = m};
+    if (m > 0 && pthread_create(&group.thread, NULL, readers_main, &group) != 0)
+        die("pthread_create");
     sleep_s(BENCH_WARMUP_S);
 
     /* Window 0: posters (and readers). */
@@ -913,8 +971,8 @@ static void rpc_run(const params *p, uint32_t run_no, uint32_t batch, uint32_t m
             alone->cpu = cpu_between(&a0, &a1);
         }
         atomic_store(&readers_stop, true);
+        pthread_join(group.thread, NULL);
         for (uint32_t i = 0; i < m; i++) {
-            pthread_join(rd[i].thread, NULL);
             free(rd[i].lat_us[0]);
             free(rd[i].lat_us[1]);
         }
@@ -999,7 +1057,8 @@ static void post_print(const params *p, post_figure *f, size_t n)
         "| run | entries per request | window s | entries (ok, at reply) | entries/s | "
         "commits | entries per commit | ms per commit | MB written per commit (server wchar) | "
         "writer busy (commit time / window) | "
-        "server CPU loop / writer, %% of a core | loop µs per entry | client CPU %% | "
+        "server CPU loop / offload / writer, %% of a core | loop + offload µs per entry | "
+        "client CPU %% | "
         "machine busy %% (2 cores = 100) | library entries/s | library ms per commit | "
         "PostgreSQL entries/s (same connections and batches) | PostgreSQL ms per batch | "
         "PostgreSQL WAL MB per batch | PostgreSQL entries/s, 1 connection | RPC / PostgreSQL "
@@ -1008,15 +1067,18 @@ static void post_print(const params *p, post_figure *f, size_t n)
         "\n");
     for (size_t i = 0; i < n; i++) {
         printf("| %" PRIu32 " | %" PRIu32 " | %.2f | %.0f | %.0f | %.0f | %.0f | %.1f | %.1f | "
-               "%.0f %% | %.0f / %.0f | %.2f | %.0f | %.0f | ",
+               "%.0f %% | %.0f / %.0f / %.0f | %.2f | %.0f | %.0f | ",
                f[i].run_no, f[i].batch, f[i].seconds, f[i].entries, f[i].per_s, f[i].commits,
                f[i].commits > 0 ? f[i].entries / f[i].commits : 0,
                f[i].commits > 0 ? 1e3 * f[i].commit_s / f[i].commits : 0,
                f[i].commits > 0 && f[i].cpu.write_bytes >= 0
                    ? f[i].cpu.write_bytes / 1e6 / f[i].commits
                    : -1,
-               100 * f[i].commit_s / f[i].seconds, f[i].cpu.loop, f[i].cpu.writer,
-               f[i].entries > 0 ? f[i].cpu.loop / 100 * f[i].seconds / f[i].entries * 1e6 : 0,
+               100 * f[i].commit_s / f[i].seconds, f[i].cpu.loop, f[i].cpu.offload,
+               f[i].cpu.writer,
+               f[i].entries > 0 ? (f[i].cpu.loop + f[i].cpu.offload) / 100 * f[i].seconds /
+                                      f[i].entries * 1e6
+                                : 0,
                f[i].cpu.client, f[i].cpu.machine);
         if (f[i].library.per_s >= 0)
             printf("%.0f | %.1f | ", f[i].library.per_s, f[i].library.ms_per_commit);
@@ -1106,7 +1168,8 @@ static void read_print(const params *p, read_figure *f, size_t n)
     printf("### GetBalances over RPC (1 account, binary), %" PRIu32 " connections\n\n",
            p->readers);
     printf("| run | while | window s | requests | requests/s | p50 µs | p99 µs | p99.9 µs | "
-           "max µs | posting entries/s meanwhile | server CPU loop / writer, %% of a core | "
+           "max µs | posting entries/s meanwhile | server CPU loop / offload / writer, %% of a "
+           "core | "
            "client CPU %% | machine busy %% |\n"
            "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < n; i++) {
@@ -1119,8 +1182,8 @@ static void read_print(const params *p, read_figure *f, size_t n)
             printf("%.0f", f[i].posting_per_s);
         else
             printf("—");
-        printf(" | %.0f / %.0f | %.0f | %.0f |\n", f[i].cpu.loop, f[i].cpu.writer,
-               f[i].cpu.client, f[i].cpu.machine);
+        printf(" | %.0f / %.0f / %.0f | %.0f | %.0f |\n", f[i].cpu.loop, f[i].cpu.offload,
+               f[i].cpu.writer, f[i].cpu.client, f[i].cpu.machine);
     }
     printf("\n| while | runs | median requests/s | min | max | median p50 µs | median p99 µs "
            "(min–max) | median p99.9 µs | max µs | requests/s / 40,000 target | 2 ms / p99 |\n"

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,37 +256,22 @@ static inline const char *bench_find_nocase(const char *hay, const char *needle)
     return NULL;
 }
 
-/* Reads one whole reply (Content-Length framed). Returns the status; the
- * body is at *body, valid until the next call. */
-static inline int bench_http_recv(bench_http *c, const uint8_t **body, size_t *body_len)
+/* Whether c->buf[0, c->len) holds one whole reply (Content-Length framed):
+ * 0 while it does not yet, else its status, with the body at *body. */
+static inline int bench_http_reply(bench_http *c, const uint8_t **body, size_t *body_len)
 {
-    size_t head_len = 0, need = 0;
-    c->len = 0;
-    for (;;) {
-        if (c->len + 1 >= c->cap)
-            bench_http_grow(c, c->cap * 2);
-        ssize_t n = recv(c->fd, c->buf + c->len, c->cap - c->len - 1, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            die("recv: %s", n < 0 ? strerror(errno) : "the server closed the connection");
-        c->len += (size_t)n;
-        c->buf[c->len] = '\0';
-        if (head_len == 0) {
-            char *end = strstr(c->buf, "\r\n\r\n");
-            if (end == NULL)
-                continue;
-            head_len = (size_t)(end + 4 - c->buf);
-            const char *cl = bench_find_nocase(c->buf, "\r\nContent-Length:");
-            if (cl == NULL || cl > end)
-                die("a reply without Content-Length: %.200s", c->buf);
-            need = head_len + (size_t)strtoull(cl + 17, NULL, 10);
-            if (need + 1 > c->cap)
-                bench_http_grow(c, need + 1);
-        }
-        if (c->len >= need)
-            break;
-    }
+    const char *end = strstr(c->buf, "\r\n\r\n");
+    if (end == NULL)
+        return 0;
+    size_t head_len = (size_t)(end + 4 - c->buf);
+    const char *cl = bench_find_nocase(c->buf, "\r\nContent-Length:");
+    if (cl == NULL || cl > end)
+        die("a reply without Content-Length: %.200s", c->buf);
+    size_t need = head_len + (size_t)strtoull(cl + 17, NULL, 10);
+    if (need + 1 > c->cap)
+        bench_http_grow(c, need + 1);
+    if (c->len < need)
+        return 0;
     if (c->len != need)
         die("bytes after a reply (none was asked for)");
     if (strncmp(c->buf, "HTTP/1.1 ", 9) != 0)
@@ -293,6 +279,40 @@ static inline int bench_http_recv(bench_http *c, const uint8_t **body, size_t *b
     *body = (const uint8_t *)c->buf + head_len;
     *body_len = need - head_len;
     return atoi(c->buf + 9);
+}
+
+/* Reads what the socket has into c->buf; false when it would block.
+ * Dies when the server closes the connection. */
+static inline bool bench_http_read_some(bench_http *c)
+{
+    for (;;) {
+        if (c->len + 1 >= c->cap)
+            bench_http_grow(c, c->cap * 2);
+        ssize_t n = recv(c->fd, c->buf + c->len, c->cap - c->len - 1, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return false;
+        if (n <= 0)
+            die("recv: %s", n < 0 ? strerror(errno) : "the server closed the connection");
+        c->len += (size_t)n;
+        c->buf[c->len] = '\0';
+        return true;
+    }
+}
+
+/* Reads one whole reply on a blocking socket. Returns the status; the body
+ * is at *body, valid until the next call. */
+static inline int bench_http_recv(bench_http *c, const uint8_t **body, size_t *body_len)
+{
+    c->len = 0;
+    c->buf[0] = '\0';
+    for (;;) {
+        bench_http_read_some(c);
+        int status = bench_http_reply(c, body, body_len);
+        if (status != 0)
+            return status;
+    }
 }
 
 /* A GET on a connection of its own; the body, malloc'd and NUL-ended. */
