@@ -5,7 +5,7 @@
  * Builds a ledger of A wallets (default 100,000; --full 1,000,000) plus
  * partner:mfi1:cash, each wallet funded by one entry from programme:wages,
  * then, run by run, starts `cauris serve` on it and drives it with
- * everything at once: 4 connections posting requests of 8,000 transfers
+ * everything at once: 4 connections posting requests of B transfers
  * between random wallets (all A of them), 2 connections of GetBalances of
  * a random wallet and 1 of GetStatement (100 lines) of a random wallet,
  * back to back, binary. /proc/<server>/status is sampled every 20 ms:
@@ -13,8 +13,11 @@
  * (the pages of data.mdb mapped in: LMDB's map, not counted) and VmRSS (the
  * two together, with RssShmem), and VmHWM at the end. Prints one table.
  *
- * Usage: bench_memory [--full] [--accounts A] [--runs R] [--seconds S]
- *                     [--server-arg ARG]...
+ * Usage: bench_memory [--full] [--accounts A] [--batch B] [--runs R]
+ *                     [--seconds S] [--server-arg ARG]...
+ * By default the runs are made twice, with requests of 8,000 transfers and
+ * of 1,000 (PERFORMANCE.md's posting load is 1,000-8,000 per request);
+ * --batch B makes them with B only.
  * --server-arg passes ARG on to `cauris serve` (e.g. --commit-entries-max).
  * The server is ../cauris beside this program, or $CAURIS_BIN.
  */
@@ -43,7 +46,7 @@
 #define MEM_POSTERS 4u
 #define MEM_BALANCE_READERS 2u
 #define MEM_STATEMENT_READERS 1u
-#define MEM_BATCH 8000u
+#define MEM_BATCH_MAX 8000u
 #define MEM_FUND_CHUNK 8000u
 #define MEM_SAMPLE_S 0.02
 #define MEM_TARGET_MIB 64.0
@@ -55,13 +58,14 @@
 #define MEM_SEED 0x2545F4914F6CDD1DULL
 
 _Static_assert(MEM_CODE_MAX > sizeof "participant:P2000000:wallet", "codes fit");
-_Static_assert(MEM_BATCH <= LEDGER_REQUEST_ENTRIES_MAX, "one request per batch");
+_Static_assert(MEM_BATCH_MAX <= LEDGER_REQUEST_ENTRIES_MAX, "one request per batch");
 
 static struct {
     char root[BENCH_SERVE_PATH_MAX - 64];
     bench_server srv;
     char token[LEDGER_TOKEN_TEXT_MAX + 1];
     uint32_t accounts;
+    uint32_t batch; /* transfers per PostEntries */
     char (*codes)[MEM_CODE_MAX];
 } W;
 
@@ -173,16 +177,17 @@ typedef struct worker {
     atomic_uint_fast64_t done; /* entries posted, or calls answered */
 } worker;
 
-/* One PostEntries of MEM_BATCH random transfers; returns the entries ok. */
+/* One PostEntries of W.batch random transfers; returns the entries ok. */
 static uint64_t post_one(worker *w, bench_http *c, uint64_t *next_id)
 {
-    static _Thread_local Cauris__V1__EntryInput entries[MEM_BATCH], *entry_ptrs[MEM_BATCH];
-    static _Thread_local Cauris__V1__Leg legs[2 * MEM_BATCH], *leg_ptrs[2 * MEM_BATCH];
-    static _Thread_local char ids[MEM_BATCH][MEM_ID_MAX];
+    static _Thread_local Cauris__V1__EntryInput entries[MEM_BATCH_MAX],
+        *entry_ptrs[MEM_BATCH_MAX];
+    static _Thread_local Cauris__V1__Leg legs[2 * MEM_BATCH_MAX], *leg_ptrs[2 * MEM_BATCH_MAX];
+    static _Thread_local char ids[MEM_BATCH_MAX][MEM_ID_MAX];
     Cauris__V1__PostEntriesRequest req = CAURIS__V1__POST_ENTRIES_REQUEST__INIT;
-    req.n_entries = MEM_BATCH;
+    req.n_entries = W.batch;
     req.entries = entry_ptrs;
-    for (uint32_t i = 0; i < MEM_BATCH; i++) {
+    for (uint32_t i = 0; i < W.batch; i++) {
         uint32_t a, b;
         int64_t amount;
         bench_transfer_draw(&w->rng, W.accounts, MEM_AMOUNT_MAX, &a, &b, &amount);
@@ -226,13 +231,13 @@ static uint64_t post_one(worker *w, bench_http *c, uint64_t *next_id)
             (const char *)reply);
     Cauris__V1__PostEntriesResponse *r =
         cauris__v1__post_entries_response__unpack(NULL, rlen, reply);
-    if (r == NULL || r->n_results != MEM_BATCH)
+    if (r == NULL || r->n_results != W.batch)
         die("PostEntries: unexpected reply");
     for (size_t i = 0; i < r->n_results; i++)
         if (r->results[i]->result != CAURIS__V1__RESULT__RESULT_OK)
             die("PostEntries: entry refused: %s", r->results[i]->message);
     cauris__v1__post_entries_response__free_unpacked(r, NULL);
-    return MEM_BATCH;
+    return W.batch;
 }
 
 static void read_one(worker *w, bench_http *c)
@@ -354,6 +359,7 @@ int main(int argc, char **argv)
 {
     uint32_t accounts = MEM_ACCOUNTS_DEFAULT, runs = MEM_RUNS_DEFAULT;
     double seconds = MEM_SECONDS_DEFAULT;
+    W.batch = 0; /* both ends of the range */
     bool full = false, accounts_set = false, seconds_set = false;
     int server_args_count = 0;
     for (int i = 1; i < argc; i++) {
@@ -363,6 +369,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--accounts") == 0 && next != NULL) {
             accounts = arg_u32(next, 2, MEM_ACCOUNTS_MAX, "--accounts");
             accounts_set = true;
+            i++;
+        } else if (strcmp(a, "--batch") == 0 && next != NULL) {
+            W.batch = arg_u32(next, 1, MEM_BATCH_MAX, "--batch");
             i++;
         } else if (strcmp(a, "--runs") == 0 && next != NULL) {
             runs = arg_u32(next, 1, MEM_RUNS_MAX, "--runs");
@@ -376,8 +385,8 @@ int main(int argc, char **argv)
             server_args[server_args_count++] = next;
             i++;
         } else {
-            die("usage: bench_memory [--full] [--accounts A] [--runs R] [--seconds S] "
-                "[--server-arg ARG]...");
+            die("usage: bench_memory [--full] [--accounts A] [--batch B] [--runs R] "
+                "[--seconds S] [--server-arg ARG]...");
         }
     }
     if (full && !accounts_set)
@@ -417,37 +426,53 @@ int main(int argc, char **argv)
         "| ledger | %" PRIu32 " wallets + partner:mfi1:cash, each wallet funded by one entry "
         "(built in %.1f s, data.mdb %lld bytes); 8 GiB map |\n",
         accounts, bench_now_s() - t_start, stat(data, &st) == 0 ? (long long)st.st_size : -1LL);
-    printf("| load | %u connections posting requests of %u transfers between random wallets "
+    printf("| load | %u connections posting requests of B transfers between random wallets "
            "(of all %" PRIu32 "), %u of GetBalances and %u of GetStatement (100 lines) of a "
            "random wallet, binary, back to back; /proc/<server>/status sampled every %.0f ms "
            "|\n\n",
-           MEM_POSTERS, MEM_BATCH, accounts, MEM_BALANCE_READERS, MEM_STATEMENT_READERS,
+           MEM_POSTERS, accounts, MEM_BALANCE_READERS, MEM_STATEMENT_READERS,
            MEM_SAMPLE_S * 1e3);
-    printf("| run | RssAnon idle MiB | RssAnon peak MiB | RssFile peak MiB (the map's pages) | "
+    printf("| run | B | RssAnon idle MiB | RssAnon peak MiB | RssFile peak MiB (the map's "
+           "pages) | "
            "VmRSS peak MiB | VmHWM MiB | entries posted/s | GetBalances/s | GetStatement/s |\n"
-           "|---|---|---|---|---|---|---|---|---|\n");
-    double anon[MEM_RUNS_MAX];
-    for (uint32_t r = 0; r < runs; r++) {
-        mem_figure f = run_one(r + 1, seconds);
-        anon[r] = f.anon_kb / 1024;
-        printf("| %" PRIu32 " | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f | %.0f | %.0f |\n",
-               r + 1, f.idle_anon_kb / 1024, f.anon_kb / 1024, f.file_kb / 1024,
-               f.rss_kb / 1024, f.hwm_kb / 1024, f.posted_per_s, f.balances_per_s,
-               f.statements_per_s);
-        fflush(stdout);
-        fprintf(stderr, "run %" PRIu32 ": RssAnon peak %.1f MiB\n", r + 1, f.anon_kb / 1024);
+           "|---|---|---|---|---|---|---|---|---|---|\n");
+    /* The ends of PERFORMANCE.md's posting load (1,000-8,000 per request),
+     * the largest first; or the one --batch gave. */
+    uint32_t batches[2] = {MEM_BATCH_MAX, 1000u}, batches_count = W.batch ? 1u : 2u;
+    if (W.batch)
+        batches[0] = W.batch;
+    double anon[2][MEM_RUNS_MAX];
+    uint32_t run_no = 0; /* across sizes: client ids stay unique on the one ledger */
+    for (uint32_t k = 0; k < batches_count; k++) {
+        W.batch = batches[k];
+        for (uint32_t r = 0; r < runs; r++) {
+            mem_figure f = run_one(++run_no, seconds);
+            anon[k][r] = f.anon_kb / 1024;
+            printf("| %" PRIu32 " | %" PRIu32
+                   " | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f | %.0f | "
+                   "%.0f |\n",
+                   run_no, W.batch, f.idle_anon_kb / 1024, f.anon_kb / 1024, f.file_kb / 1024,
+                   f.rss_kb / 1024, f.hwm_kb / 1024, f.posted_per_s, f.balances_per_s,
+                   f.statements_per_s);
+            fflush(stdout);
+            fprintf(stderr, "run %" PRIu32 " (B %" PRIu32 "): RssAnon peak %.1f MiB\n", run_no,
+                    W.batch, f.anon_kb / 1024);
+        }
     }
-    double lo = anon[0], hi = anon[0];
-    for (uint32_t r = 1; r < runs; r++) {
-        lo = anon[r] < lo ? anon[r] : lo;
-        hi = anon[r] > hi ? anon[r] : hi;
-    }
-    double med = bench_median_of(anon, runs);
     printf("\n| figure | runs | median | min | max | target | target / median |\n"
            "|---|---|---|---|---|---|---|\n");
-    printf("| server RssAnon peak, %" PRIu32 " accounts, MiB | %" PRIu32
-           " | **%.1f** | %.1f | %.1f | <= %.0f | **%.2f** |\n\n",
-           accounts, runs, med, lo, hi, MEM_TARGET_MIB, MEM_TARGET_MIB / med);
+    for (uint32_t k = 0; k < batches_count; k++) {
+        double lo = anon[k][0], hi = anon[k][0];
+        for (uint32_t r = 1; r < runs; r++) {
+            lo = anon[k][r] < lo ? anon[k][r] : lo;
+            hi = anon[k][r] > hi ? anon[k][r] : hi;
+        }
+        double med = bench_median_of(anon[k], runs);
+        printf("| server RssAnon peak, %" PRIu32 " accounts, requests of %" PRIu32
+               ", MiB | %" PRIu32 " | **%.1f** | %.1f | %.1f | <= %.0f | **%.2f** |\n",
+               accounts, batches[k], runs, med, lo, hi, MEM_TARGET_MIB, MEM_TARGET_MIB / med);
+    }
+    printf("\n");
     printf("Total time: %.0f s.\n\n", bench_now_s() - t_start);
     free(W.codes);
     cleanup();
