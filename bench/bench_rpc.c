@@ -20,8 +20,9 @@
  *      each other's row locks, and one connection can do better). Target:
  *      RPC >= 3.5x the better of the two (with PostgreSQL's per-account
  *      history index).
- *   2. GetBalances of one random account, M connections (default 2) back to
- *      back, keep-alive, binary: requests/s and client-side latency
+ *   2. GetBalances of one random account, M connections (default 8, each
+ *      with one call in flight, all driven by one epoll thread as wrk -t1
+ *      -cM does) back to back, keep-alive, binary: requests/s and client-side latency
  *      p50/p99/p99.9/max, while the N posters run and then alone. Targets:
  *      40,000 requests/s, p99 <= 2 ms.
  *
@@ -32,8 +33,8 @@
  * the server's /metrics, CPU times from getrusage and /proc) are read at
  * both ends of the window.
  *
- * The client is one thread per connection with a blocking socket speaking
- * HTTP/1.1; requests are encoded with the generated protobuf-c code, the
+ * The posting client is one thread per connection with a blocking socket
+ * speaking HTTP/1.1; requests are encoded with the generated protobuf-c code, the
  * next one while the current one is in flight (as a client with more work
  * queued would), and its CPU is reported so that it can be ruled out as the
  * limit.
@@ -96,7 +97,7 @@
 #define BENCH_WARMUP_S 0.5
 #define BENCH_CONNECTIONS_DEFAULT 4u
 #define BENCH_CONNECTIONS_MAX 64u
-#define BENCH_READERS_DEFAULT 2u
+#define BENCH_READERS_DEFAULT 8u
 #define BENCH_READERS_MAX 64u
 #define BENCH_BATCH_MAX 8192u /* LEDGER_REQUEST_ENTRIES_MAX, the server's default limit */
 #define BENCH_BATCHES_MAX 2
