@@ -76,6 +76,22 @@ static void fund(e2e_server *s, const char *id, long long amount)
     json_decref(j);
 }
 
+/* Sends a JSON PostEntries and hangs up at once, without reading the reply. */
+static void post_and_hang_up(const e2e_server *s, const char *body)
+{
+    size_t cap = strlen(body) + 1024;
+    char *head = malloc(cap);
+    assert_non_null(head);
+    int n = snprintf(head, cap,
+                     "POST /cauris.v1.Ledger/PostEntries HTTP/1.1\r\nHost: x\r\n"
+                     "Content-Type: application/json\r\nAuthorization: Bearer %s\r\n"
+                     "Content-Length: %zu\r\n\r\n%s",
+                     s->token, strlen(body), body);
+    char reply[16];
+    e2e_http(s, head, (size_t)n, reply, 1); /* cap 1: reads nothing */
+    free(head);
+}
+
 /* ---- posting and queries, binary and JSON ---- */
 
 static void post_and_query(bool binary)
@@ -218,17 +234,10 @@ static void test_retry_after_dropped_connection(void **state)
     e2e_ledger_create(&s, 1);
     e2e_start(&s, NULL);
     fund(&s, "f1", 100000);
-    char body[512], head[1024];
+    char body[512];
     transfer_json(body, sizeof body, "drop-1", "partner:mfi1:cash", "participant:P1:wallet",
                   2500);
-    /* Send the request and hang up at once, without reading the reply. */
-    int n = snprintf(head, sizeof head,
-                     "POST /cauris.v1.Ledger/PostEntries HTTP/1.1\r\nHost: x\r\n"
-                     "Content-Type: application/json\r\nAuthorization: Bearer %s\r\n"
-                     "Content-Length: %zu\r\n\r\n%s",
-                     s.token, strlen(body), body);
-    char reply[16];
-    e2e_http(&s, head, (size_t)n, reply, 1); /* cap 1: reads nothing */
+    post_and_hang_up(&s, body);
     /* The client does not know whether it was posted: it retries. */
     json_t *j = call_json(&s, "PostEntries", body, true);
     const char *r = result_of(j, 0);
@@ -584,16 +593,7 @@ static void test_large_requests(void **state)
     /* A large post whose client hangs up at once: the server goes on, and
      * the retry finds every entry posted once. */
     req = big_post("drop");
-    char *head = malloc(strlen(req) + 1024);
-    assert_non_null(head);
-    int n = sprintf(head,
-                    "POST /cauris.v1.Ledger/PostEntries HTTP/1.1\r\nHost: x\r\n"
-                    "Content-Type: application/json\r\nAuthorization: Bearer %s\r\n"
-                    "Content-Length: %zu\r\n\r\n%s",
-                    s.token, strlen(req), req);
-    char reply[16];
-    e2e_http(&s, head, (size_t)n, reply, 1); /* cap 1: reads nothing */
-    free(head);
+    post_and_hang_up(&s, req);
     expect_big_post(&s, req, true, true);
     free(req);
     expect_wallets(&s, 3 * per_post);
