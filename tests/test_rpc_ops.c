@@ -1015,6 +1015,13 @@ static void test_roles_and_malformed_requests(void **state)
     /* Transfers are the accountants' (admin). */
     call_fails(&s, cso, "PostEntries", json_pack("{s:[O]}", "entries", transfer),
                "permission_denied", "admin");
+    /* The refusal names the entry, and the request is refused whole: the
+     * wage before it is not posted. */
+    call_fails(&s, cso, "PostEntries",
+               json_pack("{s:[o,O]}", "entries",
+                         op_entry("w0", "OPERATION_WAGE", "2026-02-02", "P1", 100), transfer),
+               "permission_denied", "entries[1] needs a token with the role 'admin'");
+    assert_int_equal(e2e_balance(&s, "participant:P1:wallet"), 0);
     json_decref(post(&s, s.token, json_pack("[O]", transfer), "RESULT_OK"));
     json_decref(transfer);
     /* An approver approves; it does not post. */
