@@ -39,6 +39,18 @@ size_t ledger_utf8_valid_prefix(const char *s, size_t len)
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
+        /* Most text is ASCII: eight bytes at a time while all are below
+         * 0x80 and none is NUL (a NUL byte minus one borrows into its high
+         * bit; a byte of 1..0x7f minus one does not). The RPC server checks
+         * every string of every request this way. */
+        if (len - i >= 8) {
+            uint64_t w;
+            memcpy(&w, u + i, sizeof w);
+            if (((w | (w - 0x0101010101010101u)) & 0x8080808080808080u) == 0) {
+                i += 8;
+                continue;
+            }
+        }
         size_t k = utf8_seq(u + i, len - i);
         if (k == 0)
             break;

@@ -778,10 +778,115 @@ static void test_names_and_dates(void **state)
     assert_int_equal(ledger_kind_parse("nope", &k), -1);
 }
 
+/* ---- UTF-8: the checker against a decoder written independently ---- */
+
+/* Length of the valid prefix, decoding code points one by one (RFC 3629:
+ * no NUL, no overlong form, no surrogate, nothing above U+10FFFF). */
+static size_t utf8_reference(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i], need;
+        uint32_t cp, min;
+        if (c == 0)
+            break;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if ((c & 0xe0) == 0xc0) {
+            need = 1, cp = c & 0x1f, min = 0x80;
+        } else if ((c & 0xf0) == 0xe0) {
+            need = 2, cp = c & 0x0f, min = 0x800;
+        } else if ((c & 0xf8) == 0xf0) {
+            need = 3, cp = c & 0x07, min = 0x10000;
+        } else {
+            break;
+        }
+        if (i + need >= n)
+            break; /* truncated */
+        bool ok = true;
+        for (unsigned k = 1; k <= need; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) {
+                ok = false;
+                break;
+            }
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if (!ok || cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            break;
+        i += need + 1;
+    }
+    return i;
+}
+
+static void test_utf8_validation(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        size_t len, valid;
+    } cases[] = {
+        {"", 0, 0},
+        {"plain ascii, longer than eight", 30, 30},
+        {"caf\xc3\xa9 co\xc3\xbbt", 11, 11},
+        {"\xe2\x82\xac 100 francs CFA", 18, 18},
+        {"\xf0\x90\x8d\x88", 4, 4},
+        {"abcdefg\xc0\x80", 9, 7},           /* overlong NUL */
+        {"abcdefgh\xed\xa0\x80", 11, 8},     /* surrogate */
+        {"\xf4\x90\x80\x80", 4, 0},          /* above U+10FFFF */
+        {"abcdefghijklmno\xe2\x82", 17, 15}, /* truncated */
+        {"abc\0defghijklmnop", 17, 3},       /* NUL inside the first eight */
+        {"abcdefgh\0ijklmnop", 17, 8},       /* NUL at the ninth byte */
+        {"abcdefghijklmnop\xff", 17, 16},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(ledger_utf8_valid_prefix(cases[i].s, cases[i].len), cases[i].valid);
+        assert_int_equal(utf8_reference((const unsigned char *)cases[i].s, cases[i].len),
+                         cases[i].valid);
+    }
+    /* Random strings of ASCII runs, well-formed sequences and stray bytes,
+     * at every alignment. */
+    static const char *pieces[] = {"a",
+                                   "participant:P1:wallet",
+                                   "\xc3\xa9",
+                                   "\xe2\x82\xac",
+                                   "\xf0\x9f\x98\x80",
+                                   "\x80",
+                                   "\xc3",
+                                   "\xed\xb0\x80",
+                                   "\0",
+                                   "\xf5",
+                                   "01234567",
+                                   "\xe0\x80\xaf"};
+    static const size_t piece_len[] = {1, 21, 2, 3, 4, 1, 1, 3, 1, 1, 8, 3};
+    uint64_t rng = 0x9E3779B97F4A7C15u;
+    unsigned char buf[160];
+    for (int round = 0; round < 20000; round++) {
+        size_t n = 0;
+        rng = rng * 6364136223846793005u + 1442695040888963407u;
+        unsigned count = (unsigned)(rng >> 60);
+        for (unsigned k = 0; k < count; k++) {
+            rng = rng * 6364136223846793005u + 1442695040888963407u;
+            /* mostly ASCII, as real text */
+            size_t p =
+                (rng >> 61) < 5 ? ((rng >> 50) % 2 ? 1 : 10) : (size_t)((rng >> 40) % 12);
+            if (n + piece_len[p] > sizeof buf)
+                break;
+            memcpy(buf + n, pieces[p], piece_len[p]);
+            n += piece_len[p];
+        }
+        size_t want = utf8_reference(buf, n);
+        if (ledger_utf8_valid_prefix((const char *)buf, n) != want)
+            fail_msg("round %d: %zu bytes, valid prefix %zu expected", round, n, want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_chart_and_accounts, setup, teardown),
+        cmocka_unit_test(test_utf8_validation),
         cmocka_unit_test_setup_teardown(test_wage_split_and_payout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overflow, setup, teardown),
