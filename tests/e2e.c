@@ -368,3 +368,83 @@ uint64_t e2e_tree_size(const e2e_server *s)
     free(reply);
     return size;
 }
+
+/* ---- JSON calls through the C client ---- */
+
+int e2e_json_call_any(const e2e_server *s, const char *token, const char *method, json_t *req,
+                      bool binary, json_t **reply_out, rpc_error *err)
+{
+    char *text = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    assert_non_null(text);
+    rpc_client *c = NULL;
+    memset(err, 0, sizeof *err);
+    assert_int_equal(rpc_client_open(&c, s->url, token, err), 0);
+    char *reply = NULL;
+    int rc = rpc_client_call(c, method, text, binary, &reply, err);
+    rpc_client_close(c);
+    free(text);
+    if (rc != 0)
+        return -1;
+    *reply_out = json_loads(reply, 0, NULL);
+    free(reply);
+    assert_non_null(*reply_out);
+    return 0;
+}
+
+json_t *e2e_json_call(const e2e_server *s, const char *token, const char *method, json_t *req)
+{
+    json_t *reply = NULL;
+    rpc_error err;
+    if (e2e_json_call_any(s, token, method, req, false, &reply, &err) != 0)
+        fail_msg("%s: %s: %s", method, err.code, err.message);
+    return reply;
+}
+
+void e2e_json_call_fails(const e2e_server *s, const char *token, const char *method,
+                         json_t *req, const char *code, const char *words)
+{
+    json_t *reply = NULL;
+    rpc_error err;
+    if (e2e_json_call_any(s, token, method, req, false, &reply, &err) == 0) {
+        char *text = json_dumps(reply, JSON_COMPACT);
+        fail_msg("%s succeeded, expected %s: %s", method, code, text);
+    }
+    if (strcmp(err.code, code) != 0 || (words != NULL && strstr(err.message, words) == NULL))
+        fail_msg("%s: got %s: %s; expected %s with '%s'", method, err.code, err.message, code,
+                 words ? words : "");
+}
+
+json_t *e2e_json_i64(int64_t v)
+{
+    return json_sprintf("%lld", (long long)v);
+}
+
+int64_t e2e_json_i64_of(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v == NULL)
+        return 0;
+    if (json_is_integer(v))
+        return (int64_t)json_integer_value(v);
+    assert_true(json_is_string(v));
+    return strtoll(json_string_value(v), NULL, 10);
+}
+
+const char *e2e_result_at(json_t *resp, size_t i)
+{
+    json_t *r = json_array_get(json_object_get(resp, "results"), i);
+    assert_non_null(r);
+    const char *v = json_string_value(json_object_get(r, "result"));
+    return v ? v : "RESULT_OK";
+}
+
+void e2e_token_make(const e2e_server *s, const char *partner, const char *name, uint32_t roles,
+                    char out[LEDGER_TOKEN_TEXT_MAX + 1])
+{
+    ledger *l = NULL;
+    assert_int_equal(ledger_open(&l, s->dir, NULL), LEDGER_OK);
+    assert_int_equal(ledger_token_create(l, E2E_PROGRAMME, partner, name, roles, out, NULL),
+                     LEDGER_OK);
+    ledger_close(l);
+}

@@ -13,7 +13,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "ledger/ledger.h"
+#include "rpc/rpc.h"
 
 #define E2E_PROGRAMME "demo"
 #define E2E_CAPITAL_RATE_BP 1000 /* a wage of 75,000 is 67,500 wallet, 7,500 capital */
@@ -77,5 +80,29 @@ int e2e_call(const e2e_server *s, const char *token, const char *method, const c
 int64_t e2e_balance(const e2e_server *s, const char *account);
 /* The ledger's tree size through GetCheckpoint. */
 uint64_t e2e_tree_size(const e2e_server *s);
+
+/* ---- JSON calls through the C client, for the scenario tests ---- */
+
+/* Calls `method` with `req` (taken) as JSON, or binary when `binary`;
+ * returns 0 and the parsed reply, or -1 with the Connect code and message. */
+int e2e_json_call_any(const e2e_server *s, const char *token, const char *method, json_t *req,
+                      bool binary, json_t **reply_out, rpc_error *err);
+/* A call that must succeed (JSON on the wire). */
+json_t *e2e_json_call(const e2e_server *s, const char *token, const char *method, json_t *req);
+/* A call that must fail with Connect `code` and a message holding `words`
+ * (NULL: any). */
+void e2e_json_call_fails(const e2e_server *s, const char *token, const char *method,
+                         json_t *req, const char *code, const char *words);
+/* A 64-bit integer as proto3 JSON writes it (a string). */
+json_t *e2e_json_i64(int64_t v);
+/* An integer field of a reply: proto3 JSON omits zeros and writes 64-bit
+ * integers as strings. */
+int64_t e2e_json_i64_of(json_t *obj, const char *key);
+/* The Result name of a PostEntries reply's i-th result ("RESULT_OK" when
+ * omitted, as proto3 JSON does for zero). */
+const char *e2e_result_at(json_t *resp, size_t i);
+/* A token of the ledger, made before the server starts. */
+void e2e_token_make(const e2e_server *s, const char *partner, const char *name, uint32_t roles,
+                    char out[LEDGER_TOKEN_TEXT_MAX + 1]);
 
 #endif

@@ -58,94 +58,10 @@
 
 /* ---- calls ---- */
 
-/* Calls `method` with `req` (taken) as JSON; returns 0 and the parsed
- * reply, or -1 with the Connect code and message. */
-static int call_any(const e2e_server *s, const char *token, const char *method, json_t *req,
-                    json_t **reply_out, rpc_error *err)
-{
-    char *text = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
-    assert_non_null(text);
-    rpc_client *c = NULL;
-    memset(err, 0, sizeof *err);
-    assert_int_equal(rpc_client_open(&c, s->url, token, err), 0);
-    char *reply = NULL;
-    int rc = rpc_client_call(c, method, text, false, &reply, err);
-    rpc_client_close(c);
-    free(text);
-    if (rc != 0)
-        return -1;
-    *reply_out = json_loads(reply, 0, NULL);
-    free(reply);
-    assert_non_null(*reply_out);
-    return 0;
-}
-
-static json_t *call(const e2e_server *s, const char *token, const char *method, json_t *req)
-{
-    json_t *reply = NULL;
-    rpc_error err;
-    if (call_any(s, token, method, req, &reply, &err) != 0)
-        fail_msg("%s: %s: %s", method, err.code, err.message);
-    return reply;
-}
-
-/* A call that must fail with Connect `code` and a message holding `words`. */
-static void call_fails(const e2e_server *s, const char *token, const char *method, json_t *req,
-                       const char *code, const char *words)
-{
-    json_t *reply = NULL;
-    rpc_error err;
-    if (call_any(s, token, method, req, &reply, &err) == 0) {
-        char *text = json_dumps(reply, JSON_COMPACT);
-        fail_msg("%s succeeded, expected %s: %s", method, code, text);
-    }
-    if (strcmp(err.code, code) != 0 || (words != NULL && strstr(err.message, words) == NULL))
-        fail_msg("%s: got %s: %s; expected %s with '%s'", method, err.code, err.message, code,
-                 words ? words : "");
-}
-
-static json_t *i64(int64_t v)
-{
-    return json_sprintf("%lld", (long long)v);
-}
-
-/* An integer field of the reply: proto3 JSON omits zeros and writes 64-bit
- * integers as strings. */
-static int64_t i64_of(json_t *obj, const char *key)
-{
-    json_t *v = json_object_get(obj, key);
-    if (v == NULL)
-        return 0;
-    if (json_is_integer(v))
-        return (int64_t)json_integer_value(v);
-    assert_true(json_is_string(v));
-    return strtoll(json_string_value(v), NULL, 10);
-}
-
 static const char *str_of(json_t *obj, const char *key)
 {
     const char *v = json_string_value(json_object_get(obj, key));
     return v ? v : "";
-}
-
-static const char *result_at(json_t *resp, size_t i)
-{
-    json_t *r = json_array_get(json_object_get(resp, "results"), i);
-    assert_non_null(r);
-    const char *v = json_string_value(json_object_get(r, "result"));
-    return v ? v : "RESULT_OK";
-}
-
-/* A token of the ledger, made before the server starts. */
-static void token_make(const e2e_server *s, const char *partner, const char *name,
-                       uint32_t roles, char out[LEDGER_TOKEN_TEXT_MAX + 1])
-{
-    ledger *l = NULL;
-    assert_int_equal(ledger_open(&l, s->dir, NULL), LEDGER_OK);
-    assert_int_equal(ledger_token_create(l, E2E_PROGRAMME, partner, name, roles, out, NULL),
-                     LEDGER_OK);
-    ledger_close(l);
 }
 
 /* "YYYY-MM-DD" of 2026-01-07 + days. */
@@ -190,14 +106,15 @@ static json_t *group_entry(const char *id, const char *op, const char *date, con
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "clientId", id, "operation", op,
                      "valueDate", date, "group", GROUP, "participant", who, "amount",
-                     i64(amount));
+                     e2e_json_i64(amount));
 }
 
 static json_t *meeting_request(json_t *entries, const char *date, json_t *present,
                                int64_t counted)
 {
     return json_pack("{s:o, s:{s:s, s:s, s:o, s:o}}", "entries", entries, "meeting", "group",
-                     GROUP, "date", date, "present", present, "cashCounted", i64(counted));
+                     GROUP, "date", date, "present", present, "cashCounted",
+                     e2e_json_i64(counted));
 }
 
 /* ---- the model ---- */
@@ -310,14 +227,15 @@ static void balances_get(const e2e_server *s, balances *b)
         snprintf(code, sizeof code, "participant:%.8s:wallet", member_id(i));
         json_array_append_new(codes, json_string(code));
     }
-    json_t *resp = call(s, s->read_token, "GetBalances", json_pack("{s:o}", "accounts", codes));
+    json_t *resp =
+        e2e_json_call(s, s->read_token, "GetBalances", json_pack("{s:o}", "accounts", codes));
     json_t *list = json_object_get(resp, "balances");
     b->count = json_array_size(list);
     assert_true(b->count <= CODES_MAX);
     for (size_t i = 0; i < b->count; i++) {
         json_t *x = json_array_get(list, i);
         snprintf(b->codes[i], sizeof b->codes[i], "%s", str_of(x, "account"));
-        b->value[i] = i64_of(x, "balance");
+        b->value[i] = e2e_json_i64_of(x, "balance");
     }
     json_decref(resp);
 }
@@ -383,11 +301,12 @@ static void refused(const e2e_server *s, const char *token, json_t *entry, const
 {
     static snapshot before;
     snapshot_take(s, &before);
-    json_t *resp = call(s, token, "PostEntries", json_pack("{s:[o]}", "entries", entry));
-    assert_string_equal(result_at(resp, 0), want);
+    json_t *resp =
+        e2e_json_call(s, token, "PostEntries", json_pack("{s:[o]}", "entries", entry));
+    assert_string_equal(e2e_result_at(resp, 0), want);
     json_t *r = json_array_get(json_object_get(resp, "results"), 0);
     assert_true(strlen(str_of(r, "message")) > 0);
-    assert_int_equal(i64_of(r, "seq"), 0);
+    assert_int_equal(e2e_json_i64_of(r, "seq"), 0);
     json_decref(resp);
     assert_unchanged(s, &before, want);
 }
@@ -399,13 +318,13 @@ static void call_refused(const e2e_server *s, const char *token, const char *met
 {
     static snapshot before;
     snapshot_take(s, &before);
-    call_fails(s, token, method, req, code, name);
+    e2e_json_call_fails(s, token, method, req, code, name);
     assert_unchanged(s, &before, name);
 }
 
 static json_t *group_get(const e2e_server *s, const char *token)
 {
-    return call(s, token, "GetGroup", json_pack("{s:s}", "group", GROUP));
+    return e2e_json_call(s, token, "GetGroup", json_pack("{s:s}", "group", GROUP));
 }
 
 /* GetGroup against the model; the members' income shares against the
@@ -416,20 +335,20 @@ static void assert_group(const e2e_server *s, const char *token, const model *m,
     json_t *g = json_object_get(resp, "group");
     assert_string_equal(str_of(g, "id"), GROUP);
     assert_string_equal(str_of(g, "cso"), CSO);
-    assert_int_equal(i64_of(g, "members"), MEMBERS);
+    assert_int_equal(e2e_json_i64_of(g, "members"), MEMBERS);
     json_t *cy = json_object_get(g, "cycle");
-    assert_int_equal(i64_of(cy, "number"), 1);
+    assert_int_equal(e2e_json_i64_of(cy, "number"), 1);
     assert_true(json_is_true(json_object_get(cy, "open")));
-    assert_int_equal(i64_of(g, "shares"), total_shares(m));
-    assert_int_equal(i64_of(g, "cash"), m->cash);
-    assert_int_equal(i64_of(g, "social"), m->social);
-    assert_int_equal(i64_of(g, "income"), m->income);
-    assert_int_equal(i64_of(g, "loanFund"), m->cash - m->social);
-    assert_int_equal(i64_of(g, "loansOutstanding"), total_loans(m));
-    assert_int_equal(i64_of(g, "savings"), total_savings(m));
-    assert_int_equal(i64_of(g, "meetings"), meetings);
-    assert_int_equal(i64_of(g, "attendance"), (int64_t)m->attendance);
-    assert_int_equal(i64_of(g, "lastShareOut"), 0);
+    assert_int_equal(e2e_json_i64_of(g, "shares"), total_shares(m));
+    assert_int_equal(e2e_json_i64_of(g, "cash"), m->cash);
+    assert_int_equal(e2e_json_i64_of(g, "social"), m->social);
+    assert_int_equal(e2e_json_i64_of(g, "income"), m->income);
+    assert_int_equal(e2e_json_i64_of(g, "loanFund"), m->cash - m->social);
+    assert_int_equal(e2e_json_i64_of(g, "loansOutstanding"), total_loans(m));
+    assert_int_equal(e2e_json_i64_of(g, "savings"), total_savings(m));
+    assert_int_equal(e2e_json_i64_of(g, "meetings"), meetings);
+    assert_int_equal(e2e_json_i64_of(g, "attendance"), (int64_t)m->attendance);
+    assert_int_equal(e2e_json_i64_of(g, "lastShareOut"), 0);
     int64_t income_share[MEMBERS];
     bool tie;
     share_out_expected(m, income_share, &tie);
@@ -437,12 +356,12 @@ static void assert_group(const e2e_server *s, const char *token, const model *m,
     assert_int_equal(json_array_size(list), MEMBERS);
     for (int i = 0; i < MEMBERS; i++) {
         json_t *x = json_array_get(list, (size_t)i);
-        assert_int_equal(i64_of(x, "number"), i + 1);
+        assert_int_equal(e2e_json_i64_of(x, "number"), i + 1);
         assert_string_equal(str_of(x, "participant"), member_id(i));
-        assert_int_equal(i64_of(x, "shares"), m->shares[i]);
-        assert_int_equal(i64_of(x, "savings"), m->savings[i]);
-        assert_int_equal(i64_of(x, "loan"), m->loan[i]);
-        assert_int_equal(i64_of(x, "incomeShare"), income_share[i]);
+        assert_int_equal(e2e_json_i64_of(x, "shares"), m->shares[i]);
+        assert_int_equal(e2e_json_i64_of(x, "savings"), m->savings[i]);
+        assert_int_equal(e2e_json_i64_of(x, "loan"), m->loan[i]);
+        assert_int_equal(e2e_json_i64_of(x, "incomeShare"), income_share[i]);
     }
     json_decref(resp);
 }
@@ -470,16 +389,16 @@ static void scenario_setup(world *w)
                                         i % 3 ? "SEX_FEMALE" : "SEX_MALE", "birthYear",
                                         1975 + i, "admin1", "Conakry", "admin2", "Kaloum"));
     }
-    json_t *resp = call(s, w->cso, "EnrollParticipants",
-                        json_pack("{s:o, s:b}", "participants", people, "atomic", 1));
+    json_t *resp = e2e_json_call(s, w->cso, "EnrollParticipants",
+                                 json_pack("{s:o, s:b}", "participants", people, "atomic", 1));
     for (size_t i = 0; i <= MEMBERS; i++)
-        assert_string_equal(result_at(resp, i), "RESULT_OK");
+        assert_string_equal(e2e_result_at(resp, i), "RESULT_OK");
     json_decref(resp);
     /* The MFI funds the programme and pays wages to M01..M05. */
     json_t *entries = json_array();
     json_array_append_new(entries, json_pack("{s:s, s:s, s:s, s:o}", "clientId", "fund",
                                              "operation", "OPERATION_FUNDING", "valueDate",
-                                             "2026-01-02", "amount", i64(FUNDING)));
+                                             "2026-01-02", "amount", e2e_json_i64(FUNDING)));
     m->mfi_cash = FUNDING;
     for (int i = 0; i < WAGE_EARNERS; i++) {
         char id[32];
@@ -487,20 +406,21 @@ static void scenario_setup(world *w)
         json_array_append_new(entries, json_pack("{s:s, s:s, s:s, s:s, s:o}", "clientId", id,
                                                  "operation", "OPERATION_WAGE", "valueDate",
                                                  "2026-01-03", "participant", member_id(i),
-                                                 "amount", i64(WAGE_GROSS)));
+                                                 "amount", e2e_json_i64(WAGE_GROSS)));
         m->wallet[i] = WAGE_GROSS - WAGE_GROSS * E2E_CAPITAL_RATE_BP / 10000;
     }
-    resp = call(s, s->token, "PostEntries", json_pack("{s:o}", "entries", entries));
+    resp = e2e_json_call(s, s->token, "PostEntries", json_pack("{s:o}", "entries", entries));
     for (size_t i = 0; i <= WAGE_EARNERS; i++)
-        assert_string_equal(result_at(resp, i), "RESULT_OK");
+        assert_string_equal(e2e_result_at(resp, i), "RESULT_OK");
     json_decref(resp);
 
     /* The group: created, then its members (an unknown id and a repeat
      * get their own results), then its cycle. */
     uint64_t size = e2e_tree_size(s);
-    resp = call(s, w->cso, "CreateGroup",
-                json_pack("{s:s, s:s}", "group", GROUP, "name", "Groupement Espoir de Kaloum"));
-    assert_true((uint64_t)i64_of(resp, "treeSize") > size);
+    resp = e2e_json_call(
+        s, w->cso, "CreateGroup",
+        json_pack("{s:s, s:s}", "group", GROUP, "name", "Groupement Espoir de Kaloum"));
+    assert_true((uint64_t)e2e_json_i64_of(resp, "treeSize") > size);
     assert_non_null(strstr(str_of(resp, "checkpoint"), "cauris/"));
     json_decref(resp);
     json_t *ids = json_array();
@@ -508,30 +428,30 @@ static void scenario_setup(world *w)
         json_array_append_new(ids, json_string(member_id(i)));
     json_array_append_new(ids, json_string("NOBODY"));
     json_array_append_new(ids, json_string(member_id(2)));
-    resp = call(s, w->cso, "AddGroupMembers",
-                json_pack("{s:s, s:o}", "group", GROUP, "participants", ids));
+    resp = e2e_json_call(s, w->cso, "AddGroupMembers",
+                         json_pack("{s:s, s:o}", "group", GROUP, "participants", ids));
     json_t *results = json_object_get(resp, "results");
     assert_int_equal(json_array_size(results), MEMBERS + 2);
     for (size_t i = 0; i < MEMBERS; i++) {
-        assert_string_equal(result_at(resp, i), "RESULT_OK");
-        assert_int_equal(i64_of(json_array_get(results, i), "number"), (int64_t)i + 1);
+        assert_string_equal(e2e_result_at(resp, i), "RESULT_OK");
+        assert_int_equal(e2e_json_i64_of(json_array_get(results, i), "number"), (int64_t)i + 1);
     }
-    assert_string_equal(result_at(resp, MEMBERS), "RESULT_UNKNOWN_PARTICIPANT");
-    assert_int_equal(i64_of(json_array_get(results, MEMBERS), "number"), 0);
-    assert_string_equal(result_at(resp, MEMBERS + 1), "RESULT_EXISTS");
-    assert_int_equal(i64_of(json_array_get(results, MEMBERS + 1), "number"), 3);
+    assert_string_equal(e2e_result_at(resp, MEMBERS), "RESULT_UNKNOWN_PARTICIPANT");
+    assert_int_equal(e2e_json_i64_of(json_array_get(results, MEMBERS), "number"), 0);
+    assert_string_equal(e2e_result_at(resp, MEMBERS + 1), "RESULT_EXISTS");
+    assert_int_equal(e2e_json_i64_of(json_array_get(results, MEMBERS + 1), "number"), 3);
     json_decref(resp);
     /* Share limits left out: 1..5. */
-    resp = call(s, w->cso, "OpenCycle",
-                json_pack("{s:s, s:o, s:i, s:s, s:s}", "group", GROUP, "sharePrice", i64(PRICE),
-                          "serviceChargeBp", CHARGE_BP, "start", "2026-01-07", "plannedEnd",
-                          "2026-07-08"));
+    resp = e2e_json_call(s, w->cso, "OpenCycle",
+                         json_pack("{s:s, s:o, s:i, s:s, s:s}", "group", GROUP, "sharePrice",
+                                   e2e_json_i64(PRICE), "serviceChargeBp", CHARGE_BP, "start",
+                                   "2026-01-07", "plannedEnd", "2026-07-08"));
     json_t *cy = json_object_get(resp, "cycle");
-    assert_int_equal(i64_of(cy, "number"), 1);
-    assert_int_equal(i64_of(cy, "sharePrice"), PRICE);
-    assert_int_equal(i64_of(cy, "sharesMin"), 1);
-    assert_int_equal(i64_of(cy, "sharesMax"), 5);
-    assert_int_equal(i64_of(cy, "serviceChargeBp"), CHARGE_BP);
+    assert_int_equal(e2e_json_i64_of(cy, "number"), 1);
+    assert_int_equal(e2e_json_i64_of(cy, "sharePrice"), PRICE);
+    assert_int_equal(e2e_json_i64_of(cy, "sharesMin"), 1);
+    assert_int_equal(e2e_json_i64_of(cy, "sharesMax"), 5);
+    assert_int_equal(e2e_json_i64_of(cy, "serviceChargeBp"), CHARGE_BP);
     assert_string_equal(str_of(cy, "start"), "2026-01-07");
     assert_string_equal(str_of(cy, "plannedEnd"), "2026-07-08");
     assert_true(json_is_true(json_object_get(cy, "open")));
@@ -626,28 +546,29 @@ static void scenario_meeting(world *w, int k)
     size_t n = json_array_size(entries), n_present = json_array_size(present);
     int64_t counted = m->cash - (k == SHORT_MEETING ? SHORT_BY : 0);
     uint64_t size = e2e_tree_size(&w->s);
-    json_t *resp =
-        call(&w->s, w->cso, "PostEntries", meeting_request(entries, date, present, counted));
+    json_t *resp = e2e_json_call(&w->s, w->cso, "PostEntries",
+                                 meeting_request(entries, date, present, counted));
     assert_int_equal(json_array_size(json_object_get(resp, "results")), n);
     for (size_t i = 0; i < n; i++) {
         const char *want = (int)i == limit_index ? "RESULT_SHARE_LIMIT" : "RESULT_OK";
-        if (strcmp(result_at(resp, i), want) != 0)
-            fail_msg("meeting %d, entry %zu: %s, expected %s", k, i, result_at(resp, i), want);
+        if (strcmp(e2e_result_at(resp, i), want) != 0)
+            fail_msg("meeting %d, entry %zu: %s, expected %s", k, i, e2e_result_at(resp, i),
+                     want);
     }
     json_t *rep = json_object_get(resp, "meeting");
     assert_non_null(rep);
-    assert_int_equal(i64_of(rep, "cashExpected"), m->cash);
-    assert_int_equal(i64_of(rep, "cashCounted"), counted);
-    assert_int_equal(i64_of(rep, "difference"), k == SHORT_MEETING ? -SHORT_BY : 0);
-    assert_int_equal(i64_of(rep, "present"), (int64_t)n_present);
+    assert_int_equal(e2e_json_i64_of(rep, "cashExpected"), m->cash);
+    assert_int_equal(e2e_json_i64_of(rep, "cashCounted"), counted);
+    assert_int_equal(e2e_json_i64_of(rep, "difference"), k == SHORT_MEETING ? -SHORT_BY : 0);
+    assert_int_equal(e2e_json_i64_of(rep, "present"), (int64_t)n_present);
     /* The meeting leaf comes after its entries, inside the new tree. */
-    uint64_t tree_size = (uint64_t)i64_of(resp, "treeSize");
-    uint64_t seq = (uint64_t)i64_of(rep, "seq");
+    uint64_t tree_size = (uint64_t)e2e_json_i64_of(resp, "treeSize");
+    uint64_t seq = (uint64_t)e2e_json_i64_of(rep, "seq");
     assert_true(seq >= size && seq < tree_size);
     json_t *results = json_object_get(resp, "results");
     for (size_t i = 0; i < n; i++)
         if ((int)i != limit_index)
-            assert_true((uint64_t)i64_of(json_array_get(results, i), "seq") < seq);
+            assert_true((uint64_t)e2e_json_i64_of(json_array_get(results, i), "seq") < seq);
     json_decref(resp);
 }
 
@@ -665,7 +586,7 @@ static void scenario_refusals(world *w, int k)
             "RESULT_SHARE_LIMIT");
     /* A loan one unit above the loan fund (cash less social fund). */
     json_t *resp = group_get(s, s->read_token);
-    int64_t fund = i64_of(json_object_get(resp, "group"), "loanFund");
+    int64_t fund = e2e_json_i64_of(json_object_get(resp, "group"), "loanFund");
     json_decref(resp);
     assert_int_equal(fund, w->m.cash - w->m.social);
     refused(s, w->cso,
@@ -704,14 +625,15 @@ static void scenario_refusals(world *w, int k)
     call_refused(s, w->cso, "CreateGroup", json_pack("{s:s}", "group", GROUP), "already_exists",
                  "group_exists");
     call_refused(s, w->cso, "OpenCycle",
-                 json_pack("{s:s, s:o, s:s, s:s}", "group", GROUP, "sharePrice", i64(PRICE),
-                           "start", "2026-08-01", "plannedEnd", "2027-01-01"),
+                 json_pack("{s:s, s:o, s:s, s:s}", "group", GROUP, "sharePrice",
+                           e2e_json_i64(PRICE), "start", "2026-08-01", "plannedEnd",
+                           "2027-01-01"),
                  "failed_precondition", "no_open_cycle");
     call_refused(s, w->cso, "AddGroupMembers",
                  json_pack("{s:s, s:[s]}", "group", "G404", "participants", "X01"), "not_found",
                  "unknown_group");
-    call_fails(s, s->read_token, "GetGroup", json_pack("{s:s}", "group", "G404"), "not_found",
-               "unknown_group");
+    e2e_json_call_fails(s, s->read_token, "GetGroup", json_pack("{s:s}", "group", "G404"),
+                        "not_found", "unknown_group");
     /* Roles: reading cannot run a group; approving is not posting. */
     call_refused(s, s->read_token, "CreateGroup", json_pack("{s:s}", "group", "G2"),
                  "permission_denied", "post");
@@ -746,18 +668,18 @@ static void scenario_close(world *w)
                   (long long)(m->income - floors), m->loans_given, m->repayments,
                   (long long)paid);
     date_of(7 * (MEETINGS - 1) + 1, date);
-    json_t *resp =
-        call(s, w->cso, "CloseCycle", json_pack("{s:s, s:s}", "group", GROUP, "date", date));
+    json_t *resp = e2e_json_call(s, w->cso, "CloseCycle",
+                                 json_pack("{s:s, s:s}", "group", GROUP, "date", date));
     json_t *rep = json_object_get(resp, "shareOut");
-    assert_int_equal(i64_of(rep, "income"), m->income);
-    assert_int_equal(i64_of(rep, "paid"), paid);
-    assert_int_equal(i64_of(rep, "socialKept"), m->social);
-    assert_int_equal(i64_of(rep, "membersPaid"), MEMBERS);
+    assert_int_equal(e2e_json_i64_of(rep, "income"), m->income);
+    assert_int_equal(e2e_json_i64_of(rep, "paid"), paid);
+    assert_int_equal(e2e_json_i64_of(rep, "socialKept"), m->social);
+    assert_int_equal(e2e_json_i64_of(rep, "membersPaid"), MEMBERS);
     /* Up to 15 members' legs an entry: income spread, then payouts. */
     int64_t entries = 2 * ((MEMBERS + 14) / 15);
-    assert_int_equal(i64_of(rep, "entries"), entries);
+    assert_int_equal(e2e_json_i64_of(rep, "entries"), entries);
     json_t *cy = json_object_get(resp, "cycle");
-    assert_int_equal(i64_of(cy, "number"), 1);
+    assert_int_equal(e2e_json_i64_of(cy, "number"), 1);
     assert_false(json_is_true(json_object_get(cy, "open")));
     json_decref(resp);
 
@@ -766,7 +688,7 @@ static void scenario_close(world *w)
     for (int64_t k = 1; k <= entries; k++) {
         char id[64], member[64];
         snprintf(id, sizeof id, "cauris:share-out:%s:1:%lld", GROUP, (long long)k);
-        resp = call(s, w->cso, "GetEntry", json_pack("{s:s}", "clientId", id));
+        resp = e2e_json_call(s, w->cso, "GetEntry", json_pack("{s:s}", "clientId", id));
         json_t *e = json_object_get(resp, "entry");
         assert_string_equal(str_of(e, "operation"), "OPERATION_SHARE_OUT");
         assert_string_equal(str_of(e, "valueDate"), date);
@@ -777,11 +699,11 @@ static void scenario_close(world *w)
             const char *account = str_of(leg, "account");
             assert_true(strstr(account, ":social") == NULL);
             if (strcmp(account, "group:" GROUP ":income") == 0) {
-                from_income += i64_of(leg, "debit");
+                from_income += e2e_json_i64_of(leg, "debit");
                 continue;
             }
             if (strcmp(account, "group:" GROUP ":cash") == 0) {
-                from_cash += i64_of(leg, "credit");
+                from_cash += e2e_json_i64_of(leg, "credit");
                 continue;
             }
             int i = 0;
@@ -791,8 +713,8 @@ static void scenario_close(world *w)
                     break;
             }
             assert_true(i < MEMBERS);
-            got_income[i] += i64_of(leg, "credit");
-            got_paid[i] += i64_of(leg, "debit");
+            got_income[i] += e2e_json_i64_of(leg, "credit");
+            got_paid[i] += e2e_json_i64_of(leg, "debit");
         }
         json_decref(resp);
     }
@@ -816,14 +738,14 @@ static void scenario_close(world *w)
     resp = group_get(s, s->read_token);
     json_t *g = json_object_get(resp, "group");
     assert_false(json_is_true(json_object_get(json_object_get(g, "cycle"), "open")));
-    assert_int_equal(i64_of(g, "lastShareOut"), paid);
-    assert_int_equal(i64_of(g, "lastShareOutMembers"), MEMBERS);
-    assert_int_equal(i64_of(g, "shares"), 0);
-    assert_int_equal(i64_of(g, "meetings"), 0);
-    assert_int_equal(i64_of(g, "savings"), 0);
-    assert_int_equal(i64_of(g, "cash"), m->social);
+    assert_int_equal(e2e_json_i64_of(g, "lastShareOut"), paid);
+    assert_int_equal(e2e_json_i64_of(g, "lastShareOutMembers"), MEMBERS);
+    assert_int_equal(e2e_json_i64_of(g, "shares"), 0);
+    assert_int_equal(e2e_json_i64_of(g, "meetings"), 0);
+    assert_int_equal(e2e_json_i64_of(g, "savings"), 0);
+    assert_int_equal(e2e_json_i64_of(g, "cash"), m->social);
     json_t *first = json_array_get(json_object_get(resp, "members"), 0);
-    assert_int_equal(i64_of(first, "incomeShare"), 0);
+    assert_int_equal(e2e_json_i64_of(first, "incomeShare"), 0);
     json_decref(resp);
 
     /* Closed: no meeting until the next cycle opens. */
@@ -831,15 +753,16 @@ static void scenario_close(world *w)
                  "failed_precondition", "no_open_cycle");
     call_refused(s, w->cso, "CloseCycle", json_pack("{s:s, s:s}", "group", GROUP, "date", date),
                  "failed_precondition", "no_open_cycle");
-    resp = call(s, w->cso, "OpenCycle",
-                json_pack("{s:s, s:o, s:i, s:i, s:s, s:s}", "group", GROUP, "sharePrice",
-                          i64(2 * PRICE), "sharesMin", 2, "sharesMax", 4, "start", "2026-07-15",
-                          "plannedEnd", "2027-01-13"));
+    resp =
+        e2e_json_call(s, w->cso, "OpenCycle",
+                      json_pack("{s:s, s:o, s:i, s:i, s:s, s:s}", "group", GROUP, "sharePrice",
+                                e2e_json_i64(2 * PRICE), "sharesMin", 2, "sharesMax", 4,
+                                "start", "2026-07-15", "plannedEnd", "2027-01-13"));
     cy = json_object_get(resp, "cycle");
-    assert_int_equal(i64_of(cy, "number"), 2);
-    assert_int_equal(i64_of(cy, "sharesMin"), 2);
-    assert_int_equal(i64_of(cy, "sharesMax"), 4);
-    assert_int_equal(i64_of(cy, "serviceChargeBp"), 0);
+    assert_int_equal(e2e_json_i64_of(cy, "number"), 2);
+    assert_int_equal(e2e_json_i64_of(cy, "sharesMin"), 2);
+    assert_int_equal(e2e_json_i64_of(cy, "sharesMax"), 4);
+    assert_int_equal(e2e_json_i64_of(cy, "serviceChargeBp"), 0);
     json_decref(resp);
 }
 
@@ -849,7 +772,7 @@ static void test_group_cycle(void **state)
     static world w;
     memset(&w, 0, sizeof w);
     e2e_ledger_create(&w.s, 0);
-    token_make(&w.s, CSO, "facilitator", LEDGER_ROLE_POST | LEDGER_ROLE_READ, w.cso);
+    e2e_token_make(&w.s, CSO, "facilitator", LEDGER_ROLE_POST | LEDGER_ROLE_READ, w.cso);
     e2e_start(&w.s, NULL);
     scenario_setup(&w);
     for (int k = 0; k < MEETINGS; k++) {
@@ -890,34 +813,37 @@ static void test_malformed_group_requests(void **state)
     e2e_ledger_create(&s, 2);
     e2e_start(&s, NULL);
     uint64_t size = e2e_tree_size(&s);
-    call_fails(&s, s.token, "CreateGroup", json_object(), "invalid_argument", "group");
-    call_fails(&s, s.token, "CreateGroup", json_pack("{s:s}", "group", "G-with-a-long-id-x"),
-               "invalid_argument", "group");
-    call_fails(&s, s.token, "CreateGroup", json_pack("{s:s}", "group", "G:1"),
-               "invalid_argument", "invalid_field");
+    e2e_json_call_fails(&s, s.token, "CreateGroup", json_object(), "invalid_argument", "group");
+    e2e_json_call_fails(&s, s.token, "CreateGroup",
+                        json_pack("{s:s}", "group", "G-with-a-long-id-x"), "invalid_argument",
+                        "group");
+    e2e_json_call_fails(&s, s.token, "CreateGroup", json_pack("{s:s}", "group", "G:1"),
+                        "invalid_argument", "invalid_field");
     char name[LEDGER_GROUP_NAME_MAX + 2];
     memset(name, 'n', sizeof name - 1);
     name[sizeof name - 1] = '\0';
-    call_fails(&s, s.token, "CreateGroup", json_pack("{s:s, s:s}", "group", "G1", "name", name),
-               "invalid_argument", "name");
-    call_fails(&s, s.token, "CreateGroup",
-               json_pack("{s:s, s:s}", "programme", "other", "group", "G1"),
-               "permission_denied", "programme");
+    e2e_json_call_fails(&s, s.token, "CreateGroup",
+                        json_pack("{s:s, s:s}", "group", "G1", "name", name),
+                        "invalid_argument", "name");
+    e2e_json_call_fails(&s, s.token, "CreateGroup",
+                        json_pack("{s:s, s:s}", "programme", "other", "group", "G1"),
+                        "permission_denied", "programme");
     assert_int_equal(e2e_tree_size(&s), size);
-    json_decref(call(&s, s.token, "CreateGroup", json_pack("{s:s}", "group", "G1")));
+    json_decref(e2e_json_call(&s, s.token, "CreateGroup", json_pack("{s:s}", "group", "G1")));
     size = e2e_tree_size(&s);
-    call_fails(&s, s.token, "AddGroupMembers",
-               json_pack("{s:s, s:[]}", "group", "G1", "participants"), "invalid_argument",
-               "participants");
+    e2e_json_call_fails(&s, s.token, "AddGroupMembers",
+                        json_pack("{s:s, s:[]}", "group", "G1", "participants"),
+                        "invalid_argument", "participants");
     /* Cycles: dates, price, limits, charge. */
-    call_fails(&s, s.token, "OpenCycle",
-               json_pack("{s:s, s:o, s:s}", "group", "G1", "sharePrice", i64(100), "start",
-                         "2026-01-01"),
-               "invalid_argument", "plannedEnd");
-    call_fails(&s, s.token, "OpenCycle",
-               json_pack("{s:s, s:o, s:s, s:s}", "group", "G1", "sharePrice", i64(100), "start",
-                         "2026-02-30", "plannedEnd", "2026-06-01"),
-               "invalid_argument", "YYYY-MM-DD");
+    e2e_json_call_fails(&s, s.token, "OpenCycle",
+                        json_pack("{s:s, s:o, s:s}", "group", "G1", "sharePrice",
+                                  e2e_json_i64(100), "start", "2026-01-01"),
+                        "invalid_argument", "plannedEnd");
+    e2e_json_call_fails(&s, s.token, "OpenCycle",
+                        json_pack("{s:s, s:o, s:s, s:s}", "group", "G1", "sharePrice",
+                                  e2e_json_i64(100), "start", "2026-02-30", "plannedEnd",
+                                  "2026-06-01"),
+                        "invalid_argument", "YYYY-MM-DD");
     static const char *const bad_cycles[] = {
         "{\"group\":\"G1\",\"sharePrice\":\"0\",\"start\":\"2026-01-01\",\"plannedEnd\":\"2026-"
         "06-01\"}",
@@ -931,36 +857,37 @@ static void test_malformed_group_requests(void **state)
         "06-01\"}",
     };
     for (size_t i = 0; i < sizeof bad_cycles / sizeof bad_cycles[0]; i++)
-        call_fails(&s, s.token, "OpenCycle", json_loads(bad_cycles[i], 0, NULL),
-                   "invalid_argument", "invalid_field");
+        e2e_json_call_fails(&s, s.token, "OpenCycle", json_loads(bad_cycles[i], 0, NULL),
+                            "invalid_argument", "invalid_field");
     /* No cycle open yet: no meeting, no close. */
-    call_fails(&s, s.token, "PostEntries",
-               json_pack("{s:[], s:{s:s, s:s}}", "entries", "meeting", "group", "G1", "date",
-                         "2026-01-07"),
-               "failed_precondition", "no_open_cycle");
-    call_fails(&s, s.token, "CloseCycle",
-               json_pack("{s:s, s:s}", "group", "G1", "date", "2026-01-07"),
-               "failed_precondition", "no_open_cycle");
-    call_fails(&s, s.token, "CloseCycle", json_pack("{s:s}", "group", "G1"), "invalid_argument",
-               "date");
+    e2e_json_call_fails(&s, s.token, "PostEntries",
+                        json_pack("{s:[], s:{s:s, s:s}}", "entries", "meeting", "group", "G1",
+                                  "date", "2026-01-07"),
+                        "failed_precondition", "no_open_cycle");
+    e2e_json_call_fails(&s, s.token, "CloseCycle",
+                        json_pack("{s:s, s:s}", "group", "G1", "date", "2026-01-07"),
+                        "failed_precondition", "no_open_cycle");
+    e2e_json_call_fails(&s, s.token, "CloseCycle", json_pack("{s:s}", "group", "G1"),
+                        "invalid_argument", "date");
     /* A meeting: its date, its group, one action per request. */
-    call_fails(&s, s.token, "PostEntries",
-               json_pack("{s:[], s:{s:s}}", "entries", "meeting", "group", "G1"),
-               "invalid_argument", "meeting.date");
-    call_fails(&s, s.token, "PostEntries",
-               json_pack("{s:{s:s}}", "meeting", "date", "2026-01-07"), "invalid_argument",
-               "meeting.group");
-    call_fails(&s, s.token, "PostEntries",
-               json_pack("{s:{s:s, s:s}, s:{s:s}}", "meeting", "group", "G1", "date",
-                         "2026-01-07", "period", "closeThrough", "2026-01-01"),
-               "invalid_argument", "alone");
+    e2e_json_call_fails(&s, s.token, "PostEntries",
+                        json_pack("{s:[], s:{s:s}}", "entries", "meeting", "group", "G1"),
+                        "invalid_argument", "meeting.date");
+    e2e_json_call_fails(&s, s.token, "PostEntries",
+                        json_pack("{s:{s:s}}", "meeting", "date", "2026-01-07"),
+                        "invalid_argument", "meeting.group");
+    e2e_json_call_fails(&s, s.token, "PostEntries",
+                        json_pack("{s:{s:s, s:s}, s:{s:s}}", "meeting", "group", "G1", "date",
+                                  "2026-01-07", "period", "closeThrough", "2026-01-01"),
+                        "invalid_argument", "alone");
     assert_int_equal(e2e_tree_size(&s), size);
     /* An empty group reads as such. */
-    json_t *resp = call(&s, s.read_token, "GetGroup", json_pack("{s:s}", "group", "G1"));
+    json_t *resp =
+        e2e_json_call(&s, s.read_token, "GetGroup", json_pack("{s:s}", "group", "G1"));
     json_t *g = json_object_get(resp, "group");
     assert_string_equal(str_of(g, "cso"), "mfi1");
-    assert_int_equal(i64_of(g, "members"), 0);
-    assert_int_equal(i64_of(json_object_get(g, "cycle"), "number"), 0);
+    assert_int_equal(e2e_json_i64_of(g, "members"), 0);
+    assert_int_equal(e2e_json_i64_of(json_object_get(g, "cycle"), "number"), 0);
     assert_string_equal(str_of(json_object_get(g, "cycle"), "start"), "");
     assert_int_equal(json_array_size(json_object_get(resp, "members")), 0);
     json_decref(resp);

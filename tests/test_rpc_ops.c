@@ -40,69 +40,6 @@
 
 /* ---- calls ---- */
 
-/* Calls `method` with `req` (taken) as JSON, or binary when `binary`;
- * returns 0 and the parsed reply, or -1 with the Connect code and message. */
-static int call_any(const e2e_server *s, const char *token, const char *method, json_t *req,
-                    bool binary, json_t **reply_out, rpc_error *err)
-{
-    char *text = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
-    assert_non_null(text);
-    rpc_client *c = NULL;
-    memset(err, 0, sizeof *err);
-    assert_int_equal(rpc_client_open(&c, s->url, token, err), 0);
-    char *reply = NULL;
-    int rc = rpc_client_call(c, method, text, binary, &reply, err);
-    rpc_client_close(c);
-    free(text);
-    if (rc != 0)
-        return -1;
-    json_error_t jerr;
-    *reply_out = json_loads(reply, 0, &jerr);
-    free(reply);
-    assert_non_null(*reply_out);
-    return 0;
-}
-
-/* A call that must succeed (JSON on the wire). */
-static json_t *call(const e2e_server *s, const char *token, const char *method, json_t *req)
-{
-    json_t *reply = NULL;
-    rpc_error err;
-    if (call_any(s, token, method, req, false, &reply, &err) != 0)
-        fail_msg("%s: %s: %s", method, err.code, err.message);
-    return reply;
-}
-
-/* A call that must fail with Connect `code` and a message holding `words`
- * (NULL: any). */
-static void call_fails(const e2e_server *s, const char *token, const char *method, json_t *req,
-                       const char *code, const char *words)
-{
-    json_t *reply = NULL;
-    rpc_error err;
-    if (call_any(s, token, method, req, false, &reply, &err) == 0) {
-        char *text = json_dumps(reply, JSON_COMPACT);
-        fail_msg("%s succeeded, expected %s: %s", method, code, text);
-    }
-    if (strcmp(err.code, code) != 0 || (words != NULL && strstr(err.message, words) == NULL))
-        fail_msg("%s: got %s: %s; expected %s with '%s'", method, err.code, err.message, code,
-                 words ? words : "");
-}
-
-static json_t *i64(int64_t v)
-{
-    return json_sprintf("%lld", (long long)v);
-}
-
-static const char *result_at(json_t *resp, size_t i)
-{
-    json_t *r = json_array_get(json_object_get(resp, "results"), i);
-    assert_non_null(r);
-    const char *v = json_string_value(json_object_get(r, "result"));
-    return v ? v : "RESULT_OK";
-}
-
 static uint64_t seq_at(json_t *resp, size_t i)
 {
     json_t *r = json_array_get(json_object_get(resp, "results"), i);
@@ -116,28 +53,18 @@ static bool awaiting_at(json_t *resp, size_t i)
     return json_is_true(json_object_get(r, "awaitingApproval"));
 }
 
-static int64_t i64_of(json_t *obj, const char *key)
-{
-    json_t *v = json_object_get(obj, key);
-    if (v == NULL)
-        return 0;
-    if (json_is_integer(v))
-        return (int64_t)json_integer_value(v);
-    assert_true(json_is_string(v));
-    return strtoll(json_string_value(v), NULL, 10);
-}
-
 /* PostEntries of the entries in `entries` (taken); asserts each result is
  * `want` (NULL: no check). */
 static json_t *post(const e2e_server *s, const char *token, json_t *entries, const char *want)
 {
     size_t n = json_array_size(entries);
-    json_t *resp = call(s, token, "PostEntries", json_pack("{s:o}", "entries", entries));
+    json_t *resp =
+        e2e_json_call(s, token, "PostEntries", json_pack("{s:o}", "entries", entries));
     assert_int_equal(json_array_size(json_object_get(resp, "results")), n);
     for (size_t i = 0; want != NULL && i < n; i++) {
-        if (strcmp(result_at(resp, i), want) != 0) {
+        if (strcmp(e2e_result_at(resp, i), want) != 0) {
             json_t *r = json_array_get(json_object_get(resp, "results"), i);
-            fail_msg("entry %zu: %s (%s), expected %s", i, result_at(resp, i),
+            fail_msg("entry %zu: %s (%s), expected %s", i, e2e_result_at(resp, i),
                      json_string_value(json_object_get(r, "message")), want);
         }
     }
@@ -150,7 +77,7 @@ static const char *post_one(const e2e_server *s, const char *token, json_t *entr
 {
     static char name[64];
     json_t *resp = post(s, token, json_pack("[o]", entry), NULL);
-    snprintf(name, sizeof name, "%s", result_at(resp, 0));
+    snprintf(name, sizeof name, "%s", e2e_result_at(resp, 0));
     if (seq != NULL)
         *seq = seq_at(resp, 0);
     if (awaiting != NULL)
@@ -164,7 +91,7 @@ static json_t *op_entry(const char *client_id, const char *op, const char *date,
                         const char *participant, int64_t amount)
 {
     json_t *e = json_pack("{s:s, s:s, s:s, s:o}", "clientId", client_id, "operation", op,
-                          "valueDate", date, "amount", i64(amount));
+                          "valueDate", date, "amount", e2e_json_i64(amount));
     if (participant[0] != '\0')
         json_object_set_new(e, "participant", json_string(participant));
     return e;
@@ -179,17 +106,6 @@ static json_t *decide_entry(const char *kind, const char *op, uint64_t seq, cons
     snprintf(ref, sizeof ref, "%llu", (unsigned long long)seq);
     return json_pack("{s:s, s:s, s:s, s:s, s:s}", "clientId", id, "kind", kind, "operation", op,
                      "valueDate", date, "ref", ref);
-}
-
-/* A token of the ledger, made before the server starts. */
-static void token_make(const e2e_server *s, const char *partner, const char *name,
-                       uint32_t roles, char out[LEDGER_TOKEN_TEXT_MAX + 1])
-{
-    ledger *l = NULL;
-    assert_int_equal(ledger_open(&l, s->dir, NULL), LEDGER_OK);
-    assert_int_equal(ledger_token_create(l, E2E_PROGRAMME, partner, name, roles, out, NULL),
-                     LEDGER_OK);
-    ledger_close(l);
 }
 
 /* "YYYY-MM-DD" of 2026-01-05 + days. */
@@ -257,7 +173,8 @@ static void balances_get(const e2e_server *s, const char *id_fmt, int people, ba
             json_array_append_new(codes, json_string(code));
         }
     }
-    json_t *resp = call(s, s->read_token, "GetBalances", json_pack("{s:o}", "accounts", codes));
+    json_t *resp =
+        e2e_json_call(s, s->read_token, "GetBalances", json_pack("{s:o}", "accounts", codes));
     json_t *list = json_object_get(resp, "balances");
     b->count = json_array_size(list);
     assert_true(b->count <= ACCOUNTS_MAX);
@@ -265,9 +182,9 @@ static void balances_get(const e2e_server *s, const char *id_fmt, int people, ba
         json_t *x = json_array_get(list, i);
         snprintf(b->codes[i], sizeof b->codes[i], "%s",
                  json_string_value(json_object_get(x, "account")));
-        b->value[i] = i64_of(x, "balance");
-        b->debits_pending[i] = i64_of(x, "debitsPending");
-        b->credits_pending[i] = i64_of(x, "creditsPending");
+        b->value[i] = e2e_json_i64_of(x, "balance");
+        b->debits_pending[i] = e2e_json_i64_of(x, "debitsPending");
+        b->credits_pending[i] = e2e_json_i64_of(x, "creditsPending");
         snprintf(b->type[i], sizeof b->type[i], "%s",
                  json_string_value(json_object_get(x, "type")));
     }
@@ -353,18 +270,18 @@ static void scenario_enrol(const e2e_server *s)
     json_t *people = json_array();
     for (int i = 0; i < PEOPLE; i++)
         json_array_append_new(people, enrolment_json(i));
-    json_t *resp = call(s, s->token, "EnrollParticipants",
-                        json_pack("{s:o, s:b}", "participants", people, "atomic", 1));
+    json_t *resp = e2e_json_call(s, s->token, "EnrollParticipants",
+                                 json_pack("{s:o, s:b}", "participants", people, "atomic", 1));
     json_t *results = json_object_get(resp, "results");
     assert_int_equal(json_array_size(results), PEOPLE);
     uint64_t last = 0;
     for (size_t i = 0; i < PEOPLE; i++) {
-        assert_string_equal(result_at(resp, i), "RESULT_OK");
+        assert_string_equal(e2e_result_at(resp, i), "RESULT_OK");
         uint64_t seq = seq_at(resp, i);
         assert_true(seq >= size && seq > last);
         last = seq;
     }
-    assert_true((uint64_t)i64_of(resp, "treeSize") > last);
+    assert_true((uint64_t)e2e_json_i64_of(resp, "treeSize") > last);
     assert_non_null(strstr(json_string_value(json_object_get(resp, "checkpoint")), "cauris/"));
     json_decref(resp);
 
@@ -372,8 +289,9 @@ static void scenario_enrol(const e2e_server *s)
     char token[64] = "";
     int seen = 0, pages = 0;
     do {
-        json_t *page = call(s, s->read_token, "ListParticipants",
-                            json_pack("{s:i, s:s}", "pageSize", 64, "pageToken", token));
+        json_t *page =
+            e2e_json_call(s, s->read_token, "ListParticipants",
+                          json_pack("{s:i, s:s}", "pageSize", 64, "pageToken", token));
         json_t *list = json_object_get(page, "participants");
         for (size_t k = 0; k < json_array_size(list); k++, seen++) {
             json_t *p = json_array_get(list, k);
@@ -427,9 +345,9 @@ static void scenario_wage_run(const e2e_server *s, model *m, int w, int64_t net[
                       date, "participant", id, "wageRun", run, "budgetLine", budget);
         if (days > 0) {
             json_object_set_new(e, "days", json_integer(days));
-            json_object_set_new(e, "dailyRate", i64(rate));
+            json_object_set_new(e, "dailyRate", e2e_json_i64(rate));
         } else {
-            json_object_set_new(e, "amount", i64(amount));
+            json_object_set_new(e, "amount", e2e_json_i64(amount));
         }
         json_array_append_new(entries, e);
         int64_t gross = days > 0 ? (int64_t)days * rate : amount;
@@ -468,7 +386,7 @@ static json_t *delivery_line(int i, int w, int64_t net, int64_t *paid)
     snprintf(ref, sizeof ref, "MFI-W%02d-%s", w + 1, id);
     const char *status = delivery_of(i, w, net, paid);
     return json_pack("{s:s, s:s, s:o, s:s}", "participant", id, "status", status, "amount",
-                     i64(*paid), "externalRef", ref);
+                     e2e_json_i64(*paid), "externalRef", ref);
 }
 
 static json_t *deliveries_request(int w, json_t *lines)
@@ -501,18 +419,18 @@ static void scenario_deliveries(const e2e_server *s, model *m, int w, const int6
         else
             failed_lines++;
     }
-    json_t *resp = call(s, s->token, "PostEntries", deliveries_request(w, lines));
+    json_t *resp = e2e_json_call(s, s->token, "PostEntries", deliveries_request(w, lines));
     json_t *rep = json_object_get(resp, "deliveries");
     assert_non_null(rep);
-    assert_int_equal(i64_of(rep, "linesRun"), PEOPLE);
-    assert_int_equal(i64_of(rep, "paid"), paid_lines);
-    assert_int_equal(i64_of(rep, "failed"), failed_lines);
-    assert_int_equal(i64_of(rep, "unreported"), left_out);
-    assert_int_equal(i64_of(rep, "refused"), 0);
+    assert_int_equal(e2e_json_i64_of(rep, "linesRun"), PEOPLE);
+    assert_int_equal(e2e_json_i64_of(rep, "paid"), paid_lines);
+    assert_int_equal(e2e_json_i64_of(rep, "failed"), failed_lines);
+    assert_int_equal(e2e_json_i64_of(rep, "unreported"), left_out);
+    assert_int_equal(e2e_json_i64_of(rep, "refused"), 0);
     for (size_t k = 0; k < n; k++) {
         int64_t paid;
         delivery_of(index[k], w, net[index[k]], &paid);
-        assert_string_equal(result_at(resp, k), "RESULT_OK");
+        assert_string_equal(e2e_result_at(resp, k), "RESULT_OK");
         /* A payout's seq; a failed line posts nothing. */
         assert_true(paid > 0 ? seq_at(resp, k) > 0 : seq_at(resp, k) == 0);
     }
@@ -532,13 +450,13 @@ static void scenario_late_deliveries(const e2e_server *s, model *m, const int64_
         m->cash -= paid;
     }
     json_array_append_new(lines, delivery_line(2, 2, net[2], &paid)); /* again: no money */
-    json_t *resp = call(s, s->token, "PostEntries", deliveries_request(2, lines));
+    json_t *resp = e2e_json_call(s, s->token, "PostEntries", deliveries_request(2, lines));
     json_t *rep = json_object_get(resp, "deliveries");
-    assert_int_equal(i64_of(rep, "unreported"), PEOPLE - 5);
-    assert_int_equal(i64_of(rep, "refused"), 0);
+    assert_int_equal(e2e_json_i64_of(rep, "unreported"), PEOPLE - 5);
+    assert_int_equal(e2e_json_i64_of(rep, "refused"), 0);
     for (size_t k = 0; k < 4; k++)
-        assert_string_equal(result_at(resp, k), "RESULT_OK");
-    assert_string_equal(result_at(resp, 4), "RESULT_EXISTS");
+        assert_string_equal(e2e_result_at(resp, k), "RESULT_OK");
+    assert_string_equal(e2e_result_at(resp, 4), "RESULT_EXISTS");
     json_decref(resp);
 }
 
@@ -547,21 +465,21 @@ static void scenario_phase_two(const e2e_server *s, model *m)
     for (int i = 0; i < PEOPLE; i += 4) {
         char id[ID_MAX];
         person_id(i, id);
-        json_t *resp =
-            call(s, s->token, "UpdateParticipant",
-                 json_pack("{s:s, s:[s], s:i}", "id", id, "fields", "phase", "phase", 2));
+        json_t *resp = e2e_json_call(
+            s, s->token, "UpdateParticipant",
+            json_pack("{s:s, s:[s], s:i}", "id", id, "fields", "phase", "phase", 2));
         json_t *p = json_object_get(resp, "participant");
         assert_string_equal(json_string_value(json_object_get(p, "id")), id);
         assert_int_equal(json_integer_value(json_object_get(p, "phase")), 2);
-        assert_true(i64_of(resp, "treeSize") > 0);
+        assert_true(e2e_json_i64_of(resp, "treeSize") > 0);
         json_decref(resp);
         m->phase[i] = 2;
     }
     /* Several fields at once: a move to another district and cohort. */
-    json_t *resp = call(s, s->token, "UpdateParticipant",
-                        json_pack("{s:s, s:[s,s], s:s, s:s, s:s}", "id", "B002", "fields",
-                                  "cohort", "location", "cohort", "2026-C", "admin1", "Kindia",
-                                  "admin2", "Dubreka"));
+    json_t *resp = e2e_json_call(s, s->token, "UpdateParticipant",
+                                 json_pack("{s:s, s:[s,s], s:s, s:s, s:s}", "id", "B002",
+                                           "fields", "cohort", "location", "cohort", "2026-C",
+                                           "admin1", "Kindia", "admin2", "Dubreka"));
     json_t *p = json_object_get(resp, "participant");
     assert_string_equal(json_string_value(json_object_get(p, "cohort")), "2026-C");
     assert_string_equal(json_string_value(json_object_get(p, "admin2")), "Dubreka");
@@ -650,11 +568,11 @@ static void scenario_grants(const e2e_server *s, model *m)
                  NULL),
         "RESULT_OK");
     /* Cancelled: nothing left pending on the grant account. */
-    json_t *resp = call(s, s->read_token, "GetBalances",
-                        json_pack("{s:[s]}", "accounts", "participant:B081:grant"));
+    json_t *resp = e2e_json_call(s, s->read_token, "GetBalances",
+                                 json_pack("{s:[s]}", "accounts", "participant:B081:grant"));
     json_t *b = json_array_get(json_object_get(resp, "balances"), 0);
-    assert_int_equal(i64_of(b, "balance"), 0);
-    assert_int_equal(i64_of(b, "creditsPending"), 0);
+    assert_int_equal(e2e_json_i64_of(b, "balance"), 0);
+    assert_int_equal(e2e_json_i64_of(b, "creditsPending"), 0);
     json_decref(resp);
 }
 
@@ -685,13 +603,14 @@ static void scenario_reversal(const e2e_server *s, model *m)
  * then nothing may be dated in it. */
 static void scenario_close_january(const e2e_server *s, model *m)
 {
-    json_t *resp = call(s, s->token, "PostEntries",
-                        json_pack("{s:{s:s}}", "period", "closeThrough", "2026-01-31"));
-    assert_string_equal(result_at(resp, 0), "RESULT_OK");
+    json_t *resp =
+        e2e_json_call(s, s->token, "PostEntries",
+                      json_pack("{s:{s:s}}", "period", "closeThrough", "2026-01-31"));
+    assert_string_equal(e2e_result_at(resp, 0), "RESULT_OK");
     assert_true(awaiting_at(resp, 0));
     uint64_t request = seq_at(resp, 0);
     assert_true(request > 0);
-    assert_int_equal(i64_of(resp, "periodRequestSeq"), (int64_t)request);
+    assert_int_equal(e2e_json_i64_of(resp, "periodRequestSeq"), (int64_t)request);
     json_decref(resp);
     /* Still open until approved. */
     assert_string_equal(
@@ -700,10 +619,11 @@ static void scenario_close_january(const e2e_server *s, model *m)
                  NULL),
         "RESULT_OK");
     model_wage(m, 0, 1000);
-    resp = call(s, s->approve_token, "PostEntries",
-                json_pack("{s:{s:o}}", "period", "approveRequest", i64((int64_t)request)));
-    assert_string_equal(result_at(resp, 0), "RESULT_OK");
-    assert_int_equal(i64_of(resp, "periodRequestSeq"), (int64_t)request);
+    resp = e2e_json_call(
+        s, s->approve_token, "PostEntries",
+        json_pack("{s:{s:o}}", "period", "approveRequest", e2e_json_i64((int64_t)request)));
+    assert_string_equal(e2e_result_at(resp, 0), "RESULT_OK");
+    assert_int_equal(e2e_json_i64_of(resp, "periodRequestSeq"), (int64_t)request);
     json_decref(resp);
     uint64_t size = e2e_tree_size(s);
     assert_string_equal(
@@ -724,7 +644,7 @@ static void scenario_close_january(const e2e_server *s, model *m)
 static void scenario_tags(const e2e_server *s)
 {
     json_t *resp =
-        call(s, s->read_token, "GetEntry", json_pack("{s:s}", "clientId", "W01:B005"));
+        e2e_json_call(s, s->read_token, "GetEntry", json_pack("{s:s}", "clientId", "W01:B005"));
     json_t *tags = json_object_get(json_object_get(resp, "entry"), "tags");
     assert_non_null(tags);
     assert_string_equal(json_string_value(json_object_get(tags, "participant")), "B005");
@@ -740,12 +660,14 @@ static void scenario_tags(const e2e_server *s)
     /* B005 reached phase 2 after W06: W01 still says 1, W12 says 2. */
     assert_int_equal(json_integer_value(json_object_get(tags, "phase")), 1);
     json_decref(resp);
-    resp = call(s, s->read_token, "GetEntry", json_pack("{s:s}", "clientId", "W12:B005"));
+    resp =
+        e2e_json_call(s, s->read_token, "GetEntry", json_pack("{s:s}", "clientId", "W12:B005"));
     tags = json_object_get(json_object_get(resp, "entry"), "tags");
     assert_int_equal(json_integer_value(json_object_get(tags, "phase")), 2);
     json_decref(resp);
     /* B010 answered "a lot of difficulty" in one domain. */
-    resp = call(s, s->read_token, "GetEntry", json_pack("{s:s}", "clientId", "W01:B010"));
+    resp =
+        e2e_json_call(s, s->read_token, "GetEntry", json_pack("{s:s}", "clientId", "W01:B010"));
     tags = json_object_get(json_object_get(resp, "entry"), "tags");
     assert_string_equal(json_string_value(json_object_get(tags, "disability")),
                         "DISABILITY_YES");
@@ -784,8 +706,8 @@ static void test_programme_scenario(void **state)
     scenario_tags(&s);
     assert_model(&s, &m);
     /* Personal data: only for an admin's token, and only when asked. */
-    json_t *resp = call(&s, s.token, "GetParticipant",
-                        json_pack("{s:s, s:b}", "id", "B007", "includePersonal", 1));
+    json_t *resp = e2e_json_call(&s, s.token, "GetParticipant",
+                                 json_pack("{s:s, s:b}", "id", "B007", "includePersonal", 1));
     json_t *p = json_object_get(resp, "participant");
     assert_string_equal(json_string_value(json_object_get(p, "name")), "Bénéficiaire 007");
     assert_string_equal(json_string_value(json_object_get(p, "phone")), "+224 620000006");
@@ -849,7 +771,7 @@ static void test_refusals_name_their_result(void **state)
     e2e_server s;
     e2e_ledger_create(&s, 3);
     char both[LEDGER_TOKEN_TEXT_MAX + 1];
-    token_make(&s, "mfi1", "e2e-both", LEDGER_ROLES_ALL, both);
+    e2e_token_make(&s, "mfi1", "e2e-both", LEDGER_ROLES_ALL, both);
     e2e_start(&s, NULL);
     static snapshot before;
     uint64_t seq, release;
@@ -860,9 +782,9 @@ static void test_refusals_name_their_result(void **state)
                                op_entry("w-P1", "OPERATION_WAGE", "2026-02-03", "P1", 100000),
                                op_entry("w-P2", "OPERATION_WAGE", "2026-02-03", "P2", 100000)),
                      "RESULT_OK"));
-    json_decref(
-        call(&s, s.token, "UpdateParticipant",
-             json_pack("{s:s, s:[s], s:i}", "id", "P2", "fields", "phase", "phase", 2)));
+    json_decref(e2e_json_call(
+        &s, s.token, "UpdateParticipant",
+        json_pack("{s:s, s:[s], s:i}", "id", "P2", "fields", "phase", "phase", 2)));
 
     /* Unknown participant. */
     refused(&s, s.token, op_entry("w-P404", "OPERATION_WAGE", "2026-02-03", "P404", 5000),
@@ -927,65 +849,69 @@ static void test_refusals_name_their_result(void **state)
     json_t *twin = json_pack("{s:s, s:s, s:i, s:s, s:s}", "id", "P9", "name", "Participant 1",
                              "birthYear", 1980, "admin1", "Conakry", "admin2", "Kaloum");
     json_t *fresh = json_pack("{s:s, s:s}", "id", "P10", "name", "Someone Else");
-    json_t *resp = call(&s, s.token, "EnrollParticipants",
-                        json_pack("{s:[O,o], s:b}", "participants", twin, fresh, "atomic", 1));
-    assert_string_equal(result_at(resp, 0), "RESULT_DUPLICATE_PERSON");
+    json_t *resp =
+        e2e_json_call(&s, s.token, "EnrollParticipants",
+                      json_pack("{s:[O,o], s:b}", "participants", twin, fresh, "atomic", 1));
+    assert_string_equal(e2e_result_at(resp, 0), "RESULT_DUPLICATE_PERSON");
     json_t *r0 = json_array_get(json_object_get(resp, "results"), 0);
     assert_string_equal(json_string_value(json_object_get(r0, "duplicateOf")), "P1");
-    assert_string_equal(result_at(resp, 1), "RESULT_LINKED_ENTRY_FAILED");
+    assert_string_equal(e2e_result_at(resp, 1), "RESULT_LINKED_ENTRY_FAILED");
     json_decref(resp);
     assert_unchanged(&s, &before, "a duplicate person");
-    call_fails(&s, s.read_token, "GetParticipant", json_pack("{s:s}", "id", "P10"), "not_found",
-               "unknown_participant");
+    e2e_json_call_fails(&s, s.read_token, "GetParticipant", json_pack("{s:s}", "id", "P10"),
+                        "not_found", "unknown_participant");
     /* Confirmed to be someone else, they are enrolled. */
     json_object_set_new(twin, "confirmDistinctFrom", json_string("P1"));
-    resp = call(&s, s.token, "EnrollParticipants", json_pack("{s:[o]}", "participants", twin));
-    assert_string_equal(result_at(resp, 0), "RESULT_OK");
+    resp = e2e_json_call(&s, s.token, "EnrollParticipants",
+                         json_pack("{s:[o]}", "participants", twin));
+    assert_string_equal(e2e_result_at(resp, 0), "RESULT_OK");
     json_decref(resp);
 
     /* Deliveries that contradict the run, or match no line of it. */
     json_decref(post(&s, s.token,
                      json_pack("[{s:s, s:s, s:s, s:o, s:s}]", "operation", "OPERATION_WAGE",
                                "valueDate", "2026-02-09", "participant", "P1", "amount",
-                               i64(20000), "wageRun", "R1"),
+                               e2e_json_i64(20000), "wageRun", "R1"),
                      "RESULT_OK"));
     snapshot_take(&s, &before);
-    resp = call(&s, s.token, "PostEntries",
-                json_pack("{s:{s:s, s:s, s:[{s:s, s:s, s:o}, {s:s, s:s, s:o}]}}", "deliveries",
-                          "run", "R1", "valueDate", "2026-02-10", "lines", "participant", "P1",
-                          "status", "DELIVERY_STATUS_DELIVERED", "amount", i64(17000),
-                          "participant", "P3", "status", "DELIVERY_STATUS_DELIVERED", "amount",
-                          i64(18000)));
-    assert_string_equal(result_at(resp, 0), "RESULT_DELIVERY_CONTRADICTS");
-    assert_string_equal(result_at(resp, 1), "RESULT_DELIVERY_UNMATCHED");
+    resp = e2e_json_call(
+        &s, s.token, "PostEntries",
+        json_pack("{s:{s:s, s:s, s:[{s:s, s:s, s:o}, {s:s, s:s, s:o}]}}", "deliveries", "run",
+                  "R1", "valueDate", "2026-02-10", "lines", "participant", "P1", "status",
+                  "DELIVERY_STATUS_DELIVERED", "amount", e2e_json_i64(17000), "participant",
+                  "P3", "status", "DELIVERY_STATUS_DELIVERED", "amount", e2e_json_i64(18000)));
+    assert_string_equal(e2e_result_at(resp, 0), "RESULT_DELIVERY_CONTRADICTS");
+    assert_string_equal(e2e_result_at(resp, 1), "RESULT_DELIVERY_UNMATCHED");
     json_t *rep = json_object_get(resp, "deliveries");
-    assert_int_equal(i64_of(rep, "linesRun"), 1);
-    assert_int_equal(i64_of(rep, "refused"), 2);
+    assert_int_equal(e2e_json_i64_of(rep, "linesRun"), 1);
+    assert_int_equal(e2e_json_i64_of(rep, "refused"), 2);
     json_decref(resp);
     assert_unchanged(&s, &before, "a contradicting import");
 
     /* A closed period; self-approval of a closure; approving it twice. */
-    resp = call(&s, both, "PostEntries",
-                json_pack("{s:{s:s}}", "period", "closeThrough", "2026-01-31"));
+    resp = e2e_json_call(&s, both, "PostEntries",
+                         json_pack("{s:{s:s}}", "period", "closeThrough", "2026-01-31"));
     uint64_t request = seq_at(resp, 0);
     json_decref(resp);
     snapshot_take(&s, &before);
-    resp = call(&s, both, "PostEntries",
-                json_pack("{s:{s:o}}", "period", "approveRequest", i64((int64_t)request)));
-    assert_string_equal(result_at(resp, 0), "RESULT_FOUR_EYES_VIOLATION");
+    resp = e2e_json_call(
+        &s, both, "PostEntries",
+        json_pack("{s:{s:o}}", "period", "approveRequest", e2e_json_i64((int64_t)request)));
+    assert_string_equal(e2e_result_at(resp, 0), "RESULT_FOUR_EYES_VIOLATION");
     json_decref(resp);
     assert_unchanged(&s, &before, "a self-approved closure");
-    json_decref(
-        call(&s, s.approve_token, "PostEntries",
-             json_pack("{s:{s:o}}", "period", "approveRequest", i64((int64_t)request))));
+    json_decref(e2e_json_call(
+        &s, s.approve_token, "PostEntries",
+        json_pack("{s:{s:o}}", "period", "approveRequest", e2e_json_i64((int64_t)request))));
     snapshot_take(&s, &before);
-    resp = call(&s, s.approve_token, "PostEntries",
-                json_pack("{s:{s:o}}", "period", "approveRequest", i64((int64_t)request)));
-    assert_string_equal(result_at(resp, 0), "RESULT_PENDING_ALREADY_RESOLVED");
+    resp = e2e_json_call(
+        &s, s.approve_token, "PostEntries",
+        json_pack("{s:{s:o}}", "period", "approveRequest", e2e_json_i64((int64_t)request)));
+    assert_string_equal(e2e_result_at(resp, 0), "RESULT_PENDING_ALREADY_RESOLVED");
     json_decref(resp);
-    resp = call(&s, both, "PostEntries",
-                json_pack("{s:{s:s}}", "period", "closeThrough", "2026-01-15"));
-    assert_string_equal(result_at(resp, 0), "RESULT_PERIOD_CLOSED");
+    resp = e2e_json_call(&s, both, "PostEntries",
+                         json_pack("{s:{s:s}}", "period", "closeThrough", "2026-01-15"));
+    assert_string_equal(e2e_result_at(resp, 0), "RESULT_PERIOD_CLOSED");
     json_decref(resp);
     assert_unchanged(&s, &before, "closure steps refused");
     refused(&s, s.token, op_entry("w-jan", "OPERATION_WAGE", "2026-01-20", "P1", 5000),
@@ -1006,36 +932,37 @@ static void test_roles_and_malformed_requests(void **state)
     e2e_server s;
     e2e_ledger_create(&s, 2);
     char cso[LEDGER_TOKEN_TEXT_MAX + 1];
-    token_make(&s, "mfi1", "cso-agent", LEDGER_ROLE_POST | LEDGER_ROLE_READ, cso);
+    e2e_token_make(&s, "mfi1", "cso-agent", LEDGER_ROLE_POST | LEDGER_ROLE_READ, cso);
     e2e_start(&s, NULL);
     json_t *transfer =
         json_pack("{s:s, s:s, s:[{s:s,s:s},{s:s,s:s}]}", "clientId", "t1", "valueDate",
                   "2026-02-02", "legs", "account", "partner:mfi1:cash", "debit", "5", "account",
                   "programme:fund", "credit", "5");
     /* Transfers are the accountants' (admin). */
-    call_fails(&s, cso, "PostEntries", json_pack("{s:[O]}", "entries", transfer),
-               "permission_denied", "admin");
+    e2e_json_call_fails(&s, cso, "PostEntries", json_pack("{s:[O]}", "entries", transfer),
+                        "permission_denied", "admin");
     /* The refusal names the entry, and the request is refused whole: the
      * wage before it is not posted. */
-    call_fails(&s, cso, "PostEntries",
-               json_pack("{s:[o,O]}", "entries",
-                         op_entry("w0", "OPERATION_WAGE", "2026-02-02", "P1", 100), transfer),
-               "permission_denied", "entries[1] needs a token with the role 'admin'");
+    e2e_json_call_fails(&s, cso, "PostEntries",
+                        json_pack("{s:[o,O]}", "entries",
+                                  op_entry("w0", "OPERATION_WAGE", "2026-02-02", "P1", 100),
+                                  transfer),
+                        "permission_denied", "entries[1] needs a token with the role 'admin'");
     assert_int_equal(e2e_balance(&s, "participant:P1:wallet"), 0);
     json_decref(post(&s, s.token, json_pack("[O]", transfer), "RESULT_OK"));
     json_decref(transfer);
     /* An approver approves; it does not post. */
-    call_fails(&s, s.approve_token, "PostEntries",
-               json_pack("{s:[o]}", "entries",
-                         op_entry("w", "OPERATION_WAGE", "2026-02-02", "P1", 100)),
-               "permission_denied", "post");
+    e2e_json_call_fails(&s, s.approve_token, "PostEntries",
+                        json_pack("{s:[o]}", "entries",
+                                  op_entry("w", "OPERATION_WAGE", "2026-02-02", "P1", 100)),
+                        "permission_denied", "post");
     /* Approving needs `approve`; a partner may cancel. */
     uint64_t seq;
     assert_string_equal(
         post_one(&s, cso, op_entry("g", "OPERATION_GRANT_COMMIT", "2026-02-02", "P1", 100),
                  &seq, NULL),
         "RESULT_OK");
-    call_fails(
+    e2e_json_call_fails(
         &s, cso, "PostEntries",
         json_pack("{s:[o]}", "entries",
                   decide_entry("KIND_POST", "OPERATION_GRANT_COMMIT", seq, "2026-02-02")),
@@ -1046,26 +973,28 @@ static void test_roles_and_malformed_requests(void **state)
                  NULL),
         "RESULT_OK");
     /* Closing a period is an accountant's request, approved by an approver. */
-    call_fails(&s, cso, "PostEntries",
-               json_pack("{s:{s:s}}", "period", "closeThrough", "2026-01-31"),
-               "permission_denied", "admin");
-    call_fails(&s, cso, "PostEntries", json_pack("{s:{s:s}}", "period", "approveRequest", "9"),
-               "permission_denied", "approve");
+    e2e_json_call_fails(&s, cso, "PostEntries",
+                        json_pack("{s:{s:s}}", "period", "closeThrough", "2026-01-31"),
+                        "permission_denied", "admin");
+    e2e_json_call_fails(&s, cso, "PostEntries",
+                        json_pack("{s:{s:s}}", "period", "approveRequest", "9"),
+                        "permission_denied", "approve");
     /* Reading cannot enrol or change anyone; personal data needs admin. */
-    call_fails(&s, s.read_token, "EnrollParticipants",
-               json_pack("{s:[{s:s, s:s}]}", "participants", "id", "P3", "name", "X"),
-               "permission_denied", NULL);
-    call_fails(&s, s.read_token, "UpdateParticipant",
-               json_pack("{s:s, s:[s], s:i}", "id", "P1", "fields", "phase", "phase", 2),
-               "permission_denied", NULL);
-    call_fails(&s, cso, "GetParticipant",
-               json_pack("{s:s, s:b}", "id", "P1", "includePersonal", 1), "permission_denied",
-               "admin");
-    json_t *resp = call(&s, cso, "GetParticipant", json_pack("{s:s}", "id", "P1"));
+    e2e_json_call_fails(&s, s.read_token, "EnrollParticipants",
+                        json_pack("{s:[{s:s, s:s}]}", "participants", "id", "P3", "name", "X"),
+                        "permission_denied", NULL);
+    e2e_json_call_fails(
+        &s, s.read_token, "UpdateParticipant",
+        json_pack("{s:s, s:[s], s:i}", "id", "P1", "fields", "phase", "phase", 2),
+        "permission_denied", NULL);
+    e2e_json_call_fails(&s, cso, "GetParticipant",
+                        json_pack("{s:s, s:b}", "id", "P1", "includePersonal", 1),
+                        "permission_denied", "admin");
+    json_t *resp = e2e_json_call(&s, cso, "GetParticipant", json_pack("{s:s}", "id", "P1"));
     assert_null(json_object_get(json_object_get(resp, "participant"), "name"));
     json_decref(resp);
-    resp = call(&s, s.token, "GetParticipant",
-                json_pack("{s:s, s:b}", "id", "P1", "includePersonal", 1));
+    resp = e2e_json_call(&s, s.token, "GetParticipant",
+                         json_pack("{s:s, s:b}", "id", "P1", "includePersonal", 1));
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(resp, "participant"), "name")),
         "Participant 1");
@@ -1073,72 +1002,78 @@ static void test_roles_and_malformed_requests(void **state)
     uint64_t size = e2e_tree_size(&s);
 
     /* One action per request. */
-    call_fails(&s, s.token, "PostEntries",
-               json_pack("{s:[o], s:{s:s}}", "entries",
-                         op_entry("x", "OPERATION_WAGE", "2026-02-02", "P1", 100), "period",
-                         "closeThrough", "2026-01-31"),
-               "invalid_argument", "must be empty");
-    call_fails(&s, s.token, "PostEntries",
-               json_pack("{s:{s:s, s:s, s:[]}, s:{s:s}}", "deliveries", "run", "R", "valueDate",
-                         "2026-02-02", "lines", "period", "closeThrough", "2026-01-31"),
-               "invalid_argument", "not both");
-    call_fails(&s, s.token, "PostEntries", json_pack("{s:{}}", "period"), "invalid_argument",
-               "closeThrough");
-    call_fails(&s, s.token, "PostEntries",
-               json_pack("{s:{s:s}}", "period", "closeThrough", "2026-02-30"),
-               "invalid_argument", "YYYY-MM-DD");
-    call_fails(&s, s.token, "PostEntries",
-               json_pack("{s:{s:s, s:s, s:[]}}", "deliveries", "run", "R", "valueDate",
-                         "2026-02-02", "lines"),
-               "invalid_argument", "at least one line");
+    e2e_json_call_fails(&s, s.token, "PostEntries",
+                        json_pack("{s:[o], s:{s:s}}", "entries",
+                                  op_entry("x", "OPERATION_WAGE", "2026-02-02", "P1", 100),
+                                  "period", "closeThrough", "2026-01-31"),
+                        "invalid_argument", "must be empty");
+    e2e_json_call_fails(&s, s.token, "PostEntries",
+                        json_pack("{s:{s:s, s:s, s:[]}, s:{s:s}}", "deliveries", "run", "R",
+                                  "valueDate", "2026-02-02", "lines", "period", "closeThrough",
+                                  "2026-01-31"),
+                        "invalid_argument", "not both");
+    e2e_json_call_fails(&s, s.token, "PostEntries", json_pack("{s:{}}", "period"),
+                        "invalid_argument", "closeThrough");
+    e2e_json_call_fails(&s, s.token, "PostEntries",
+                        json_pack("{s:{s:s}}", "period", "closeThrough", "2026-02-30"),
+                        "invalid_argument", "YYYY-MM-DD");
+    e2e_json_call_fails(&s, s.token, "PostEntries",
+                        json_pack("{s:{s:s, s:s, s:[]}}", "deliveries", "run", "R", "valueDate",
+                                  "2026-02-02", "lines"),
+                        "invalid_argument", "at least one line");
     /* Participants' changes: names of fields, their values. */
-    call_fails(&s, s.token, "UpdateParticipant",
-               json_pack("{s:s, s:[s]}", "id", "P1", "fields", "colour"), "invalid_argument",
-               "colour");
-    call_fails(&s, s.token, "UpdateParticipant", json_pack("{s:s, s:[]}", "id", "P1", "fields"),
-               "invalid_argument", "at least one");
-    call_fails(
+    e2e_json_call_fails(&s, s.token, "UpdateParticipant",
+                        json_pack("{s:s, s:[s]}", "id", "P1", "fields", "colour"),
+                        "invalid_argument", "colour");
+    e2e_json_call_fails(&s, s.token, "UpdateParticipant",
+                        json_pack("{s:s, s:[]}", "id", "P1", "fields"), "invalid_argument",
+                        "at least one");
+    e2e_json_call_fails(
         &s, s.token, "UpdateParticipant",
         json_pack("{s:s, s:[s,s], s:i}", "id", "P1", "fields", "phase", "phase", "phase", 2),
         "invalid_argument", "twice");
-    call_fails(&s, s.token, "UpdateParticipant",
-               json_pack("{s:s, s:[s], s:i}", "id", "P404", "fields", "phase", "phase", 2),
-               "not_found", "unknown_participant");
-    json_decref(
-        call(&s, s.token, "UpdateParticipant",
-             json_pack("{s:s, s:[s], s:i}", "id", "P1", "fields", "phase", "phase", 3)));
+    e2e_json_call_fails(
+        &s, s.token, "UpdateParticipant",
+        json_pack("{s:s, s:[s], s:i}", "id", "P404", "fields", "phase", "phase", 2),
+        "not_found", "unknown_participant");
+    json_decref(e2e_json_call(
+        &s, s.token, "UpdateParticipant",
+        json_pack("{s:s, s:[s], s:i}", "id", "P1", "fields", "phase", "phase", 3)));
     size = e2e_tree_size(&s);
-    call_fails(&s, s.token, "UpdateParticipant",
-               json_pack("{s:s, s:[s], s:i}", "id", "P1", "fields", "phase", "phase", 2),
-               "invalid_argument", "invalid_field");
+    e2e_json_call_fails(
+        &s, s.token, "UpdateParticipant",
+        json_pack("{s:s, s:[s], s:i}", "id", "P1", "fields", "phase", "phase", 2),
+        "invalid_argument", "invalid_field");
     /* Strings longer than the ledger's record holds are refused, not cut. */
     char long_name[LEDGER_PERSON_NAME_MAX + 2];
     memset(long_name, 'a', sizeof long_name - 1);
     long_name[sizeof long_name - 1] = '\0';
-    call_fails(&s, s.token, "EnrollParticipants",
-               json_pack("{s:[{s:s, s:s}]}", "participants", "id", "P5", "name", long_name),
-               "invalid_argument", "participants[0].name");
-    call_fails(
+    e2e_json_call_fails(
+        &s, s.token, "EnrollParticipants",
+        json_pack("{s:[{s:s, s:s}]}", "participants", "id", "P5", "name", long_name),
+        "invalid_argument", "participants[0].name");
+    e2e_json_call_fails(
         &s, s.token, "EnrollParticipants",
         json_pack("{s:[{s:s, s:s, s:i}]}", "participants", "id", "P5", "name", "Y", "sex", 7),
         "invalid_argument", "participants[0].sex");
-    call_fails(&s, s.token, "EnrollParticipants", json_pack("{s:[]}", "participants"),
-               "invalid_argument", "at least one");
+    e2e_json_call_fails(&s, s.token, "EnrollParticipants", json_pack("{s:[]}", "participants"),
+                        "invalid_argument", "at least one");
     /* A group needs its id (savings groups: tests/test_rpc_groups.c). */
-    call_fails(&s, s.token, "CreateGroup", json_object(), "invalid_argument", "group");
+    e2e_json_call_fails(&s, s.token, "CreateGroup", json_object(), "invalid_argument", "group");
     assert_int_equal(e2e_tree_size(&s), size);
 
     /* The binary format serves the new methods too. */
     json_t *reply = NULL;
     rpc_error err;
-    assert_int_equal(call_any(&s, cso, "EnrollParticipants",
-                              json_pack("{s:[{s:s, s:s, s:s}]}", "participants", "id", "P3",
-                                        "name", "Mariama Camara", "sex", "SEX_FEMALE"),
-                              true, &reply, &err),
-                     0);
-    assert_string_equal(result_at(reply, 0), "RESULT_OK");
+    assert_int_equal(
+        e2e_json_call_any(&s, cso, "EnrollParticipants",
+                          json_pack("{s:[{s:s, s:s, s:s}]}", "participants", "id", "P3", "name",
+                                    "Mariama Camara", "sex", "SEX_FEMALE"),
+                          true, &reply, &err),
+        0);
+    assert_string_equal(e2e_result_at(reply, 0), "RESULT_OK");
     json_decref(reply);
-    resp = call(&s, s.read_token, "GetParticipant", json_pack("{s:s}", "id", "P3"));
+    resp = e2e_json_call(&s, s.read_token, "GetParticipant", json_pack("{s:s}", "id", "P3"));
     json_t *p = json_object_get(resp, "participant");
     assert_string_equal(json_string_value(json_object_get(p, "sex")), "SEX_FEMALE");
     assert_string_equal(json_string_value(json_object_get(p, "cso")), "mfi1");
