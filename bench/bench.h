@@ -8,6 +8,7 @@
 #define CAURIS_BENCH_H
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -114,6 +115,21 @@ static inline double bench_rate_between(const double *done_at, size_t n, double 
     if (in < 2 || done_at[last] <= done_at[first])
         return in == 1 ? per_done / (t1 - t0) : 0;
     return (double)(in - 1) * per_done / (done_at[last] - done_at[first]);
+}
+
+/* A number argument in min..max; anything else is a usage error: said on
+ * stderr, exit status 2 (before any temporary directory exists). */
+static inline uint32_t bench_arg_u32(const char *s, uint32_t min, uint32_t max, const char *what)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0' || end == s || v < min || v > max) {
+        fprintf(stderr, "%s must be a number in %u..%u, got \"%s\"\n", what, (unsigned)min,
+                (unsigned)max, s);
+        exit(2);
+    }
+    return (uint32_t)v;
 }
 
 /* The first line of a file, without its newline; "" if unreadable. */

@@ -345,16 +345,6 @@ static mem_figure run_one(uint32_t run_no, double seconds)
     return f;
 }
 
-static uint32_t arg_u32(const char *s, uint32_t min, uint32_t max, const char *what)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0' || end == s || v < min || v > max)
-        die("%s must be a number in %" PRIu32 "..%" PRIu32 ", got \"%s\"", what, min, max, s);
-    return (uint32_t)v;
-}
-
 int main(int argc, char **argv)
 {
     uint32_t accounts = MEM_ACCOUNTS_DEFAULT, runs = MEM_RUNS_DEFAULT;
@@ -367,17 +357,17 @@ int main(int argc, char **argv)
         if (strcmp(a, "--full") == 0) {
             full = true;
         } else if (strcmp(a, "--accounts") == 0 && next != NULL) {
-            accounts = arg_u32(next, 2, MEM_ACCOUNTS_MAX, "--accounts");
+            accounts = bench_arg_u32(next, 2, MEM_ACCOUNTS_MAX, "--accounts");
             accounts_set = true;
             i++;
         } else if (strcmp(a, "--batch") == 0 && next != NULL) {
-            W.batch = arg_u32(next, 1, MEM_BATCH_MAX, "--batch");
+            W.batch = bench_arg_u32(next, 1, MEM_BATCH_MAX, "--batch");
             i++;
         } else if (strcmp(a, "--runs") == 0 && next != NULL) {
-            runs = arg_u32(next, 1, MEM_RUNS_MAX, "--runs");
+            runs = bench_arg_u32(next, 1, MEM_RUNS_MAX, "--runs");
             i++;
         } else if (strcmp(a, "--seconds") == 0 && next != NULL) {
-            seconds = arg_u32(next, 1, 3600, "--seconds");
+            seconds = bench_arg_u32(next, 1, 3600, "--seconds");
             seconds_set = true;
             i++;
         } else if (strcmp(a, "--server-arg") == 0 && next != NULL &&

@@ -78,16 +78,6 @@ static const char *const way_names[PGB_WAYS] = {
     "4. as 1, without the per-account history index",
 };
 
-static uint32_t arg_u32(const char *s, uint32_t min, uint32_t max, const char *what)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0' || end == s || v < min || v > max)
-        die("%s must be a number in %" PRIu32 "..%" PRIu32 ", got \"%s\"", what, min, max, s);
-    return (uint32_t)v;
-}
-
 static params args_parse(int argc, char **argv)
 {
     params p = {PGB_ACCOUNTS_DEFAULT,
@@ -103,17 +93,17 @@ static params args_parse(int argc, char **argv)
         if (strcmp(a, "--full") == 0) {
             p.full = true;
         } else if (strcmp(a, "--runs") == 0 && next != NULL) {
-            p.runs = arg_u32(next, 1, PGB_RUNS_MAX, "--runs");
+            p.runs = bench_arg_u32(next, 1, PGB_RUNS_MAX, "--runs");
             i++;
         } else if (strcmp(a, "--entries") == 0 && next != NULL) {
-            p.entries = arg_u32(next, 1, PGB_ENTRIES_MAX, "--entries");
+            p.entries = bench_arg_u32(next, 1, PGB_ENTRIES_MAX, "--entries");
             entries_set = true;
             i++;
         } else if (strcmp(a, "--batch") == 0 && next != NULL) {
-            p.batch = arg_u32(next, 1, PG_BATCH_MAX, "--batch");
+            p.batch = bench_arg_u32(next, 1, PG_BATCH_MAX, "--batch");
             i++;
         } else if (strcmp(a, "--accounts") == 0 && next != NULL) {
-            p.accounts = arg_u32(next, 2, PGB_ACCOUNTS_MAX, "--accounts");
+            p.accounts = bench_arg_u32(next, 2, PGB_ACCOUNTS_MAX, "--accounts");
             i++;
         } else if (strcmp(a, "--skip-windows") == 0) {
             p.windows = false;

@@ -790,16 +790,6 @@ static void summary_print(const bench_params *p, const bench_summary *sum)
 
 /* ---- arguments ---- */
 
-static uint32_t arg_u32(const char *s, uint32_t min, uint32_t max, const char *what)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0' || end == s || v < min || v > max)
-        die("%s must be a number in %" PRIu32 "..%" PRIu32 ", got \"%s\"", what, min, max, s);
-    return (uint32_t)v;
-}
-
 static bench_params args_parse(int argc, char **argv)
 {
     bench_params p;
@@ -822,14 +812,14 @@ static bench_params args_parse(int argc, char **argv)
             p.growth_large = BENCH_GROWTH_LARGE_FULL;
             p.growth_run_entries = BENCH_GROWTH_RUN_ENTRIES_FULL;
         } else if (strcmp(a, "--runs") == 0 && next != NULL) {
-            p.runs = arg_u32(next, 1, BENCH_RUNS_MAX, "--runs");
+            p.runs = bench_arg_u32(next, 1, BENCH_RUNS_MAX, "--runs");
             i++;
         } else if (strcmp(a, "--entries") == 0 && next != NULL) {
             p.run_entries =
-                arg_u32(next, BENCH_COMMIT_ENTRIES, BENCH_RUN_ENTRIES_MAX, "--entries");
+                bench_arg_u32(next, BENCH_COMMIT_ENTRIES, BENCH_RUN_ENTRIES_MAX, "--entries");
             i++;
         } else if (strcmp(a, "--accounts") == 0 && next != NULL) {
-            p.accounts = arg_u32(next, 2, BENCH_ACCOUNTS_MAX, "--accounts");
+            p.accounts = bench_arg_u32(next, 2, BENCH_ACCOUNTS_MAX, "--accounts");
             i++;
         } else if (strcmp(a, "--skip-growth") == 0) {
             p.growth = false;

@@ -1226,16 +1226,6 @@ static void read_print(const params *p, read_figure *f, size_t n)
 
 /* ---- arguments ---- */
 
-static uint32_t arg_u32(const char *s, uint32_t min, uint32_t max, const char *what)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0' || end == s || v < min || v > max)
-        die("%s must be a number in %" PRIu32 "..%" PRIu32 ", got \"%s\"", what, min, max, s);
-    return (uint32_t)v;
-}
-
 static params args_parse(int argc, char **argv)
 {
     params p = {BENCH_ACCOUNTS_DEFAULT,
@@ -1255,27 +1245,28 @@ static params args_parse(int argc, char **argv)
         if (strcmp(a, "--full") == 0) {
             p.full = true;
         } else if (strcmp(a, "--runs") == 0 && next != NULL) {
-            p.runs = arg_u32(next, 1, BENCH_RUNS_MAX, "--runs");
+            p.runs = bench_arg_u32(next, 1, BENCH_RUNS_MAX, "--runs");
             i++;
         } else if (strcmp(a, "--seconds") == 0 && next != NULL) {
-            p.seconds = (double)arg_u32(next, 1, 3600, "--seconds");
+            p.seconds = (double)bench_arg_u32(next, 1, 3600, "--seconds");
             seconds_set = true;
             i++;
         } else if (strcmp(a, "--connections") == 0 && next != NULL) {
-            p.connections = arg_u32(next, 1, BENCH_CONNECTIONS_MAX, "--connections");
+            p.connections = bench_arg_u32(next, 1, BENCH_CONNECTIONS_MAX, "--connections");
             i++;
         } else if (strcmp(a, "--readers") == 0 && next != NULL) {
-            p.readers = arg_u32(next, 0, BENCH_READERS_MAX, "--readers");
+            p.readers = bench_arg_u32(next, 0, BENCH_READERS_MAX, "--readers");
             i++;
         } else if (strcmp(a, "--batch") == 0 && next != NULL) {
-            p.batches[0] = arg_u32(next, 1, BENCH_BATCH_MAX, "--batch");
+            p.batches[0] = bench_arg_u32(next, 1, BENCH_BATCH_MAX, "--batch");
             p.batches_count = 1;
             i++;
         } else if (strcmp(a, "--accounts") == 0 && next != NULL) {
-            p.accounts = arg_u32(next, 2, BENCH_ACCOUNTS_MAX, "--accounts");
+            p.accounts = bench_arg_u32(next, 2, BENCH_ACCOUNTS_MAX, "--accounts");
             i++;
         } else if (strcmp(a, "--library-requests") == 0 && next != NULL) {
-            p.library_requests = arg_u32(next, 1, BENCH_CONNECTIONS_MAX, "--library-requests");
+            p.library_requests =
+                bench_arg_u32(next, 1, BENCH_CONNECTIONS_MAX, "--library-requests");
             i++;
         } else if (strcmp(a, "--skip-library") == 0) {
             p.library = false;

@@ -231,28 +231,16 @@ static void row(const char *what, double *v, uint32_t n, const char *target)
     printf("| %s | %.1f | %.1f | %.1f | %s |\n", what, med, v[0], v[n - 1], target);
 }
 
-static uint32_t arg_u32(const char *text, uint32_t lo, uint32_t hi, const char *what)
-{
-    char *end;
-    unsigned long v = strtoul(text, &end, 10);
-    if (*end != '\0' || v < lo || v > hi) {
-        fprintf(stderr, "bench_statements: %s must be %" PRIu32 "..%" PRIu32 "\n", what, lo,
-                hi);
-        exit(2);
-    }
-    return (uint32_t)v;
-}
-
 int main(int argc, char **argv)
 {
     uint32_t n = ST_PARTICIPANTS_DEFAULT, weeks = ST_WEEKS_DEFAULT, runs = ST_RUNS_DEFAULT;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--participants") == 0 && i + 1 < argc)
-            n = arg_u32(argv[++i], 1, ST_PARTICIPANTS_MAX, "--participants");
+            n = bench_arg_u32(argv[++i], 1, ST_PARTICIPANTS_MAX, "--participants");
         else if (strcmp(argv[i], "--weeks") == 0 && i + 1 < argc)
-            weeks = arg_u32(argv[++i], 1, ST_WEEKS_MAX, "--weeks");
+            weeks = bench_arg_u32(argv[++i], 1, ST_WEEKS_MAX, "--weeks");
         else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
-            runs = arg_u32(argv[++i], 1, ST_RUNS_MAX, "--runs");
+            runs = bench_arg_u32(argv[++i], 1, ST_RUNS_MAX, "--runs");
         else if (strcmp(argv[i], "--full") == 0)
             n = ST_PARTICIPANTS_FULL;
         else {
