@@ -472,6 +472,33 @@ static inline double pg_number(PGconn *c, const char *sql)
     return v;
 }
 
+/* After the CTE t (the batch, a seq per entry), the one statement both
+ * forms of a batch run: the entries and legs inserted, each leg with the
+ * balance after it, each account updated once with its net. */
+#define PG_POST_AFTER_T \
+    "  ), e AS (\n" \
+    "    INSERT INTO entries (seq, partner, client_id, programme, kind, op, principal, " \
+    "value_date)\n" \
+    "    SELECT seq, p_partner, cid, 'bench', 1, op, 'bench', DATE '2026-01-15' FROM t\n" \
+    "  ), l AS (\n" \
+    "    SELECT seq, 0::smallint AS leg, d AS account, -amt AS amount FROM t\n" \
+    "    UNION ALL SELECT seq, 1::smallint, c, amt FROM t\n" \
+    "  ), r AS MATERIALIZED (\n" \
+    "    SELECT l.seq, l.leg, a.id AS account, l.amount,\n" \
+    "           a.balance + sum(l.amount) OVER (PARTITION BY l.account ORDER BY l.seq, l.leg)\n" \
+    "             AS balance_after\n" \
+    "    FROM l LEFT JOIN accounts a ON a.id = l.account\n" \
+    "  ), i AS (\n" \
+    "    INSERT INTO legs (seq, leg, account, amount, balance_after)\n" \
+    "    SELECT seq, leg, account, amount, balance_after FROM r\n" \
+    "  ), net AS (\n" \
+    "    SELECT account, sum(amount) AS delta, count(*) AS lines, max(seq) AS last\n" \
+    "    FROM r GROUP BY account\n" \
+    "  )\n" \
+    "  UPDATE accounts a SET balance = a.balance + net.delta,\n" \
+    "         lines_count = a.lines_count + net.lines, latest_seq = net.last\n" \
+    "  FROM net WHERE a.id = net.account"
+
 /* The schema and the batch functions. Account ids: wallet n is id n
  * (1..accounts), programme:wages accounts+1, partner:mfi1:cash accounts+2. */
 static const char pg_schema_sql[] =
@@ -514,28 +541,7 @@ static const char pg_schema_sql[] =
     "CREATE FUNCTION post_legs(p_partner text) RETURNS void LANGUAGE sql AS $$\n"
     "  WITH t AS MATERIALIZED (\n"
     "    SELECT nextval('entries_seq') AS seq, cid, op, d, c, amt FROM pg_temp.batch\n"
-    "  ), e AS (\n"
-    "    INSERT INTO entries (seq, partner, client_id, programme, kind, op, principal, "
-    "value_date)\n"
-    "    SELECT seq, p_partner, cid, 'bench', 1, op, 'bench', DATE '2026-01-15' FROM t\n"
-    "  ), l AS (\n"
-    "    SELECT seq, 0::smallint AS leg, d AS account, -amt AS amount FROM t\n"
-    "    UNION ALL SELECT seq, 1::smallint, c, amt FROM t\n"
-    "  ), r AS MATERIALIZED (\n"
-    "    SELECT l.seq, l.leg, a.id AS account, l.amount,\n"
-    "           a.balance + sum(l.amount) OVER (PARTITION BY l.account ORDER BY l.seq, l.leg)\n"
-    "             AS balance_after\n"
-    "    FROM l LEFT JOIN accounts a ON a.id = l.account\n"
-    "  ), i AS (\n"
-    "    INSERT INTO legs (seq, leg, account, amount, balance_after)\n"
-    "    SELECT seq, leg, account, amount, balance_after FROM r\n"
-    "  ), net AS (\n"
-    "    SELECT account, sum(amount) AS delta, count(*) AS lines, max(seq) AS last\n"
-    "    FROM r GROUP BY account\n"
-    "  )\n"
-    "  UPDATE accounts a SET balance = a.balance + net.delta,\n"
-    "         lines_count = a.lines_count + net.lines, latest_seq = net.last\n"
-    "  FROM net WHERE a.id = net.account\n"
+    PG_POST_AFTER_T "\n"
     "$$;\n";
 
 /* The array form: the same statement over unnest() of the parameters. */
@@ -551,28 +557,7 @@ static const char pg_post_batch_sql[] =
     "  WITH t AS MATERIALIZED (\n"
     "    SELECT nextval('entries_seq') AS seq, u.cid, u.op, u.d, u.c, u.amt\n"
     "    FROM unnest(p_ids, p_ops, p_debit, p_credit, p_amount) AS u(cid, op, d, c, amt)\n"
-    "  ), e AS (\n"
-    "    INSERT INTO entries (seq, partner, client_id, programme, kind, op, principal, "
-    "value_date)\n"
-    "    SELECT seq, p_partner, cid, 'bench', 1, op, 'bench', DATE '2026-01-15' FROM t\n"
-    "  ), l AS (\n"
-    "    SELECT seq, 0::smallint AS leg, d AS account, -amt AS amount FROM t\n"
-    "    UNION ALL SELECT seq, 1::smallint, c, amt FROM t\n"
-    "  ), r AS MATERIALIZED (\n"
-    "    SELECT l.seq, l.leg, a.id AS account, l.amount,\n"
-    "           a.balance + sum(l.amount) OVER (PARTITION BY l.account ORDER BY l.seq, l.leg)\n"
-    "             AS balance_after\n"
-    "    FROM l LEFT JOIN accounts a ON a.id = l.account\n"
-    "  ), i AS (\n"
-    "    INSERT INTO legs (seq, leg, account, amount, balance_after)\n"
-    "    SELECT seq, leg, account, amount, balance_after FROM r\n"
-    "  ), net AS (\n"
-    "    SELECT account, sum(amount) AS delta, count(*) AS lines, max(seq) AS last\n"
-    "    FROM r GROUP BY account\n"
-    "  )\n"
-    "  UPDATE accounts a SET balance = a.balance + net.delta,\n"
-    "         lines_count = a.lines_count + net.lines, latest_seq = net.last\n"
-    "  FROM net WHERE a.id = net.account;\n"
+    PG_POST_AFTER_T ";\n"
     "  RETURN cardinality(p_ids);\n"
     "END $$;\n"
     /* The same with account codes, resolved here (what a client that keeps
