@@ -262,8 +262,10 @@ static int ref_get(const json_t *obj, ledger_entry_in *e, char err[CLI_JSONL_ERR
     return 0;
 }
 
-/* A count of days worked: a JSON integer or a string of digits. */
-static int days_get(const json_t *v, uint32_t *out, char err[CLI_JSONL_ERROR_MAX])
+/* A whole count (days worked, shares bought), 1..max: a JSON integer or a
+ * string of digits. */
+static int count_get(const json_t *v, uint32_t max, const char *field, const char *unit,
+                     uint32_t *out, char err[CLI_JSONL_ERROR_MAX])
 {
     uint64_t n = 0;
     if (json_is_string(v)) {
@@ -272,9 +274,9 @@ static int days_get(const json_t *v, uint32_t *out, char err[CLI_JSONL_ERROR_MAX
     } else if (json_is_integer(v) && json_integer_value(v) > 0) {
         n = (uint64_t)json_integer_value(v);
     }
-    if (n == 0 || n > CLI_WAGE_DAYS_MAX)
-        return fail(err, "field days must be a whole number of days, 1 to %d",
-                    CLI_WAGE_DAYS_MAX);
+    if (n == 0 || n > max)
+        return fail(err, "field %s must be a whole number of %s, 1 to %u", field, unit,
+                    (unsigned)max);
     *out = (uint32_t)n;
     return 0;
 }
@@ -302,23 +304,6 @@ static int op_strings_get(const json_t *obj, ledger_entry_in *e, char err[CLI_JS
     return 0;
 }
 
-/* A share purchase's whole shares: a JSON integer or a string of digits. */
-static int shares_get(const json_t *v, uint32_t *out, char err[CLI_JSONL_ERROR_MAX])
-{
-    uint64_t n = 0;
-    if (json_is_string(v)) {
-        if (cli_parse_u64(json_string_value(v), &n) != 0)
-            n = 0;
-    } else if (json_is_integer(v) && json_integer_value(v) > 0) {
-        n = (uint64_t)json_integer_value(v);
-    }
-    if (n == 0 || n > LEDGER_SHARES_PER_MEETING_MAX)
-        return fail(err, "field shares must be a whole number of shares, 1 to %d",
-                    LEDGER_SHARES_PER_MEETING_MAX);
-    *out = (uint32_t)n;
-    return 0;
-}
-
 /* The amounts of programme operations, in minor units like the legs, and
  * the shares of a share purchase and whether it is paid from the wallet. */
 static int op_amounts_get(const json_t *obj, ledger_entry_in *e, char err[CLI_JSONL_ERROR_MAX])
@@ -331,9 +316,10 @@ static int op_amounts_get(const json_t *obj, ledger_entry_in *e, char err[CLI_JS
         return -1;
     if (rate != NULL && amount_get(rate, "daily_rate", &e->daily_rate, err) != 0)
         return -1;
-    if (days != NULL && days_get(days, &e->days, err) != 0)
+    if (days != NULL && count_get(days, CLI_WAGE_DAYS_MAX, "days", "days", &e->days, err) != 0)
         return -1;
-    if (shares != NULL && shares_get(shares, &e->shares, err) != 0)
+    if (shares != NULL && count_get(shares, LEDGER_SHARES_PER_MEETING_MAX, "shares", "shares",
+                                    &e->shares, err) != 0)
         return -1;
     if (from_wallet != NULL && !json_is_boolean(from_wallet))
         return fail(err, "field from_wallet must be true or false");

@@ -515,7 +515,9 @@ static void test_post_typed_jsonl(void **state)
                      "{\"client_id\":\"m6\",\"op\":\"wage\",\"wage_run\":\"w46\","
                      "\"participant\":\"P1\",\"amount\":\"10\",\"value_date\":\"2026-11-13\"}\n"
                      "{\"op\":\"grant_commit\",\"participant\":\"P1\",\"value_date\":"
-                     "\"2026-11-13\",\"client_id\":\"m7\"}\n",
+                     "\"2026-11-13\",\"client_id\":\"m7\"}\n"
+                     "{\"client_id\":\"m8\",\"op\":\"wage\",\"participant\":\"P1\",\"days\":0,"
+                     "\"daily_rate\":\"100\",\"value_date\":\"2026-11-13\"}\n",
                      "alice");
     tr_assert_contains(out, "line 1: missing participant: a payout is about one participant");
     tr_assert_contains(out, "line 2: days and daily_rate go together");
@@ -525,7 +527,8 @@ static void test_post_typed_jsonl(void **state)
     tr_assert_contains(out, "line 5: missing field client_id");
     tr_assert_contains(out, "line 6: the client id of a wage_run line is \"w46:P1\"");
     tr_assert_contains(out, "line 7: missing amount");
-    tr_assert_contains(out, "7 malformed lines; nothing was posted");
+    tr_assert_contains(out, "line 8: field days must be a whole number of days, 1 to");
+    tr_assert_contains(out, "8 malformed lines; nothing was posted");
     free(out);
     assert_int_equal(tree_size(f), size);
     assert_verifies(f);
