@@ -1,16 +1,16 @@
 /*
  * offload.c — the thread that decodes and handles large requests (see
- * offload.h). Two lists under their mutexes: the queue it works off, and
- * the items handed back, which the loop drains when its event fires
- * (event_active is thread-safe once libevent's pthreads locking is on), as
- * the writer's done list does.
+ * offload.h): a queue under a mutex that it works off, and what comes back
+ * handed to the loop's thread (handback.c), as the writer's jobs are.
  */
 #include "rpc/offload.h"
 
-#include <event2/event.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+
+#include "rpc/handback.h"
 
 struct rpc_offload {
     pthread_t thread;
@@ -18,26 +18,11 @@ struct rpc_offload {
     pthread_cond_t cond;
     rpc_offload_item *head, *tail;
     bool stopping;
-    pthread_mutex_t back_mutex;
-    rpc_offload_item *back_head, *back_tail;
-    struct event *back_event;
+    rpc_handback *back;
     rpc_offload_work_fn work;
-    rpc_offload_back_fn back;
+    rpc_offload_back_fn back_fn;
     void *ctx;
 };
-
-static void back_push(rpc_offload *o, rpc_offload_item *item)
-{
-    item->next = NULL;
-    pthread_mutex_lock(&o->back_mutex);
-    if (o->back_tail != NULL)
-        o->back_tail->next = item;
-    else
-        o->back_head = item;
-    o->back_tail = item;
-    pthread_mutex_unlock(&o->back_mutex);
-    event_active(o->back_event, 0, 0);
-}
 
 static void *offload_main(void *arg)
 {
@@ -57,26 +42,15 @@ static void *offload_main(void *arg)
         if (item == NULL)
             return NULL; /* stopping, and nothing is left */
         if (o->work(item, o->ctx))
-            back_push(o, item);
+            rpc_handback_push(o->back, item);
     }
 }
 
-/* On the loop's thread: every item handed back, in order. */
-static void back_drain(evutil_socket_t fd, short what, void *arg)
+/* On the loop's thread: an item handed back. */
+static void item_back(void *item, void *ctx)
 {
-    (void)fd;
-    (void)what;
-    rpc_offload *o = arg;
-    pthread_mutex_lock(&o->back_mutex);
-    rpc_offload_item *item = o->back_head;
-    o->back_head = o->back_tail = NULL;
-    pthread_mutex_unlock(&o->back_mutex);
-    while (item != NULL) {
-        rpc_offload_item *next = item->next;
-        item->next = NULL;
-        o->back(item, o->ctx);
-        item = next;
-    }
+    rpc_offload *o = ctx;
+    o->back_fn(item, o->ctx);
 }
 
 rpc_offload *rpc_offload_start(struct event_base *base, rpc_offload_work_fn work,
@@ -86,18 +60,16 @@ rpc_offload *rpc_offload_start(struct event_base *base, rpc_offload_work_fn work
     if (o == NULL)
         return NULL;
     o->work = work;
-    o->back = back;
+    o->back_fn = back;
     o->ctx = ctx;
     pthread_mutex_init(&o->mutex, NULL);
-    pthread_mutex_init(&o->back_mutex, NULL);
     pthread_cond_init(&o->cond, NULL);
-    o->back_event = event_new(base, -1, 0, back_drain, o);
-    if (o->back_event != NULL && pthread_create(&o->thread, NULL, offload_main, o) == 0)
+    o->back = rpc_handback_new(base, offsetof(rpc_offload_item, next), item_back, o);
+    if (o->back != NULL && pthread_create(&o->thread, NULL, offload_main, o) == 0)
         return o;
-    if (o->back_event != NULL)
-        event_free(o->back_event);
+    if (o->back != NULL)
+        rpc_handback_free(o->back);
     pthread_cond_destroy(&o->cond);
-    pthread_mutex_destroy(&o->back_mutex);
     pthread_mutex_destroy(&o->mutex);
     free(o);
     return NULL;
@@ -128,10 +100,8 @@ void rpc_offload_stop(rpc_offload *o)
     pthread_cond_signal(&o->cond);
     pthread_mutex_unlock(&o->mutex);
     pthread_join(o->thread, NULL);
-    back_drain(-1, 0, o); /* what the loop has not drained yet */
-    event_free(o->back_event);
+    rpc_handback_free(o->back); /* hands back what the loop has not drained yet */
     pthread_cond_destroy(&o->cond);
-    pthread_mutex_destroy(&o->back_mutex);
     pthread_mutex_destroy(&o->mutex);
     free(o);
 }

@@ -3,9 +3,8 @@
  *
  * Jobs arrive on the event loop's thread (rpc_writer_submit) into a bounded
  * queue. The writer thread takes all of it (up to the commit limits), runs
- * one ledger_commit, and moves the jobs to a done list that the event loop
- * drains when woken (event_active is thread-safe once libevent's pthreads
- * locking is on). Replies are therefore only ever sent after the commit
+ * one ledger_commit, and hands the jobs back to the event loop's thread
+ * (handback.c). Replies are therefore only ever sent after the commit
  * that made their entries durable. A call job (enrolment, participant
  * change, delivery import, period closure) is taken alone when it reaches
  * the head of the queue: entries jobs queued before it are committed first,
@@ -27,12 +26,14 @@
 #include "rpc/writer.h"
 
 #include <assert.h>
-#include <event2/event.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <time.h>
+
+#include "rpc/handback.h"
 
 #define WRITER_LINGER_FRACTION 4 /* wait at most 1/4 of the last commit's time */
 #define WRITER_LINGER_US_MAX 8000u
@@ -50,11 +51,8 @@ struct rpc_writer {
     bool linger_missed;   /* the last wait ended with nobody new */
     uint32_t queue_entries_max, commit_entries_max;
     bool stopping;
-    /* Finished jobs, handed to the event loop. */
-    pthread_mutex_t done_mutex;
-    rpc_job *done_head, *done_tail;
-    struct event *done_event;
-    rpc_job_done_fn done;
+    rpc_handback *done; /* finished jobs, to the event loop */
+    rpc_job_done_fn done_fn;
     rpc_commit_observer_fn observer;
     void *observer_ctx;
     rpc_writer_stats stats;
@@ -135,17 +133,8 @@ static size_t batch_take(rpc_writer *w)
 
 static void batch_hand_back(rpc_writer *w, size_t n)
 {
-    pthread_mutex_lock(&w->done_mutex);
-    for (size_t i = 0; i < n; i++) {
-        rpc_job *job = w->batch_jobs[i];
-        if (w->done_tail != NULL)
-            w->done_tail->next = job;
-        else
-            w->done_head = job;
-        w->done_tail = job;
-    }
-    pthread_mutex_unlock(&w->done_mutex);
-    event_active(w->done_event, EV_READ, 0);
+    for (size_t i = 0; i < n; i++)
+        rpc_handback_push(w->done, w->batch_jobs[i]);
 }
 
 /* With the mutex held: what the next commit may wait for (see the top of
@@ -234,22 +223,11 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-/* On the event loop's thread: every finished job to its submitter. */
-static void done_drain(evutil_socket_t fd, short what, void *arg)
+/* On the event loop's thread: a finished job to its submitter. */
+static void job_done(void *job, void *ctx)
 {
-    (void)fd;
-    (void)what;
-    rpc_writer *w = arg;
-    pthread_mutex_lock(&w->done_mutex);
-    rpc_job *job = w->done_head;
-    w->done_head = w->done_tail = NULL;
-    pthread_mutex_unlock(&w->done_mutex);
-    while (job != NULL) {
-        rpc_job *next = job->next;
-        job->next = NULL;
-        w->done(job);
-        job = next;
-    }
+    rpc_writer *w = ctx;
+    w->done_fn(job);
 }
 
 rpc_writer *rpc_writer_start(ledger *l, struct event_base *base, rpc_job_done_fn done,
@@ -263,23 +241,21 @@ rpc_writer *rpc_writer_start(ledger *l, struct event_base *base, rpc_job_done_fn
     if (w == NULL)
         return NULL;
     w->ledger = l;
-    w->done = done;
+    w->done_fn = done;
     w->queue_entries_max = queue_entries_max;
     w->commit_entries_max = commit_entries_max;
     pthread_mutex_init(&w->mutex, NULL);
-    pthread_mutex_init(&w->done_mutex, NULL);
     pthread_cond_init(&w->cond, NULL);
-    w->done_event = event_new(base, -1, 0, done_drain, w);
-    if (w->done_event == NULL)
+    w->done = rpc_handback_new(base, offsetof(rpc_job, next), job_done, w);
+    if (w->done == NULL)
         goto fail;
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0)
         goto fail;
     return w;
 fail:
-    if (w->done_event != NULL)
-        event_free(w->done_event);
+    if (w->done != NULL)
+        rpc_handback_free(w->done);
     pthread_cond_destroy(&w->cond);
-    pthread_mutex_destroy(&w->done_mutex);
     pthread_mutex_destroy(&w->mutex);
     free(w);
     return NULL;
@@ -332,10 +308,8 @@ void rpc_writer_stop(rpc_writer *w)
     pthread_cond_signal(&w->cond);
     pthread_mutex_unlock(&w->mutex);
     pthread_join(w->thread, NULL);
-    done_drain(-1, 0, w); /* what the loop has not handed back yet */
-    event_free(w->done_event);
+    rpc_handback_free(w->done); /* hands back what the loop has not drained yet */
     pthread_cond_destroy(&w->cond);
-    pthread_mutex_destroy(&w->done_mutex);
     pthread_mutex_destroy(&w->mutex);
     free(w);
 }
