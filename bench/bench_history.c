@@ -263,9 +263,7 @@ int main(int argc, char **argv)
     bool rpc = true;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--lines") == 0 && i + 1 < argc) {
-            lines = (uint32_t)strtoul(argv[++i], NULL, 10);
-            if (lines < HIST_COMMIT || lines > HIST_LINES_MAX)
-                fail("--lines must be 8000..20000000", LEDGER_INVALID_ARGUMENT);
+            lines = bench_arg_u32(argv[++i], HIST_COMMIT, HIST_LINES_MAX, "--lines");
         } else if (strcmp(argv[i], "--full") == 0) {
             lines = HIST_LINES_DEFAULT; /* PERFORMANCE.md's size is the default */
         } else if (strcmp(argv[i], "--skip-rpc") == 0) {

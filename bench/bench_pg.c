@@ -204,6 +204,12 @@ int main(int argc, char **argv)
         snprintf(extra, sizeof extra, "%.2f", last[w].wal_mb_per_batch);
         figures_row(way_names[w], per[w], p.runs, ref, extra);
     }
+    double with = pg_check(hist), without = pg_check(nohist);
+    printf("\nPostgreSQL's ledgers checked after the runs (bench/pg.h, pg_check): %.0f entries "
+           "with the history index, %.0f without, each of two legs summing to 0; every leg's "
+           "balance after, every account's balance, line count and latest seq agree with the "
+           "legs.\n",
+           with, without);
     PQfinish(hist);
     PQfinish(nohist);
 
@@ -241,6 +247,11 @@ int main(int argc, char **argv)
                      conns[k], conns[k] > 1 ? "s" : "");
             figures_row(what, wper[k], p.runs, ref1, "");
         }
+    }
+    if (p.windows) {
+        PGconn *c = pg_connect_db(&pg, "postgres");
+        printf("\nAfter the windows, checked again: %.0f entries.\n", pg_check(c));
+        PQfinish(c);
     }
     pg_destroy(&pg);
     printf("\nTotal time: %.0f s.\n\n", bench_now_s() - t_start);

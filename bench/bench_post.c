@@ -912,6 +912,13 @@ int main(int argc, char **argv)
     runs_print(&p, runs, runs_count, &sum);
     fflush(stdout);
     if (p.pg) {
+        double checked = pg_check(pgc);
+        if (checked != (double)pg_entries)
+            die("PostgreSQL holds %.0f entries, %" PRIu64 " were posted", checked, pg_entries);
+        printf("PostgreSQL's ledger checked after the runs (bench/pg.h, pg_check): %.0f "
+               "entries, each of two legs summing to 0; every leg's balance after, every "
+               "account's balance, line count and latest seq agree with the legs.\n\n",
+               checked);
         PQfinish(pgc);
         pg_destroy(&pg); /* frees its memory and cores for what follows */
     }

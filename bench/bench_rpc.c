@@ -147,6 +147,8 @@ static struct {
     char (*codes)[BENCH_CODE_MAX];
     pg_server pg; /* the PostgreSQL peer, if installed */
     bool pg_on;
+    uint64_t checked_entries; /* in the last run's ledger, by ledger_verify */
+    uint32_t checked_runs;
 } W;
 
 static void cleanup(void)
@@ -878,6 +880,29 @@ static void read_figure_fill(read_figure *f, reader *rd, uint32_t m, int w, doub
     free(all);
 }
 
+/* After a run: the ledger the server leaves passes ledger_verify and holds
+ * the template's funding plus every entry the posters were told was
+ * posted (a figure counts nothing else). */
+static void run_check(uint64_t posted)
+{
+    ledger *l;
+    ledger_options o = {.read_only = true};
+    int err = ledger_open(&l, W.run, &o);
+    if (err != LEDGER_OK)
+        die("ledger_open %s: %s", W.run, ledger_strerror(err));
+    ledger_verify_report r;
+    err = ledger_verify(l, NULL, &r);
+    ledger_close(l);
+    if (err != LEDGER_OK)
+        die("the run's ledger fails verification: %s", r.first_error);
+    if (r.entries != (uint64_t)W.accounts + posted)
+        die("the run's ledger holds %" PRIu64 " entries, %" PRIu32 " funding + %" PRIu64
+            " posted expected",
+            r.entries, W.accounts, posted);
+    W.checked_entries = r.entries;
+    W.checked_runs++;
+}
+
 /* One RPC run: a fresh ledger, the server, N posters of `batch` (0 = none)
  * and M readers (0 = none). With readers, the readers go on alone for a
  * second window after the posters stop. */
@@ -930,9 +955,11 @@ static void rpc_run(const params *p, uint32_t run_no, uint32_t batch, uint32_t m
     double window = c1.t - c0.t;
     atomic_store(&posters_stop, true);
     double rate = 0; /* entries/s: each connection's, between its first and last reply */
+    uint64_t posted = 0;
     for (uint32_t i = 0; i < n; i++) {
         pthread_join(ps[i].thread, NULL);
         rate += bench_rate_between(ps[i].done_at, ps[i].done_count, c0.t, c1.t, (double)batch);
+        posted += atomic_load(&ps[i].entries_ok);
         poster_free(&ps[i]);
     }
     if (pf != NULL) {
@@ -981,6 +1008,8 @@ static void rpc_run(const params *p, uint32_t run_no, uint32_t batch, uint32_t m
     free(ps);
     free(rd);
     bench_server_stop(&W.srv);
+    if (run_no == p->runs)
+        run_check(posted);
     bench_dir_remove(W.run);
 }
 
@@ -1348,6 +1377,7 @@ int main(int argc, char **argv)
     post_figure *pf = xcalloc(post_cap, sizeof *pf);
     read_figure *rf = xcalloc(read_cap, sizeof *rf);
     size_t pn = 0, rn = 0;
+    double pg_checked = -1;
     uint32_t reader_batch = p.batches[p.batches_count - 1]; /* the largest given */
     for (uint32_t run = 1; run <= p.runs; run++) {
         for (unsigned b = 0; b < p.batches_count; b++) {
@@ -1372,6 +1402,11 @@ int main(int argc, char **argv)
                     pg_figure f = pg_run_window(&W.pg, "postgres", PG_ARRAYS, PG_MIX,
                                                 p.accounts, conns, p.batches[b], BENCH_WARMUP_S,
                                                 p.seconds, BENCH_SEED, run * 2 + (uint32_t)k);
+                    if (run == p.runs && b == p.batches_count - 1) {
+                        PGconn *c = pg_connect_db(&W.pg, "postgres");
+                        pg_checked = pg_check(c);
+                        PQfinish(c);
+                    }
                     pg_kill(&W.pg, SIGQUIT); /* thrown away: no shutdown checkpoint */
                     if (k == 0)
                         pf[pn].pg = f;
@@ -1404,7 +1439,16 @@ int main(int argc, char **argv)
     post_print(&p, pf, pn);
     if (rn > 0)
         read_print(&p, rf, rn);
-    printf("Total time: %.0f s.\n\n", bench_now_s() - t_start);
+    printf("Checked: the ledger of each of the last run's %" PRIu32
+           " server runs passes ledger_verify and holds the funding plus exactly the entries "
+           "acknowledged to the posters (last: %" PRIu64 " entries).\n",
+           W.checked_runs, W.checked_entries);
+    if (pg_checked >= 0)
+        printf("PostgreSQL's ledger after the last window checked (bench/pg.h, pg_check): "
+               "%.0f entries, each of two legs summing to 0; every leg's balance after, every "
+               "account's balance, line count and latest seq agree with the legs.\n",
+               pg_checked);
+    printf("\nTotal time: %.0f s.\n\n", bench_now_s() - t_start);
     free(pf);
     free(rf);
     free(W.codes);

@@ -899,7 +899,6 @@ static inline void pg_fund(PGconn *c, uint32_t wallets)
     pg_batch_free(&b);
 }
 
-/* WAL written so far (pg_stat_wal), bytes; and its full-page images. */
 /* WAL inserted so far, bytes (exact: the insert position); and the
  * full-page images in it (pg_stat_wal, as far as backends have reported:
  * this session's are flushed first, others' lag by up to a second). */
@@ -958,6 +957,58 @@ static inline void pg_batch_fill(pg_batch *b, pg_workload w, uint64_t *rng, uint
     }
 }
 
+/* The highest seq posted so far (0 before any). */
+static inline double pg_seq_last(PGconn *c)
+{
+    return pg_number(c, "SELECT coalesce(max(seq), 0) FROM entries");
+}
+
+/* Dies unless exactly `expected` entries were recorded after seq `after`:
+ * a run's figure counts only entries that are in the database. */
+static inline void pg_expect_posted(PGconn *c, double after, double expected, const char *what)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM entries WHERE seq > %.0f", after);
+    double got = pg_number(c, sql);
+    if (got != expected)
+        die("PostgreSQL %s: %.0f entries recorded, %.0f counted as posted", what, got, expected);
+}
+
+/* Checks the peer's whole ledger after the runs: every entry has its two
+ * legs and they sum to 0; each leg's balance after is the running sum of
+ * its account's legs in seq order; each account's balance, line count and
+ * latest seq are those of its legs; no wallet is below 0. Dies on the
+ * first that fails, printing how many rows break it. Returns the entries. */
+static inline double pg_check(PGconn *c)
+{
+    static const char *const rules[][2] = {
+        {"an entry without exactly two legs summing to 0",
+         "SELECT count(*) FROM entries e LEFT JOIN (SELECT seq, count(*) AS n, sum(amount) AS s "
+         "FROM legs GROUP BY seq) g ON g.seq = e.seq WHERE g.n IS DISTINCT FROM 2 OR g.s <> 0"},
+        {"a leg of no entry",
+         "SELECT count(*) FROM legs l WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.seq = "
+         "l.seq)"},
+        {"a leg whose balance after is not its account's running sum",
+         "SELECT count(*) FROM (SELECT balance_after, sum(amount) OVER (PARTITION BY account "
+         "ORDER BY seq, leg) AS run FROM legs) x WHERE balance_after <> run"},
+        {"an account whose balance, line count or latest seq is not its legs'",
+         "SELECT count(*) FROM accounts a LEFT JOIN (SELECT account, sum(amount) AS s, count(*) "
+         "AS n, max(seq) AS m FROM legs GROUP BY account) g ON g.account = a.id WHERE a.balance "
+         "<> coalesce(g.s, 0) OR a.lines_count <> coalesce(g.n, 0) OR a.latest_seq IS DISTINCT "
+         "FROM g.m"},
+        {"a wallet below 0", "SELECT count(*) FROM accounts WHERE NOT overdraft_allowed AND "
+                             "balance < 0"},
+    };
+    pg_exec(c, "SET work_mem = '256MB'"); /* the sorts of the checks, in memory */
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        double bad = pg_number(c, rules[i][1]);
+        if (bad != 0)
+            die("PostgreSQL ledger check failed: %.0f rows: %s", bad, rules[i][0]);
+    }
+    pg_exec(c, "RESET work_mem");
+    return pg_number(c, "SELECT count(*) FROM entries");
+}
+
 /* What one run measured. */
 typedef struct pg_figure {
     double per_s;   /* entries/s */
@@ -985,6 +1036,7 @@ static inline pg_figure pg_run_count(PGconn *c, pg_method method, pg_workload w,
     uint64_t next_id = 1;
     pg_batch_fill(&b, w, rng, wallets, batch, prefix, &next_id, false);
     pg_batch_ready(&b, method, wallets);
+    double seq0 = pg_seq_last(c);
     pg_batch_post(c, &b, method); /* warm-up */
     double wal0, fpi0, wal1, fpi1;
     pg_wal(c, &wal0, &fpi0);
@@ -998,6 +1050,7 @@ static inline pg_figure pg_run_count(PGconn *c, pg_method method, pg_workload w,
         f.batches++;
     }
     pg_wal(c, &wal1, &fpi1);
+    pg_expect_posted(c, seq0, batch + f.entries, "run");
     pg_batch_free(&b);
     f.per_s = f.entries / f.seconds;
     f.wal_mb_per_batch = (wal1 - wal0) / 1e6 / f.batches;
@@ -1086,6 +1139,7 @@ static inline pg_figure pg_run_window(const pg_server *s, const char *db, pg_met
     if (ps == NULL)
         die("out of memory");
     PGconn *c = pg_connect_db(s, db);
+    double seq0 = pg_seq_last(c);
     for (uint32_t i = 0; i < connections; i++) {
         pg_poster *p = &ps[i];
         p->s = s;
@@ -1129,10 +1183,13 @@ static inline pg_figure pg_run_window(const pg_server *s, const char *db, pg_met
     for (uint32_t i = 0; i < connections; i++)
         pthread_join(ps[i].thread, NULL);
     f.per_s = 0;
+    double posted = 0;
     for (uint32_t i = 0; i < connections; i++) {
         f.per_s += pg_poster_rate(&ps[i], t0, t1);
+        posted += (double)atomic_load(&ps[i].entries_ok);
         free(ps[i].done_at);
     }
+    pg_expect_posted(c, seq0, posted, "window");
     free(ps);
     PQfinish(c);
     f.seconds = t1 - t0;

@@ -50,13 +50,13 @@ size_t tr_collect(const char **args, va_list ap)
     return n;
 }
 
-/* Reads fd to its end: malloc'd, NUL-terminated, less than TR_OUT_MAX. */
 const char *tr_bin(void)
 {
     assert_true(bin[0] != '\0'); /* tr_init first */
     return bin;
 }
 
+/* Reads fd to its end: malloc'd, NUL-terminated, less than TR_OUT_MAX. */
 static char *read_all(int fd)
 {
     char *buf = malloc(TR_OUT_MAX + 1);
@@ -77,10 +77,15 @@ static char *read_all(int fd)
 
 int tr_run(const char *input, char **out, char **err, const char *const *args)
 {
-    assert_true(bin[0] != '\0'); /* tr_init first */
+    return tr_run_program(tr_bin(), input, out, err, args);
+}
+
+int tr_run_program(const char *program, const char *input, char **out, char **err,
+                   const char *const *args)
+{
     const char *argv[TR_ARGS_MAX + 2];
     size_t n = 0;
-    argv[n++] = bin;
+    argv[n++] = program;
     for (size_t i = 0; args[i] != NULL; i++) {
         assert_true(n <= TR_ARGS_MAX);
         argv[n++] = args[i];
@@ -106,7 +111,7 @@ int tr_run(const char *input, char **out, char **err, const char *const *args)
         close(in_pipe[1]);
         close(out_pipe[0]);
         close(out_pipe[1]);
-        execv(bin, (char *const *)argv);
+        execv(program, (char *const *)argv);
         _exit(127);
     }
     close(in_pipe[0]);

@@ -36,6 +36,10 @@ size_t tr_collect(const char **args, va_list ap);
  * `err`, stdout alone to *out and stderr to *err. The caller frees *out
  * (and *err). Returns the exit status, 128 + signal when killed. */
 int tr_run(const char *input, char **out, char **err, const char *const *args);
+/* tr_run for another program of the build (`program`: its path), e.g. a
+ * benchmark. */
+int tr_run_program(const char *program, const char *input, char **out, char **err,
+                   const char *const *args);
 /* tr_run with stdout and stderr together; asserts the exit status (printing
  * the command and its output when it differs). Returns the output, which
  * the caller frees. */
