@@ -130,8 +130,9 @@ $(BUILD)/bench/bench_statements: bench/bench_statements.c bench/*.h $(STATEMENT_
 $(BUILD)/ledger $(BUILD)/cli $(BUILD)/rpc $(BUILD)/tests $(BUILD)/bench:
 	mkdir -p $@
 
+# test_bench runs the benchmarks at a small size: they are built too.
 test: check-deps
-	@$(MAKE) --no-print-directory $(CAURIS) $(TEST_BIN)
+	@$(MAKE) --no-print-directory $(CAURIS) $(TEST_BIN) $(BENCH_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
 
 test-asan: check-deps

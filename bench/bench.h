@@ -119,6 +119,15 @@ static inline double bench_rate_between(const double *done_at, size_t n, double 
 
 /* A number argument in min..max; anything else is a usage error: said on
  * stderr, exit status 2 (before any temporary directory exists). */
+/* A command line the program does not take: "usage: <synopsis>" on
+ * stderr, exit 2 (as a bad number in bench_arg_u32). */
+static inline void bench_usage(const char *synopsis) __attribute__((noreturn));
+static inline void bench_usage(const char *synopsis)
+{
+    fprintf(stderr, "usage: %s\n", synopsis);
+    exit(2);
+}
+
 static inline uint32_t bench_arg_u32(const char *s, uint32_t min, uint32_t max, const char *what)
 {
     char *end;

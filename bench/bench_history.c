@@ -269,8 +269,7 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--skip-rpc") == 0) {
             rpc = false;
         } else {
-            fprintf(stderr, "usage: bench_history [--full] [--lines N] [--skip-rpc]\n");
-            return 2;
+            bench_usage("bench_history [--full] [--lines N] [--skip-rpc]");
         }
     }
     if (mkdtemp(ledger_dir) == NULL)

@@ -375,7 +375,7 @@ int main(int argc, char **argv)
             server_args[server_args_count++] = next;
             i++;
         } else {
-            die("usage: bench_memory [--full] [--accounts A] [--batch B] [--runs R] "
+            bench_usage("bench_memory [--full] [--accounts A] [--batch B] [--runs R] "
                 "[--seconds S] [--server-arg ARG]...");
         }
     }

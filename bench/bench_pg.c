@@ -108,7 +108,7 @@ static params args_parse(int argc, char **argv)
         } else if (strcmp(a, "--skip-windows") == 0) {
             p.windows = false;
         } else {
-            die("usage: bench_pg [--full] [--runs N] [--entries N] [--batch B] [--accounts A] "
+            bench_usage("bench_pg [--full] [--runs N] [--entries N] [--batch B] [--accounts A] "
                 "[--skip-windows]");
         }
     }

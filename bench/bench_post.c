@@ -834,7 +834,7 @@ static bench_params args_parse(int argc, char **argv)
         } else if (strcmp(a, "--ordered-ids") == 0) {
             p.ordered_ids = true;
         } else {
-            die("usage: bench_post [--full] [--runs N] [--entries N] [--accounts N] "
+            bench_usage("bench_post [--full] [--runs N] [--entries N] [--accounts N] "
                 "[--skip-pg] [--skip-sizes] [--skip-growth] [--skip-verify] [--skip-map] "
                 "[--ordered-ids]");
         }

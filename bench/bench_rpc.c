@@ -1302,7 +1302,7 @@ static params args_parse(int argc, char **argv)
         } else if (strcmp(a, "--skip-pg") == 0) {
             p.pg = false;
         } else {
-            die("usage: bench_rpc [--full] [--runs R] [--seconds S] [--connections N] "
+            bench_usage("bench_rpc [--full] [--runs R] [--seconds S] [--connections N] "
                 "[--readers M] [--batch B] [--accounts A] [--library-requests K] "
                 "[--skip-library] [--skip-pg]");
         }

@@ -244,9 +244,8 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--full") == 0)
             n = ST_PARTICIPANTS_FULL;
         else {
-            fprintf(stderr, "usage: bench_statements [--full] [--participants N] [--weeks W] "
-                            "[--runs R]\n");
-            return 2;
+            bench_usage("bench_statements [--full] [--participants N] [--weeks W] "
+                            "[--runs R]");
         }
     }
     char why[I18N_WHY_MAX];
