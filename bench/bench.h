@@ -128,7 +128,8 @@ static inline void bench_usage(const char *synopsis)
     exit(2);
 }
 
-static inline uint32_t bench_arg_u32(const char *s, uint32_t min, uint32_t max, const char *what)
+static inline uint32_t bench_arg_u32(const char *s, uint32_t min, uint32_t max,
+                                     const char *what)
 {
     char *end;
     errno = 0;

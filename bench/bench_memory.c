@@ -376,7 +376,7 @@ int main(int argc, char **argv)
             i++;
         } else {
             bench_usage("bench_memory [--full] [--accounts A] [--batch B] [--runs R] "
-                "[--seconds S] [--server-arg ARG]...");
+                        "[--seconds S] [--server-arg ARG]...");
         }
     }
     if (full && !accounts_set)

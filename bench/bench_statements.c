@@ -245,7 +245,7 @@ int main(int argc, char **argv)
             n = ST_PARTICIPANTS_FULL;
         else {
             bench_usage("bench_statements [--full] [--participants N] [--weeks W] "
-                            "[--runs R]");
+                        "[--runs R]");
         }
     }
     char why[I18N_WHY_MAX];

@@ -974,6 +974,11 @@ static inline void pg_expect_posted(PGconn *c, double after, double expected, co
         die("PostgreSQL %s: %.0f entries recorded, %.0f counted as posted", what, got, expected);
 }
 
+/* What pg_check found true, for the programs' output. */
+#define PG_CHECKED                                                                           \
+    "each of two legs summing to 0; every leg's balance after, every account's balance, " \
+    "line count and latest seq agree with the legs"
+
 /* Checks the peer's whole ledger after the runs: every entry has its two
  * legs and they sum to 0; each leg's balance after is the running sum of
  * its account's legs in seq order; each account's balance, line count and

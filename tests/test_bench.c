@@ -63,8 +63,8 @@ static int pg_ran(const char *out)
 static void test_bench_post(void **state)
 {
     (void)state;
-    char *out = bench(0, "bench_post", "--runs", "5", "--entries", "16000", "--accounts", "1000",
-                      "--skip-growth", "--skip-sizes", "--skip-map", NULL);
+    char *out = bench(0, "bench_post", "--runs", "5", "--entries", "16000", "--accounts",
+                      "1000", "--skip-growth", "--skip-sizes", "--skip-map", NULL);
     tr_assert_contains(out, "| A: 1 request x 8,000 | 5 | **");
     tr_assert_contains(out, "| B: 8 requests x 1,000 | 5 | **");
     tr_assert_contains(out, "Ledger after the runs: 241000 entries (funding included)");
@@ -125,12 +125,14 @@ static void test_bench_rpc(void **state)
     tr_assert_contains(out, "| 1000 | 5 | **");
     tr_assert_contains(out, "| posting, 4 x 1000 | 5 | **");
     tr_assert_contains(out, "| alone | 5 | **");
-    tr_assert_contains(out, "Checked: the ledger of each of the last run's 2 server runs passes "
-                            "ledger_verify and holds the funding plus exactly the entries "
-                            "acknowledged to the posters");
+    tr_assert_contains(out,
+                       "Checked: the ledger of each of the last run's 2 server runs passes "
+                       "ledger_verify and holds the funding plus exactly the entries "
+                       "acknowledged to the posters");
     if (pg_ran(out))
-        tr_assert_contains(out, "PostgreSQL's ledger after the last window checked (bench/pg.h, "
-                                "pg_check): ");
+        tr_assert_contains(out,
+                           "PostgreSQL's ledger after the last window checked (bench/pg.h, "
+                           "pg_check): ");
     free(out);
 }
 
@@ -149,7 +151,8 @@ static void test_bench_memory(void **state)
     (void)state;
     char *out = bench(0, "bench_memory", "--accounts", "1000", "--batch", "1000", "--runs", "5",
                       "--seconds", "1", NULL);
-    tr_assert_contains(out, "| server RssAnon peak, 1000 accounts, requests of 1000, MiB | 5 | **");
+    tr_assert_contains(out,
+                       "| server RssAnon peak, 1000 accounts, requests of 1000, MiB | 5 | **");
     free(out);
 }
 
@@ -169,9 +172,9 @@ static void test_bench_arguments(void **state)
 {
     (void)state;
     static const char *const programs[][3] = {
-        {"bench_post", "--runs", "0"},        {"bench_pg", "--batch", "many"},
-        {"bench_rpc", "--seconds", "0"},      {"bench_history", "--lines", "12abc"},
-        {"bench_memory", "--accounts", "1"},  {"bench_statements", "--weeks", "-1"},
+        {"bench_post", "--runs", "0"},       {"bench_pg", "--batch", "many"},
+        {"bench_rpc", "--seconds", "0"},     {"bench_history", "--lines", "12abc"},
+        {"bench_memory", "--accounts", "1"}, {"bench_statements", "--weeks", "-1"},
     };
     for (size_t i = 0; i < sizeof programs / sizeof programs[0]; i++) {
         char *out = bench(2, programs[i][0], "--no-such-option", NULL);
