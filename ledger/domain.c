@@ -127,6 +127,7 @@ int settings_leaf(batch *b, uint32_t programme, const char *principal, const led
     ledger_settings stored = *s;
     if (err == LEDGER_OK)
         err = domain_put(b->txn, b->l, key, n, &stored, sizeof stored);
+    b->rules_programme = 0; /* posting reads them again */
     return err;
 }
 
@@ -187,7 +188,9 @@ int ledger_settings_set(ledger *l, const char *programme, const char *principal,
 }
 
 /* Posting's view of the programme's rules: settings and closed date, read
- * once per batch (every entry needs them; none of posting changes them). */
+ * once per batch (every entry needs them). The two writers of them,
+ * settings_leaf and closure_fn, drop it, so it is right whatever a batch
+ * holds. */
 static int batch_rules(batch *b, uint32_t programme)
 {
     if (b->rules_programme == programme)
@@ -830,6 +833,7 @@ static int closure_fn(ledger *l, void *vctx, batch *b)
     }
     if (err == LEDGER_OK)
         err = closure_store(b->txn, l, p.id, &c);
+    b->rules_programme = 0; /* posting reads the closed date again */
     return err;
 }
 

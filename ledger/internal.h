@@ -218,7 +218,7 @@ typedef struct batch {
     bool programme_cached;                /* rarely change programme) */
     bool share_out;                       /* a cycle's close is posting its share-out */
     /* The programme's settings and closed date, read once per batch by
-     * posting (domain.c): no batch that posts entries changes them. */
+     * posting (domain.c; dropped by whatever writes them). */
     uint32_t rules_programme; /* 0 = not read yet */
     uint32_t closed_through;
     ledger_settings settings;
