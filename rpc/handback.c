@@ -47,15 +47,15 @@ rpc_handback *rpc_handback_new(struct event_base *base, size_t next_offset, rpc_
     return h;
 }
 
-void rpc_handback_push(rpc_handback *h, void *item)
+void rpc_handback_push(rpc_handback *h, void *first, void *last)
 {
-    *next_of(h, item) = NULL;
+    *next_of(h, last) = NULL;
     pthread_mutex_lock(&h->mutex);
     if (h->tail != NULL)
-        *next_of(h, h->tail) = item;
+        *next_of(h, h->tail) = first;
     else
-        h->head = item;
-    h->tail = item;
+        h->head = first;
+    h->tail = last;
     pthread_mutex_unlock(&h->mutex);
     event_active(h->event, 0, 0);
 }

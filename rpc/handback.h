@@ -20,8 +20,10 @@ typedef void (*rpc_handback_fn)(void *item, void *ctx);
 
 rpc_handback *rpc_handback_new(struct event_base *base, size_t next_offset, rpc_handback_fn fn,
                                void *ctx);
-/* From any thread. */
-void rpc_handback_push(rpc_handback *h, void *item);
+/* From any thread: the items from `first` to `last`, already linked in that
+ * order (first == last for one), with one lock and one wake-up of the loop:
+ * the writer hands back a whole commit at once. */
+void rpc_handback_push(rpc_handback *h, void *first, void *last);
 /* On the loop's thread: runs `fn` on what is waiting now (also without the
  * event, when a worker stops). */
 void rpc_handback_drain(rpc_handback *h);

@@ -42,7 +42,7 @@ static void *offload_main(void *arg)
         if (item == NULL)
             return NULL; /* stopping, and nothing is left */
         if (o->work(item, o->ctx))
-            rpc_handback_push(o->back, item);
+            rpc_handback_push(o->back, item, item);
     }
 }
 

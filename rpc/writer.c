@@ -133,8 +133,11 @@ static size_t batch_take(rpc_writer *w)
 
 static void batch_hand_back(rpc_writer *w, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        rpc_handback_push(w->done, w->batch_jobs[i]);
+    if (n == 0)
+        return;
+    for (size_t i = 0; i + 1 < n; i++)
+        w->batch_jobs[i]->next = w->batch_jobs[i + 1];
+    rpc_handback_push(w->done, w->batch_jobs[0], w->batch_jobs[n - 1]);
 }
 
 /* With the mutex held: what the next commit may wait for (see the top of
